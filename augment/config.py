@@ -1,0 +1,115 @@
+"""Typed run configuration, loaded from YAML or built from CLI flags.
+
+Every field is validated in one place (pydantic); unknown keys are errors, so a typo in a
+config file is reported instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from augment.exceptions import ConfigError
+
+ARMS = ("baseline", "gan", "smote", "oracle")
+CLASSIFIERS = ("random_forest", "logistic_regression")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    source: str = "builtin:digits"  # path (CSV, Parquet, image folder) or builtin:NAME
+    label: str | None = None  # label column for tables (builtins know their own)
+    test_size: float = Field(0.3, gt=0.0, lt=1.0)  # share of rows held out, real only
+    split_seed: int = 0  # seed of the stratified train/test split
+    # induced imbalance for demos: these classes keep `imbalance_fraction` of their train rows
+    imbalance_classes: list[str] | None = None
+    imbalance_fraction: float = Field(0.1, gt=0.0, le=1.0)
+
+
+class GANConfig(_Strict):
+    epochs: int = Field(200, ge=1)  # passes over the train split
+    batch_size: int | None = Field(None, ge=2)  # None: the model's default (32 images, 64 tables)
+    noise_dim: int = Field(64, ge=1)
+    lr_g: float | None = Field(None, gt=0)  # None: the model's default
+    lr_d: float | None = Field(None, gt=0)  # images use a faster D (two time-scale rule)
+    ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
+    seed: int = 0
+    device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
+
+
+class RunConfig(_Strict):
+    data: DataConfig = DataConfig()
+    gan: GANConfig = GANConfig()
+    arms: list[str] = list(ARMS)
+    seeds: int = Field(5, ge=1)  # classifier (and generation) seeds per arm
+    classifier: str = "random_forest"
+    sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
+
+    @field_validator("arms")
+    @classmethod
+    def _known_arms(cls, arms: list[str]) -> list[str]:
+        unknown = [a for a in arms if a not in ARMS]
+        if unknown:
+            raise ValueError(f"unknown arm(s) {unknown}; allowed: {', '.join(ARMS)}")
+        if not arms:
+            raise ValueError("at least one arm is needed")
+        return list(dict.fromkeys(arms))
+
+    @field_validator("classifier")
+    @classmethod
+    def _known_classifier(cls, name: str) -> str:
+        if name not in CLASSIFIERS:
+            raise ValueError(f"unknown classifier {name!r}; allowed: {', '.join(CLASSIFIERS)}")
+        return name
+
+
+def _format_validation_error(err: ValidationError, where: str) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(root)"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        parts.append(f"{loc}: {msg}")
+    return f"invalid config {where}: " + "; ".join(parts)
+
+
+def build_config(values: dict[str, Any], where: str = "") -> RunConfig:
+    """Validate a nested dict into a `RunConfig`, raising `ConfigError` listing every problem."""
+    try:
+        return RunConfig.model_validate(values)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err, where or "(values)")) from None
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Load a YAML config (optional) and apply dotted-key overrides such as ``{"gan.epochs": 5}``."""
+    values: dict[str, Any] = {}
+    where = "(defaults)"
+    if path is not None:
+        p = Path(path)
+        where = str(p)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} does not exist")
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            raise ConfigError(f"config file {p} is not valid YAML: {err}".splitlines()[0]) from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {p} must hold a mapping, got {type(loaded).__name__}")
+        values = loaded or {}
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = values
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return build_config(values, where)
+
+

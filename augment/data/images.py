@@ -1,0 +1,64 @@
+"""Load labelled image folders laid out ``root/<class>/<image>``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from augment.data.dataset import LabeledDataset
+from augment.data.tabular import check_labels
+from augment.exceptions import InvalidDataError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _read_image(path: Path) -> np.ndarray:
+    """One image as uint8 ``(C, H, W)``: grayscale stays 1 channel, everything else becomes RGB."""
+    try:
+        with Image.open(path) as img:
+            img.load()
+            mode = "L" if img.mode in ("L", "I", "I;16", "1", "LA") else "RGB"
+            arr = np.asarray(img.convert(mode), dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise InvalidDataError(f"{path}: unreadable or corrupt image ({type(err).__name__})") from None
+    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+
+
+def load_image_folder(root: Path) -> LabeledDataset:
+    """Load every PNG/JPEG under ``root/<class>/`` into one ``(N, C, H, W)`` float32 array in [0, 1].
+
+    All images must share one size and channel count (mixed sets are rejected, not resized,
+    so nothing is silently distorted).
+    """
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_dirs:
+        raise InvalidDataError(
+            f"{root}: no class subfolders; expected images laid out as {root}/<class>/<image>.png"
+        )
+    arrays, labels, names = [], [], []
+    first_shape: tuple[int, ...] | None = None
+    first_path: Path | None = None
+    for code, d in enumerate(class_dirs):
+        files = sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        names.append(d.name)
+        for f in files:
+            arr = _read_image(f)
+            if first_shape is None:
+                first_shape, first_path = arr.shape, f
+            elif arr.shape != first_shape:
+                raise InvalidDataError(
+                    f"{f}: image shape (C, H, W)={arr.shape} differs from {first_shape} of "
+                    f"{first_path}; all images must have one size and channel count"
+                )
+            arrays.append(arr)
+            labels.append(code)
+    if not arrays:
+        raise InvalidDataError(
+            f"{root}: no images found (allowed: {', '.join(IMAGE_SUFFIXES)}) in its class folders"
+        )
+    y = np.asarray(labels, dtype=np.int64)
+    check_labels(y, names, str(root), "class folder")
+    X = np.stack(arrays).astype(np.float32) / 255.0
+    return LabeledDataset(name=str(root), X=X, y=y, class_names=names, kind="image")

@@ -1,0 +1,133 @@
+"""Load labelled tables from CSV or Parquet, with clear errors on unusable input."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from augment.data.dataset import LabeledDataset, encode_labels
+from augment.exceptions import InvalidDataError
+
+TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV/TSV/Parquet file, turning reader failures into `InvalidDataError`."""
+    fmt = TABLE_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        allowed = ", ".join(sorted(TABLE_SUFFIXES))
+        raise InvalidDataError(f"{path}: unsupported file type {path.suffix!r}; allowed: {allowed}")
+    if path.stat().st_size == 0:
+        raise InvalidDataError(f"{path}: file is empty")
+    try:
+        if fmt == "parquet":
+            return pd.read_parquet(path)
+        sep = "\t" if path.suffix.lower() == ".tsv" else ","
+        return pd.read_csv(path, sep=sep)
+    except pd.errors.EmptyDataError:
+        raise InvalidDataError(f"{path}: file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InvalidDataError(f"{path}: cannot be read as {fmt}: {first}") from None
+
+
+def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Split feature columns into continuous (numeric) and discrete (bool, text, category)."""
+    continuous, discrete = [], []
+    for col in X.columns:
+        s = X[col]
+        if pd.api.types.is_bool_dtype(s):
+            discrete.append(col)
+        elif pd.api.types.is_numeric_dtype(s):
+            continuous.append(col)
+        else:
+            discrete.append(col)
+    return continuous, discrete
+
+
+def _check_features(X: pd.DataFrame, continuous: list[str], where: str) -> None:
+    for col in X.columns:
+        n_missing = int(X[col].isna().sum())
+        if n_missing:
+            raise InvalidDataError(
+                f"{where}: feature column {col!r} has {n_missing} missing value(s); "
+                "impute or drop them before running (NaN features are not supported yet)"
+            )
+    for col in continuous:
+        values = X[col].to_numpy(dtype=float)
+        n_inf = int(np.isinf(values).sum())
+        if n_inf:
+            raise InvalidDataError(
+                f"{where}: feature column {col!r} has {n_inf} infinite value(s); only finite numbers"
+                " are allowed"
+            )
+
+
+def check_labels(y: np.ndarray, class_names: list[str], where: str, label: str) -> None:
+    """Require at least two classes and at least two rows in each."""
+    if len(class_names) < 2:
+        only = class_names[0] if class_names else "(none)"
+        raise InvalidDataError(
+            f"{where}: label {label!r} has a single class ({only!r}); at least 2 are needed"
+        )
+    counts = np.bincount(y, minlength=len(class_names))
+    small = [f"{class_names[i]!r} ({c} row)" for i, c in enumerate(counts) if c < 2]
+    if small:
+        raise InvalidDataError(
+            f"{where}: class(es) with fewer than 2 rows in label {label!r}: {', '.join(small)};"
+            " every class needs at least 2 rows"
+        )
+
+
+def dataset_from_frame(df: pd.DataFrame, label: str | None, name: str) -> LabeledDataset:
+    """Build a `LabeledDataset` from a DataFrame whose column ``label`` holds the classes."""
+    if df.shape[1] == 0 or len(df) == 0:
+        what = "no columns" if df.shape[1] == 0 else "a header but no rows"
+        raise InvalidDataError(f"{name}: table has {what}")
+    columns = [str(c) for c in df.columns]
+    df = df.set_axis(columns, axis=1)
+    if label is None:
+        raise InvalidDataError(
+            f"{name}: no label column given; pass --label with one of: {', '.join(columns[:20])}"
+        )
+    if label not in columns:
+        close = difflib.get_close_matches(label, columns, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise InvalidDataError(
+            f"{name}: label column {label!r} not found{hint} (columns: {', '.join(columns[:20])})"
+        )
+    if len(set(columns)) != len(columns):
+        dup = sorted({c for c in columns if columns.count(c) > 1})
+        raise InvalidDataError(f"{name}: duplicate column name(s) {dup}")
+    labels = df[label]
+    n_missing = int(labels.isna().sum())
+    if n_missing:
+        raise InvalidDataError(
+            f"{name}: label column {label!r} has {n_missing} missing value(s); every row needs a"
+            " class"
+        )
+    X = df.drop(columns=[label]).reset_index(drop=True)
+    if X.shape[1] == 0:
+        raise InvalidDataError(f"{name}: table has only the label column {label!r}, no features")
+    continuous, discrete = _column_kinds(X)
+    _check_features(X, continuous, name)
+    y, class_names = encode_labels(labels)
+    check_labels(y, class_names, name, label)
+    return LabeledDataset(
+        name=name,
+        X=X,
+        y=y,
+        class_names=class_names,
+        kind="table",
+        continuous=continuous,
+        discrete=discrete,
+        label=label,
+    )
+
+
+def load_table(path: Path, label: str | None) -> LabeledDataset:
+    """Load a CSV or Parquet file with class column ``label``."""
+    return dataset_from_frame(read_table(path), label, str(path))

@@ -1,0 +1,105 @@
+"""The steps of one augmentation experiment, free of orchestration and tracking.
+
+The Prefect flow calls these in order; so can a notebook or another pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from augment.arms import ArmResult, features, synthesize
+from augment.classify import make_classifier
+from augment.config import DataConfig, GANConfig, RunConfig
+from augment.data import LabeledDataset, Splits, load_dataset, make_splits
+from augment.evaluate import c2st_auc, deltas_and_gap, downstream_metrics, minority_classes, summarize_arms
+from augment.exceptions import InvalidDataError
+from augment.gan import ImageCGAN, ImageGANConfig, TabularCGAN, TabularGANConfig
+from augment.gan.loop import EpochCallback
+
+log = logging.getLogger(__name__)
+
+
+def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
+    """Load and split the data; the test split is real only and made before any generation."""
+    data = load_dataset(cfg.source, cfg.label)
+    splits = make_splits(
+        data, cfg.test_size, cfg.split_seed, cfg.imbalance_classes, cfg.imbalance_fraction
+    )
+    return data, splits
+
+
+def check_arms(arms: list[str], splits: Splits) -> list[str]:
+    """Drop ``oracle`` when no imbalance was induced (there is no untouched split to train on)."""
+    if "oracle" in arms and splits.oracle is None:
+        log.info("no induced imbalance: skipping the oracle arm")
+        arms = [a for a in arms if a != "oracle"]
+    if not arms:
+        raise InvalidDataError("no arm left to run (the oracle arm needs an induced imbalance)")
+    return arms
+
+
+def fit_generator(
+    train: LabeledDataset, cfg: GANConfig, callback: EpochCallback | None = None, progress: bool = True
+) -> TabularCGAN | ImageCGAN:
+    """Fit the conditional GAN that matches the data kind on the train split only."""
+    given = {"epochs": cfg.epochs, "noise_dim": cfg.noise_dim, "lr_g": cfg.lr_g, "lr_d": cfg.lr_d,
+             "batch_size": cfg.batch_size, "ema_decay": cfg.ema_decay, "device": cfg.device}
+    common = {k: v for k, v in given.items() if v is not None}  # None: the model's default
+    if train.kind == "image":
+        model = ImageCGAN(ImageGANConfig(**common), random_state=cfg.seed, progress=progress)
+    else:
+        model = TabularCGAN(TabularGANConfig(**common), discrete=train.discrete,
+                            random_state=cfg.seed, progress=progress)
+    return model.fit(train.X, train.y, callback=callback)
+
+
+def synthetic_quality(model: Any, splits: Splits, classifier: str, seed: int = 0) -> dict[str, float]:
+    """C2ST AUC (real train vs as many synthetic rows per class) and TSTR balanced accuracy."""
+    train = splits.train
+    counts = np.bincount(train.y, minlength=train.n_classes)
+    X_syn, _ = synthesize(model, dict(enumerate(counts.tolist())), seed + 7919, train.kind)
+    c2st = c2st_auc(features(train), X_syn, seed)
+    # TSTR: a classifier that only ever saw synthetic rows, balanced, tested on real test rows
+    X_tstr, y_tstr = synthesize(model, dict.fromkeys(range(train.n_classes), int(counts.max())),
+                                seed + 104729, train.kind)
+    clf = make_classifier(classifier, train, seed).fit(X_tstr, y_tstr)
+    pred = clf.predict(features(splits.test))
+    minority = minority_classes(train.y, train.n_classes)
+    tstr = downstream_metrics(splits.test.y, pred, minority)["balanced_accuracy"]
+    return {"c2st_auc": c2st, "tstr_balanced_accuracy": tstr}
+
+
+def build_summary(
+    cfg: RunConfig,
+    data: LabeledDataset,
+    splits: Splits,
+    results: dict[str, ArmResult],
+    quality: dict[str, float] | None,
+    run_id: str | None,
+    experiment: str | None,
+) -> dict[str, Any]:
+    """The JSON summary of DESIGN.md: per arm mean/std/ci95, deltas, gap recovered, quality."""
+    arms = summarize_arms({arm: r.per_seed for arm, r in results.items()})
+    deltas, gap = deltas_and_gap(arms)
+    return {
+        "mlflow_run_id": run_id,
+        "experiment": experiment,
+        "dataset": data.name,
+        "dataset_hash": data.content_hash(),
+        "kind": data.kind,
+        "n_train": len(splits.train),
+        "n_test": len(splits.test),
+        "class_counts_train": splits.train.class_counts(),
+        "reduced_classes": splits.reduced_classes,
+        "seeds": cfg.seeds,
+        "classifier": cfg.classifier,
+        "gan_epochs": cfg.gan.epochs,
+        "sampling_strategy": cfg.sampling_strategy,
+        "arms": arms,
+        "delta_vs_baseline": deltas,
+        "gap_recovered": gap,
+        "synthetic_quality": quality or {},
+    }

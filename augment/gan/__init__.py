@@ -1,0 +1,7 @@
+"""Conditional GANs for tables and images, sharing one adversarial training loop."""
+
+from augment.gan.image import ImageCGAN, ImageGANConfig
+from augment.gan.loop import History
+from augment.gan.tabular import TabularCGAN, TabularGANConfig
+
+__all__ = ["History", "ImageCGAN", "ImageGANConfig", "TabularCGAN", "TabularGANConfig"]

@@ -1,0 +1,57 @@
+"""Estimator plumbing shared by the conditional GANs: seeding, devices, label checks, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from augment.exceptions import InvalidDataError
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else must be a valid torch device."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InvalidDataError(f"device={device!r} requested but CUDA is not available; use 'cpu'")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise InvalidDataError(f"device={device!r} is not valid; use 'auto', 'cpu' or 'cuda'") from None
+
+
+def make_generators(random_state: int | None) -> tuple[np.random.Generator, torch.Generator]:
+    """A numpy and a torch generator from one seed (never the global RNG)."""
+    seed = int(np.random.SeedSequence(random_state).generate_state(1)[0])
+    tgen = torch.Generator(device="cpu")
+    tgen.manual_seed(seed)
+    return np.random.default_rng(seed), tgen
+
+
+def label_codes(y, classes: np.ndarray) -> np.ndarray:
+    """Map labels to positions in ``classes``; unknown labels raise naming them and the allowed."""
+    y = np.asarray(y)
+    idx = np.searchsorted(classes, y)
+    idx = np.clip(idx, 0, len(classes) - 1)
+    bad = classes[idx] != y
+    if bad.any():
+        unknown = sorted({str(v) for v in y[bad]})[:5]
+        raise InvalidDataError(
+            f"unknown class label(s) {unknown}; the model was fitted on {list(map(str, classes))}"
+        )
+    return idx
+
+
+def init_modules(rng: np.random.Generator, build):
+    """Call ``build()`` with torch's global RNG forked and seeded from ``rng``, then restored,
+    so weight initialisation is reproducible without changing the caller's RNG state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(rng.integers(2**31)))
+        return build()
+
+
+def seed_for_call(rng: np.random.Generator) -> torch.Generator:
+    """A fresh torch generator drawn from the estimator's numpy generator (for sampling)."""
+    g = torch.Generator(device="cpu")
+    g.manual_seed(int(rng.integers(0, 2**63 - 1)))
+    return g

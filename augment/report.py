@@ -1,0 +1,66 @@
+"""Human-readable comparison table and atomic writes of the JSON summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from augment.evaluate import METRICS
+
+
+def comparison_table(summary: dict[str, Any]) -> str:
+    """Arms side by side: mean +- std [CI95] per metric, delta vs baseline and gap recovered."""
+    header = ["arm"] + list(METRICS) + ["d_bal_acc", "gap_recovered"]
+    rows = [header]
+    for arm, res in summary["arms"].items():
+        cells = [arm]
+        for m in METRICS:
+            a = res[m]
+            cells.append(f"{a['mean']:.3f}±{a['std']:.3f} [{a['ci95'][0]:.3f},{a['ci95'][1]:.3f}]")
+        d = summary["delta_vs_baseline"].get(arm, {}).get("balanced_accuracy")
+        g = summary["gap_recovered"].get(arm)
+        cells.append("" if d is None else f"{d:+.3f}")
+        cells.append("" if g is None else f"{g:+.0%}")
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    q = summary.get("synthetic_quality") or {}
+    foot = [
+        f"dataset {summary['dataset']}: n_train={summary['n_train']} n_test={summary['n_test']}, "
+        f"{summary['seeds']} seed(s), classifier={summary['classifier']} (mean±std [95% CI])"
+    ]
+    if q:
+        foot.append("synthetic quality: " + ", ".join(f"{k}={v:.3f}" for k, v in q.items()))
+    return "\n".join(lines + [""] + foot)
+
+
+def write_json_atomic(obj: dict[str, Any], path: str | Path) -> Path:
+    """Write JSON to a temp file beside ``path`` and rename it over: never a half-written file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2, default=str)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail before any work when the output's folder is missing or not writable."""
+    from augment.exceptions import ConfigError
+
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise ConfigError(f"output folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"output folder {parent} is not writable")
+    if Path(path).is_dir():
+        raise ConfigError(f"output path {path} is a directory; give a file name")
