@@ -28,7 +28,9 @@ def features(data: LabeledDataset) -> Features:
     return data.X if data.kind == "table" else data.features_2d()
 
 
-def synthesize(model: Any, plan: dict[int, int], seed: int, kind: str) -> tuple[Features, np.ndarray]:
+def synthesize(
+    model: Any, plan: dict[int, int], seed: int, kind: str
+) -> tuple[Features, np.ndarray]:
     """Samples per class from a fitted conditional GAN, ``plan = {class code: n}``."""
     parts, labels = [], []
     for i, (code, n) in enumerate(sorted(plan.items())):
@@ -83,7 +85,9 @@ def training_set(
             return features(train), train.y
         X_real = features(train)
         if train.kind == "table":
-            X = pd.concat([X_real, X_syn[X_real.columns].astype(X_real.dtypes.to_dict())], ignore_index=True)
+            X = pd.concat(
+                [X_real, X_syn[X_real.columns].astype(X_real.dtypes.to_dict())], ignore_index=True
+            )
         else:
             X = np.concatenate([X_real, X_syn])
         return X, np.concatenate([train.y, y_syn])
@@ -121,5 +125,7 @@ def run_arm(
         pred = clf.predict(features(test))
         rows.append(downstream_metrics(test.y, pred, minority))
         conf += confusion_matrix(test.y, pred, labels=list(range(k)))
-        recalls.append(recall_score(test.y, pred, labels=list(range(k)), average=None, zero_division=0))
+        recalls.append(
+            recall_score(test.y, pred, labels=list(range(k)), average=None, zero_division=0)
+        )
     return ArmResult(arm, rows, conf, np.mean(recalls, axis=0).tolist(), n_train)

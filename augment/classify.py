@@ -24,7 +24,11 @@ def make_classifier(name: str, data: LabeledDataset, seed: int) -> Pipeline:
     """A fresh, unfitted classifier for ``data``'s schema: scaling + one-hot where needed."""
     est = _estimator(name, seed)
     if data.kind == "image":
-        return make_pipeline(StandardScaler(), est) if name == "logistic_regression" else make_pipeline(est)
+        return (
+            make_pipeline(StandardScaler(), est)
+            if name == "logistic_regression"
+            else make_pipeline(est)
+        )
     numeric = StandardScaler() if name == "logistic_regression" else "passthrough"
     pre = ColumnTransformer(
         [

@@ -86,8 +86,10 @@ def build_config(values: dict[str, Any], where: str = "") -> RunConfig:
         raise ConfigError(_format_validation_error(err, where or "(values)")) from None
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:
-    """Load a YAML config (optional) and apply dotted-key overrides such as ``{"gan.epochs": 5}``."""
+def load_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> RunConfig:
+    """Load a YAML config (optional), then apply dotted overrides like ``{"gan.epochs": 5}``."""
     values: dict[str, Any] = {}
     where = "(defaults)"
     if path is not None:
@@ -111,5 +113,3 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             node = node.setdefault(key, {})
         node[leaf] = value
     return build_config(values, where)
-
-

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, recall_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    recall_score,
+    roc_auc_score,
+)
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 METRICS = ("balanced_accuracy", "macro_f1", "accuracy", "minority_recall")
@@ -21,7 +27,9 @@ def minority_classes(y_train: np.ndarray, n_classes: int) -> list[int]:
     return small or list(range(n_classes))
 
 
-def downstream_metrics(y_true: np.ndarray, y_pred: np.ndarray, minority: list[int]) -> dict[str, float]:
+def downstream_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, minority: list[int]
+) -> dict[str, float]:
     """The four metrics of every arm; ``minority_recall`` is the mean recall over ``minority``."""
     recalls = recall_score(y_true, y_pred, labels=minority, average=None, zero_division=0)
     return {
@@ -76,7 +84,9 @@ def deltas_and_gap(arms: dict[str, dict[str, Any]]) -> tuple[dict, dict]:
     return deltas, gap
 
 
-def c2st_auc(real: pd.DataFrame | np.ndarray, synthetic: pd.DataFrame | np.ndarray, seed: int = 0) -> float:
+def c2st_auc(
+    real: pd.DataFrame | np.ndarray, synthetic: pd.DataFrame | np.ndarray, seed: int = 0
+) -> float:
     """Classifier two-sample test: cross-validated ROC AUC of telling real from synthetic rows.
 
     0.5 means indistinguishable, 1.0 means trivially told apart. Tables are one-hot encoded.
@@ -84,7 +94,9 @@ def c2st_auc(real: pd.DataFrame | np.ndarray, synthetic: pd.DataFrame | np.ndarr
     if isinstance(real, pd.DataFrame):
         both = pd.get_dummies(pd.concat([real, synthetic], ignore_index=True)).to_numpy(dtype=float)
     else:
-        both = np.concatenate([np.asarray(real), np.asarray(synthetic)]).reshape(len(real) + len(synthetic), -1)
+        both = np.concatenate([np.asarray(real), np.asarray(synthetic)]).reshape(
+            len(real) + len(synthetic), -1
+        )
     is_fake = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
     clf = RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1)

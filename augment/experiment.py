@@ -14,7 +14,13 @@ from augment.arms import ArmResult, features, synthesize
 from augment.classify import make_classifier
 from augment.config import DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
-from augment.evaluate import c2st_auc, deltas_and_gap, downstream_metrics, minority_classes, summarize_arms
+from augment.evaluate import (
+    c2st_auc,
+    deltas_and_gap,
+    downstream_metrics,
+    minority_classes,
+    summarize_arms,
+)
 from augment.exceptions import InvalidDataError
 from augment.gan import ImageCGAN, ImageGANConfig, TabularCGAN, TabularGANConfig
 from augment.gan.loop import EpochCallback
@@ -42,29 +48,46 @@ def check_arms(arms: list[str], splits: Splits) -> list[str]:
 
 
 def fit_generator(
-    train: LabeledDataset, cfg: GANConfig, callback: EpochCallback | None = None, progress: bool = True
+    train: LabeledDataset,
+    cfg: GANConfig,
+    callback: EpochCallback | None = None,
+    progress: bool = True,
 ) -> TabularCGAN | ImageCGAN:
     """Fit the conditional GAN that matches the data kind on the train split only."""
-    given = {"epochs": cfg.epochs, "noise_dim": cfg.noise_dim, "lr_g": cfg.lr_g, "lr_d": cfg.lr_d,
-             "batch_size": cfg.batch_size, "ema_decay": cfg.ema_decay, "device": cfg.device}
+    given = {
+        "epochs": cfg.epochs,
+        "noise_dim": cfg.noise_dim,
+        "lr_g": cfg.lr_g,
+        "lr_d": cfg.lr_d,
+        "batch_size": cfg.batch_size,
+        "ema_decay": cfg.ema_decay,
+        "device": cfg.device,
+    }
     common = {k: v for k, v in given.items() if v is not None}  # None: the model's default
     if train.kind == "image":
         model = ImageCGAN(ImageGANConfig(**common), random_state=cfg.seed, progress=progress)
     else:
-        model = TabularCGAN(TabularGANConfig(**common), discrete=train.discrete,
-                            random_state=cfg.seed, progress=progress)
+        model = TabularCGAN(
+            TabularGANConfig(**common),
+            discrete=train.discrete,
+            random_state=cfg.seed,
+            progress=progress,
+        )
     return model.fit(train.X, train.y, callback=callback)
 
 
-def synthetic_quality(model: Any, splits: Splits, classifier: str, seed: int = 0) -> dict[str, float]:
+def synthetic_quality(
+    model: Any, splits: Splits, classifier: str, seed: int = 0
+) -> dict[str, float]:
     """C2ST AUC (real train vs as many synthetic rows per class) and TSTR balanced accuracy."""
     train = splits.train
     counts = np.bincount(train.y, minlength=train.n_classes)
     X_syn, _ = synthesize(model, dict(enumerate(counts.tolist())), seed + 7919, train.kind)
     c2st = c2st_auc(features(train), X_syn, seed)
     # TSTR: a classifier that only ever saw synthetic rows, balanced, tested on real test rows
-    X_tstr, y_tstr = synthesize(model, dict.fromkeys(range(train.n_classes), int(counts.max())),
-                                seed + 104729, train.kind)
+    X_tstr, y_tstr = synthesize(
+        model, dict.fromkeys(range(train.n_classes), int(counts.max())), seed + 104729, train.kind
+    )
     clf = make_classifier(classifier, train, seed).fit(X_tstr, y_tstr)
     pred = clf.predict(features(splits.test))
     minority = minority_classes(train.y, train.n_classes)

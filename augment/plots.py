@@ -22,7 +22,9 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def sample_grid(model: Any, class_names: list[str], path: Path, per_class: int = 10, seed: int = 0) -> Path:
+def sample_grid(
+    model: Any, class_names: list[str], path: Path, per_class: int = 10, seed: int = 0
+) -> Path:
     """One row per class of generated images (a fitted image GAN), class names on the left."""
     k = len(class_names)
     fig, axes = plt.subplots(k, per_class, figsize=(per_class * 0.8, k * 0.85), squeeze=False)
@@ -65,8 +67,15 @@ def confusion(matrix: np.ndarray, class_names: list[str], title: str, path: Path
     for i in range(k):
         for j in range(k):
             if matrix[i, j]:
-                ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{norm[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(k), class_names, rotation=90)
     ax.set_yticks(range(k), class_names)
     ax.set_xlabel("predicted")

@@ -36,8 +36,11 @@ def load_tracking_config(path: str | Path | None = None) -> TrackingConfig:
     """
     if path is None:
         local = Path("mlflow.yml")
-        text = local.read_text(encoding="utf-8") if local.is_file() else (
-            resources.files("augment").joinpath("mlflow.yml").read_text(encoding="utf-8"))
+        text = (
+            local.read_text(encoding="utf-8")
+            if local.is_file()
+            else (resources.files("augment").joinpath("mlflow.yml").read_text(encoding="utf-8"))
+        )
         where = str(local) if local.is_file() else "packaged mlflow.yml"
     else:
         p = Path(path)
@@ -97,16 +100,23 @@ class Tracker:
         return run.info.run_id
 
     def log_metrics(self, run_id: str, metrics: dict[str, float], step: int = 0) -> None:
-        from mlflow.entities import Metric
         import time
+
+        from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
         items = [Metric(k, float(v), now, step) for k, v in metrics.items() if v is not None]
         if items:
             self.client.log_batch(run_id, metrics=items)
 
-    def log_arm(self, parent_id: str, arm: str, per_seed: list[dict[str, float]],
-                aggregate: dict[str, dict[str, Any]], params: dict[str, Any]) -> str:
+    def log_arm(
+        self,
+        parent_id: str,
+        arm: str,
+        per_seed: list[dict[str, float]],
+        aggregate: dict[str, dict[str, Any]],
+        params: dict[str, Any],
+    ) -> str:
         """A child run for one arm: per-seed metrics as steps, mean/std/CI as final values."""
         parent = self.client.get_run(parent_id)
         run = self.client.create_run(
@@ -117,7 +127,9 @@ class Tracker:
         rid = run.info.run_id
         from mlflow.entities import Param
 
-        self.client.log_batch(rid, params=[Param(k, str(v)) for k, v in {"arm": arm, **params}.items()])
+        self.client.log_batch(
+            rid, params=[Param(k, str(v)) for k, v in {"arm": arm, **params}.items()]
+        )
         for step, row in enumerate(per_seed):
             self.log_metrics(rid, {f"{m}_per_seed": v for m, v in row.items()}, step=step)
         final = {}

@@ -30,7 +30,9 @@ def load_data(cfg: RunConfig) -> tuple[LabeledDataset, Splits]:
 @_task
 def fit_gan(train: LabeledDataset, cfg: RunConfig, tracker: Tracker, run_id: str, progress: bool):
     def on_epoch(epoch: int, row: dict[str, float]) -> None:
-        tracker.log_metrics(run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, step=epoch)
+        tracker.log_metrics(
+            run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
+        )
 
     return fit_generator(train, cfg.gan, callback=on_epoch, progress=progress)
 
@@ -47,22 +49,37 @@ def quality(model: Any, splits: Splits, cfg: RunConfig) -> dict[str, float]:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+        )
         return out.stdout.strip() if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def _log_plots(tracker: Tracker, run_id: str, splits: Splits, model: Any,
-               results: dict[str, ArmResult]) -> None:
+def _log_plots(
+    tracker: Tracker, run_id: str, splits: Splits, model: Any, results: dict[str, ArmResult]
+) -> None:
     names = splits.train.class_names
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        files = [plots.recall_bars({a: r.per_class_recall for a, r in results.items()}, names,
-                                   out / "per_class_recall.png")]
-        files += [plots.confusion(r.confusion, names, f"{a} (summed over seeds)",
-                                  out / f"confusion_{a}.png") for a, r in results.items()]
+        files = [
+            plots.recall_bars(
+                {a: r.per_class_recall for a, r in results.items()},
+                names,
+                out / "per_class_recall.png",
+            )
+        ]
+        files += [
+            plots.confusion(
+                r.confusion, names, f"{a} (summed over seeds)", out / f"confusion_{a}.png"
+            )
+            for a, r in results.items()
+        ]
         if model is not None:
             files.append(plots.loss_curves(model.history, out / "gan_loss_curves.png"))
             if splits.train.kind == "image":
@@ -86,9 +103,16 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     plan = balance_plan(splits.train.y, cfg.sampling_strategy)
     run_id = tracker.start_parent(
         f"{data.name}-{runtime.flow_run.name or 'local'}",
-        params={"config": cfg.model_dump(mode="json"), "plan": {str(k): v for k, v in plan.items()}},
-        tags={"dataset": data.name, "dataset_hash": data.content_hash(), "git_commit": _git_commit(),
-              "prefect_flow_run_id": str(runtime.flow_run.id or "")},
+        params={
+            "config": cfg.model_dump(mode="json"),
+            "plan": {str(k): v for k, v in plan.items()},
+        },
+        tags={
+            "dataset": data.name,
+            "dataset_hash": data.content_hash(),
+            "git_commit": _git_commit(),
+            "prefect_flow_run_id": str(runtime.flow_run.id or ""),
+        },
     )
     logger.info("MLflow parent run %s", run_id)
     try:
@@ -98,8 +122,13 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         qual = quality(model, splits, cfg) if model is not None else None
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
         for arm, res in results.items():
-            tracker.log_arm(run_id, arm, res.per_seed, summary["arms"][arm],
-                            {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train})
+            tracker.log_arm(
+                run_id,
+                arm,
+                res.per_seed,
+                summary["arms"][arm],
+                {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train},
+            )
         parent_metrics = dict(qual or {})
         parent_metrics |= {f"gap_recovered_{a}": g for a, g in summary["gap_recovered"].items()}
         for arm, d in summary["delta_vs_baseline"].items():

@@ -22,12 +22,14 @@ def _read_image(path: Path) -> np.ndarray:
             mode = "L" if img.mode in ("L", "I", "I;16", "1", "LA") else "RGB"
             arr = np.asarray(img.convert(mode), dtype=np.uint8)
     except (UnidentifiedImageError, OSError, ValueError) as err:
-        raise InvalidDataError(f"{path}: unreadable or corrupt image ({type(err).__name__})") from None
+        raise InvalidDataError(
+            f"{path}: unreadable or corrupt image ({type(err).__name__})"
+        ) from None
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 
 def load_image_folder(root: Path) -> LabeledDataset:
-    """Load every PNG/JPEG under ``root/<class>/`` into one ``(N, C, H, W)`` float32 array in [0, 1].
+    """Load every PNG/JPEG under ``root/<class>/`` as one float32 ``(N, C, H, W)`` in [0, 1].
 
     All images must share one size and channel count (mixed sets are rejected, not resized,
     so nothing is silently distorted).

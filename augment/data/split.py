@@ -26,7 +26,9 @@ class Splits:
     reduced_classes: list[str]
 
 
-def split_dataset(data: LabeledDataset, test_size: float, seed: int) -> tuple[LabeledDataset, LabeledDataset]:
+def split_dataset(
+    data: LabeledDataset, test_size: float, seed: int
+) -> tuple[LabeledDataset, LabeledDataset]:
     """Stratified train/test split by integer positions."""
     counts = np.bincount(data.y, minlength=data.n_classes)
     n_test = int(np.ceil(test_size * len(data)))
@@ -52,8 +54,7 @@ def induce_imbalance(
     unknown = [c for c in classes if c not in train.class_names]
     if unknown:
         raise InvalidDataError(
-            f"{train.name}: imbalance class(es) {unknown} not in the classes "
-            f"{train.class_names}"
+            f"{train.name}: imbalance class(es) {unknown} not in the classes {train.class_names}"
         )
     rng = np.random.default_rng(seed)
     keep = np.ones(len(train), dtype=bool)

@@ -61,8 +61,8 @@ def _check_features(X: pd.DataFrame, continuous: list[str], where: str) -> None:
         n_inf = int(np.isinf(values).sum())
         if n_inf:
             raise InvalidDataError(
-                f"{where}: feature column {col!r} has {n_inf} infinite value(s); only finite numbers"
-                " are allowed"
+                f"{where}: feature column {col!r} has {n_inf} infinite value(s); only finite"
+                " numbers are allowed"
             )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 
@@ -17,7 +20,9 @@ def resolve_device(device: str) -> torch.device:
     try:
         return torch.device(device)
     except RuntimeError:
-        raise InvalidDataError(f"device={device!r} is not valid; use 'auto', 'cpu' or 'cuda'") from None
+        raise InvalidDataError(
+            f"device={device!r} is not valid; use 'auto', 'cpu' or 'cuda'"
+        ) from None
 
 
 def make_generators(random_state: int | None) -> tuple[np.random.Generator, torch.Generator]:
@@ -42,12 +47,16 @@ def label_codes(y, classes: np.ndarray) -> np.ndarray:
     return idx
 
 
-def init_modules(rng: np.random.Generator, build):
-    """Call ``build()`` with torch's global RNG forked and seeded from ``rng``, then restored,
-    so weight initialisation is reproducible without changing the caller's RNG state."""
+@contextmanager
+def torch_rng_scope(rng: np.random.Generator) -> Iterator[None]:
+    """Fork torch's global RNG, seed it from ``rng``, restore it on exit.
+
+    Weight init, dropout and Gumbel noise draw from the global RNG; inside this scope they are
+    reproducible from ``random_state`` and the caller's RNG state is left untouched.
+    """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(rng.integers(2**31)))
-        return build()
+        yield
 
 
 def seed_for_call(rng: np.random.Generator) -> torch.Generator:

@@ -16,11 +16,11 @@ from torch.nn.utils import spectral_norm
 
 from augment.exceptions import InvalidDataError
 from augment.gan.base import (
-    init_modules,
     label_codes,
     make_generators,
     resolve_device,
     seed_for_call,
+    torch_rng_scope,
 )
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
 
@@ -77,13 +77,17 @@ class GBlock(nn.Module):
 class ImageGenerator(nn.Module):
     """(z, y) -> image in [-1, 1], ``(B, C, S, S)``."""
 
-    def __init__(self, noise_dim: int, n_classes: int, out_channels: int, side: int, width: int) -> None:
+    def __init__(
+        self, noise_dim: int, n_classes: int, out_channels: int, side: int, width: int
+    ) -> None:
         super().__init__()
         n_up = int(math.log2(side // 4))
         chans = [max(width // 2**i, 16) for i in range(n_up + 1)]
         self.c0 = chans[0]
         self.fc = nn.Linear(noise_dim, chans[0] * 16)
-        self.blocks = nn.ModuleList(GBlock(a, b, n_classes) for a, b in zip(chans, chans[1:], strict=False))
+        self.blocks = nn.ModuleList(
+            GBlock(a, b, n_classes) for a, b in zip(chans, chans[1:], strict=False)
+        )
         self.out_bn = CondBatchNorm(chans[-1], n_classes)
         self.out = nn.Conv2d(chans[-1], out_channels, 3, padding=1)
 
@@ -104,7 +108,11 @@ class ProjectionDiscriminator(nn.Module):
         layers: list[nn.Module] = [spectral_norm(nn.Conv2d(in_channels, chans[0], 3, padding=1))]
         for a, b in zip(chans, chans[1:], strict=False):
             layers += [nn.LeakyReLU(0.2), spectral_norm(nn.Conv2d(a, b, 4, stride=2, padding=1))]
-        layers += [nn.LeakyReLU(0.2), spectral_norm(nn.Conv2d(chans[-1], chans[-1], 3, padding=1)), nn.LeakyReLU(0.2)]
+        layers += [
+            nn.LeakyReLU(0.2),
+            spectral_norm(nn.Conv2d(chans[-1], chans[-1], 3, padding=1)),
+            nn.LeakyReLU(0.2),
+        ]
         self.features = nn.Sequential(*layers)
         self.linear = spectral_norm(nn.Linear(chans[-1], 1))
         self.embed = spectral_norm(nn.Embedding(n_classes, chans[-1]))
@@ -122,8 +130,8 @@ def translate(x: torch.Tensor, ratio: float, gen: torch.Generator) -> torch.Tens
     max_shift = max(1, int(h * ratio))
     shifts = torch.randint(-max_shift, max_shift + 1, (b, 2), generator=gen).to(x.device)
     pad = F.pad(x, [max_shift] * 4, value=-1.0)
-    rows = (torch.arange(h, device=x.device)[None, :] + max_shift - shifts[:, :1])  # (B, H)
-    cols = (torch.arange(w, device=x.device)[None, :] + max_shift - shifts[:, 1:])  # (B, W)
+    rows = torch.arange(h, device=x.device)[None, :] + max_shift - shifts[:, :1]  # (B, H)
+    cols = torch.arange(w, device=x.device)[None, :] + max_shift - shifts[:, 1:]  # (B, W)
     idx_b = torch.arange(b, device=x.device)[:, None, None]
     out = pad.permute(0, 2, 3, 1)[idx_b, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
     return out.permute(0, 3, 1, 2)
@@ -141,7 +149,12 @@ class ImageCGAN:
         Show a progress bar during training.
     """
 
-    def __init__(self, config: ImageGANConfig | None = None, random_state: int | None = None, progress: bool = True) -> None:
+    def __init__(
+        self,
+        config: ImageGANConfig | None = None,
+        random_state: int | None = None,
+        progress: bool = True,
+    ) -> None:
         self.config = config
         self.random_state = random_state
         self.progress = progress
@@ -162,32 +175,42 @@ class ImageCGAN:
         self.device_ = resolve_device(cfg.device)
         self._rng, tgen = make_generators(self.random_state)
         k = len(self.classes_)
-        G, D = init_modules(self._rng, lambda: (
-            ImageGenerator(cfg.noise_dim, k, c, self.side_, cfg.channels).to(self.device_),
-            ProjectionDiscriminator(k, c, self.side_, cfg.channels).to(self.device_),
-        ))
-        data = torch.from_numpy(self._to_model_space(X)).to(self.device_)
-        labels = torch.from_numpy(codes).to(self.device_)
-        bs = min(cfg.batch_size, len(data))
+        # init, dropout, Gumbel noise: reproducible, caller's global RNG untouched
+        with torch_rng_scope(self._rng):
+            G = ImageGenerator(cfg.noise_dim, k, c, self.side_, cfg.channels).to(self.device_)
+            D = ProjectionDiscriminator(k, c, self.side_, cfg.channels).to(self.device_)
+            data = torch.from_numpy(self._to_model_space(X)).to(self.device_)
+            labels = torch.from_numpy(codes).to(self.device_)
+            bs = min(cfg.batch_size, len(data))
 
-        # class-balanced batches: minority classes get as many G/D updates as majority ones
-        weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
-        n_batches = max(1, len(data) // bs)
+            # class-balanced batches: minority classes get as many G/D updates as majority ones
+            weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
+            n_batches = max(1, len(data) // bs)
 
-        def batches():
-            idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
-            for j in idx.to(self.device_).view(n_batches, bs):
-                yield data[j], labels[j]
+            def batches():
+                idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
+                for j in idx.to(self.device_).view(n_batches, bs):
+                    yield data[j], labels[j]
 
-        loop = LoopConfig(
-            epochs=cfg.epochs, noise_dim=cfg.noise_dim, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
-            loss="hinge", ema_decay=cfg.ema_decay, desc="image cGAN",
-        )
-        self.generator_, self.history_ = train_adversarial(
-            G, D, batches, loop, tgen,
-            augment=lambda x: translate(x, cfg.translate, tgen),
-            callback=callback, progress=self.progress,
-        )
+            loop = LoopConfig(
+                epochs=cfg.epochs,
+                noise_dim=cfg.noise_dim,
+                lr_g=cfg.lr_g,
+                lr_d=cfg.lr_d,
+                loss="hinge",
+                ema_decay=cfg.ema_decay,
+                desc="image cGAN",
+            )
+            self.generator_, self.history_ = train_adversarial(
+                G,
+                D,
+                batches,
+                loop,
+                tgen,
+                augment=lambda x: translate(x, cfg.translate, tgen),
+                callback=callback,
+                progress=self.progress,
+            )
         self.noise_dim_ = cfg.noise_dim
         return self
 
@@ -205,7 +228,9 @@ class ImageCGAN:
         if not hasattr(self, "generator_"):
             raise RuntimeError("ImageCGAN is not fitted; call fit first")
         code = label_codes([y], self.classes_)[0]
-        gen = seed_for_call(self._rng if random_state is None else np.random.default_rng(random_state))
+        gen = seed_for_call(
+            self._rng if random_state is None else np.random.default_rng(random_state)
+        )
         c, h, w = self.image_shape_
         out = []
         for i in range(0, n, 512):

@@ -68,7 +68,9 @@ class EMA:
             e.copy_(b)
 
 
-def _gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def _gradient_penalty(
+    D: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, gen: torch.Generator
+) -> torch.Tensor:
     """WGAN-GP penalty on random interpolates between real and fake rows."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, generator=gen, device="cpu").to(real.device)
@@ -129,7 +131,8 @@ def train_adversarial(
     ema = EMA(G, cfg.ema_decay)
     history = History()
     start = time.monotonic()
-    bar = tqdm(range(cfg.epochs), desc=cfg.desc, disable=not progress, leave=False)
+    # disable=None: no bar when stderr is not a terminal (logs, CI)
+    bar = tqdm(range(cfg.epochs), desc=cfg.desc, disable=None if progress else True, leave=False)
     for epoch in bar:
         G.train()
         D.train()

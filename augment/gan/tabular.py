@@ -16,11 +16,11 @@ from torch import nn
 
 from augment.exceptions import InvalidDataError
 from augment.gan.base import (
-    init_modules,
     label_codes,
     make_generators,
     resolve_device,
     seed_for_call,
+    torch_rng_scope,
 )
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
 from augment.transform.tabular import Span, TabularTransformer
@@ -52,7 +52,9 @@ class Residual(nn.Module):
 class TabularGenerator(nn.Module):
     """(z, y) -> encoded row ``(B, D)`` with each span passed through its activation."""
 
-    def __init__(self, noise_dim: int, n_classes: int, hidden: int, spans: list[Span], tau: float) -> None:
+    def __init__(
+        self, noise_dim: int, n_classes: int, hidden: int, spans: list[Span], tau: float
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(n_classes, noise_dim)
         self.inp = nn.Linear(2 * noise_dim, hidden)
@@ -83,8 +85,12 @@ class TabularCritic(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(n_classes, 16)
         self.net = nn.Sequential(
-            nn.Linear(data_dim + 16, hidden), nn.LeakyReLU(0.2), nn.Dropout(0.2),
-            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2), nn.Dropout(0.2),
+            nn.Linear(data_dim + 16, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(0.2),
+            nn.Linear(hidden, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(0.2),
             nn.Linear(hidden, 1),
         )
 
@@ -130,29 +136,35 @@ class TabularCGAN:
         self._rng, tgen = make_generators(self.random_state)
         k = len(self.classes_)
         spans = self.transformer_.spans_
-        G, D = init_modules(self._rng, lambda: (
-            TabularGenerator(cfg.noise_dim, k, cfg.hidden, spans, cfg.tau).to(self.device_),
-            TabularCritic(self.transformer_.output_dim_, k, cfg.hidden).to(self.device_),
-        ))
-        data = data.to(self.device_)
-        labels = torch.from_numpy(codes).to(self.device_)
-        bs = max(2, min(cfg.batch_size, len(data)))
-        # class-balanced batches so rare classes are learned as well as common ones
-        weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
-        n_batches = max(1, len(data) // bs)
+        # init, dropout, Gumbel noise: reproducible, caller's global RNG untouched
+        with torch_rng_scope(self._rng):
+            G = TabularGenerator(cfg.noise_dim, k, cfg.hidden, spans, cfg.tau).to(self.device_)
+            D = TabularCritic(self.transformer_.output_dim_, k, cfg.hidden).to(self.device_)
+            data = data.to(self.device_)
+            labels = torch.from_numpy(codes).to(self.device_)
+            bs = max(2, min(cfg.batch_size, len(data)))
+            # class-balanced batches so rare classes are learned as well as common ones
+            weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
+            n_batches = max(1, len(data) // bs)
 
-        def batches():
-            idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
-            for j in idx.to(self.device_).view(n_batches, bs):
-                yield data[j], labels[j]
+            def batches():
+                idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
+                for j in idx.to(self.device_).view(n_batches, bs):
+                    yield data[j], labels[j]
 
-        loop = LoopConfig(
-            epochs=cfg.epochs, noise_dim=cfg.noise_dim, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
-            betas=(0.5, 0.9), loss="wgan-gp", ema_decay=cfg.ema_decay, desc="tabular cGAN",
-        )
-        self.generator_, self.history_ = train_adversarial(
-            G, D, batches, loop, tgen, callback=callback, progress=self.progress
-        )
+            loop = LoopConfig(
+                epochs=cfg.epochs,
+                noise_dim=cfg.noise_dim,
+                lr_g=cfg.lr_g,
+                lr_d=cfg.lr_d,
+                betas=(0.5, 0.9),
+                loss="wgan-gp",
+                ema_decay=cfg.ema_decay,
+                desc="tabular cGAN",
+            )
+            self.generator_, self.history_ = train_adversarial(
+                G, D, batches, loop, tgen, callback=callback, progress=self.progress
+            )
         self.noise_dim_ = cfg.noise_dim
         return self
 
@@ -162,14 +174,20 @@ class TabularCGAN:
         if not hasattr(self, "generator_"):
             raise RuntimeError("TabularCGAN is not fitted; call fit first")
         code = int(label_codes([y], self.classes_)[0])
-        gen = seed_for_call(self._rng if random_state is None else np.random.default_rng(random_state))
+        gen = seed_for_call(
+            self._rng if random_state is None else np.random.default_rng(random_state)
+        )
         chunks = []
         for i in range(0, n, 4096):
             m = min(4096, n - i)
             z = torch.randn(m, self.noise_dim_, generator=gen).to(self.device_)
             labels = torch.full((m,), code, dtype=torch.long, device=self.device_)
             chunks.append(self.generator_(z, labels).cpu().numpy())
-        Z = np.concatenate(chunks) if chunks else np.zeros((0, self.transformer_.output_dim_), np.float32)
+        Z = (
+            np.concatenate(chunks)
+            if chunks
+            else np.zeros((0, self.transformer_.output_dim_), np.float32)
+        )
         return self.transformer_.inverse_transform(Z)
 
     @property

@@ -1,0 +1,51 @@
+"""Shared fixtures: hermetic MLflow per test, one Prefect test server per session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A real, temporary Prefect API for the whole session (started once: ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def mlflow_tmp(tmp_path, monkeypatch):
+    """Point MLflow at a fresh SQLite file in a tmp dir and run the test from there."""
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri
+
+
+@pytest.fixture
+def mixed_csv(tmp_path):
+    """A small CSV with numeric, integer, string and boolean columns and a string label."""
+    rng = np.random.default_rng(0)
+    n = 120
+    y = np.where(rng.random(n) < 0.75, "common", "rare")
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "income": rng.normal(50, 10, n) + (y == "rare") * 15,
+            "city": rng.choice(["Lyon", "Paris", "Nice"], n),
+            "member": rng.random(n) < 0.5,
+            "outcome": y,
+        }
+    )
+    path = tmp_path / "mixed.csv"
+    df.to_csv(path, index=False)
+    return path

@@ -1,0 +1,113 @@
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from augment import InvalidDataError, load_dataset
+
+
+def test_csv_mixed_types(mixed_csv):
+    data = load_dataset(mixed_csv, label="outcome")
+    assert data.kind == "table"
+    assert data.class_names == ["common", "rare"]
+    assert set(data.continuous) == {"age", "income"}
+    assert set(data.discrete) == {"city", "member"}
+    assert "outcome" not in data.X.columns
+    assert len(data) == 120
+
+
+def test_parquet_roundtrip(tmp_path, mixed_csv):
+    pq = tmp_path / "t.parquet"
+    pd.read_csv(mixed_csv).to_parquet(pq)
+    data = load_dataset(pq, label="outcome")
+    assert data.X.shape == (120, 4)
+
+
+def _write_images(root, sizes, mode="L"):
+    for cls, size in sizes.items():
+        (root / cls).mkdir(parents=True, exist_ok=True)
+        for i in range(3):
+            arr = np.full((*size, 3) if mode == "RGB" else size, 40 * i, dtype=np.uint8)
+            Image.fromarray(arr, mode=None).save(root / cls / f"{i}.png")
+
+
+def test_image_folder_grayscale(tmp_path):
+    _write_images(tmp_path, {"cat": (12, 12), "dog": (12, 12)})
+    data = load_dataset(tmp_path)
+    assert data.kind == "image"
+    assert data.image_shape == (1, 12, 12)
+    assert data.class_names == ["cat", "dog"]
+    assert data.X.dtype == np.float32 and data.X.max() <= 1.0
+
+
+def test_image_folder_rgb(tmp_path):
+    _write_images(tmp_path, {"a": (10, 10), "b": (10, 10)}, mode="RGB")
+    assert load_dataset(tmp_path).image_shape == (3, 10, 10)
+
+
+@pytest.mark.parametrize("name", ["digits", "breast_cancer", "wine"])
+def test_builtins(name):
+    data = load_dataset(f"builtin:{name}")
+    assert len(data) > 100 and data.n_classes >= 2
+    assert data.demo_imbalance
+
+
+def test_digits_are_images():
+    assert load_dataset("builtin:digits").image_shape == (1, 8, 8)
+
+
+def _csv(tmp_path, text, name="t.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("content", "label", "match"),
+    [
+        ("a,b,yy\n1,2,x\n3,4,y\n", "y", r"label column 'y' not found; did you mean 'yy'"),
+        ("", "y", "file is empty"),
+        ("a,b,y\n", "y", "header but no rows"),
+        ("a,y\n1,x\n2,x\n3,x\n", "y", "single class"),
+        ("a,y\n1,x\n2,x\n3,z\n", "y", r"fewer than 2 rows.*'z'"),
+        ("a,y\n1,x\n,x\n3,z\n4,z\n", "y", r"column 'a' has 1 missing"),
+        ("a,y\n1,x\n2,\n3,z\n4,z\n", "y", r"label column 'y' has 1 missing"),
+        ("a,y\n1,x\ninf,x\n3,z\n4,z\n", "y", r"column 'a' has 1 infinite"),
+    ],
+)
+def test_bad_tables(tmp_path, content, label, match):
+    with pytest.raises(InvalidDataError, match=match):
+        load_dataset(_csv(tmp_path, content), label=label)
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(InvalidDataError, match="no such file"):
+        load_dataset(tmp_path / "nope.csv", label="y")
+
+
+def test_unsupported_suffix(tmp_path):
+    with pytest.raises(InvalidDataError, match="unsupported file type '.txt'"):
+        load_dataset(_csv(tmp_path, "a,y\n1,2\n", "t.txt"), label="y")
+
+
+def test_unknown_builtin():
+    with pytest.raises(InvalidDataError, match="allowed: builtin:digits"):
+        load_dataset("builtin:mnist")
+
+
+def test_mixed_image_sizes(tmp_path):
+    _write_images(tmp_path, {"a": (10, 10), "b": (12, 12)})
+    with pytest.raises(InvalidDataError, match="differs from"):
+        load_dataset(tmp_path)
+
+
+def test_folder_without_classes(tmp_path):
+    with pytest.raises(InvalidDataError, match="no class subfolders"):
+        load_dataset(tmp_path)
+
+
+def test_corrupt_image(tmp_path):
+    _write_images(tmp_path, {"a": (10, 10), "b": (10, 10)})
+    (tmp_path / "a" / "bad.png").write_bytes(b"not a png")
+    with pytest.raises(InvalidDataError, match="bad.png: unreadable or corrupt image"):
+        load_dataset(tmp_path)

@@ -1,0 +1,56 @@
+"""End to end: the real Prefect flow (test server) with real MLflow (SQLite in a tmp dir)."""
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from augment.config import build_config
+from flows import augmentation_flow
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_flow_end_to_end_tracks_parent_and_children(mlflow_tmp):
+    cfg = build_config(
+        {
+            "data": {"source": "builtin:wine", "imbalance_fraction": 0.2},
+            "gan": {"epochs": 2, "batch_size": 32},
+            "seeds": 2,
+        }
+    )
+    summary = augmentation_flow(cfg)
+    assert set(summary["arms"]) == {"baseline", "gan", "smote", "oracle"}
+    for res in summary["arms"].values():
+        for m in ("balanced_accuracy", "macro_f1", "accuracy", "minority_recall"):
+            lo, hi = res[m]["ci95"]
+            assert lo <= res[m]["mean"] <= hi and len(res[m]["values"]) == 2
+    assert set(summary["gap_recovered"]) == {"gan", "smote"}
+    assert 0.0 <= summary["synthetic_quality"]["c2st_auc"] <= 1.0
+
+    client = MlflowClient(mlflow_tmp)
+    parent = mlflow.get_run(summary["mlflow_run_id"])
+    assert parent.info.status == "FINISHED"
+    assert parent.data.tags["dataset"] == "builtin:wine"
+    assert "gan_d_loss" in parent.data.metrics
+    children = client.search_runs(
+        [parent.info.experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
+    )
+    by_arm = {r.data.tags["arm"]: r for r in children}
+    assert set(by_arm) == set(summary["arms"])
+    assert by_arm["smote"].data.metrics["balanced_accuracy"] == pytest.approx(
+        summary["arms"]["smote"]["balanced_accuracy"]["mean"]
+    )
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert "summary.json" in artifacts and "plots" in artifacts
+    plots = {a.path for a in client.list_artifacts(parent.info.run_id, "plots")}
+    assert "plots/gan_loss_curves.png" in plots and "plots/confusion_gan.png" in plots
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_image_flow_logs_sample_grid(mlflow_tmp):
+    cfg = build_config({"gan": {"epochs": 1}, "seeds": 1, "arms": ["baseline", "gan"]})
+    summary = augmentation_flow(cfg)
+    client = MlflowClient(mlflow_tmp)
+    plots = {a.path for a in client.list_artifacts(summary["mlflow_run_id"], "plots")}
+    assert "plots/sample_grid.png" in plots
+    assert "oracle" not in summary["arms"] and summary["gap_recovered"] == {}

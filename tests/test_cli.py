@@ -1,0 +1,77 @@
+"""The console script: exit codes, one-line errors, nothing half-written on bad input."""
+
+import json
+
+import mlflow
+import pytest
+
+from augment.cli import main
+
+
+def _no_runs_written(tmp_path):
+    db = tmp_path / "mlflow.db"
+    if not db.exists():
+        return True
+    exp = mlflow.get_experiment_by_name("augment")
+    return exp is None or mlflow.search_runs([exp.experiment_id]).empty
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "label", "needle"),
+    [
+        ("nope.csv", None, "y", "nope.csv: no such file or directory"),
+        ("empty.csv", "", "y", "empty.csv: file is empty"),
+        ("t.csv", "a,b\n1,2\n3,4\n", "label", "label column 'label' not found"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    tmp_path, mlflow_tmp, capsys, name, content, label, needle
+):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    code = main(["run", "--data", str(path), "--label", label, "--json", str(tmp_path / "o.json")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and needle in err
+    assert not (tmp_path / "o.json").exists()
+    assert _no_runs_written(tmp_path)
+
+
+def test_bad_flag_value_exits_2(mlflow_tmp, capsys):
+    assert main(["run", "--arms", "baseline,magic"]) == 2
+    assert "magic" in capsys.readouterr().err
+
+
+def test_datasets_lists_builtins(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "builtin:digits" in out and "builtin:wine" in out
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_run_on_user_csv_with_strings(tmp_path, mlflow_tmp, mixed_csv, capsys):
+    out = tmp_path / "out.json"
+    code = main(
+        [
+            "run",
+            "--data",
+            str(mixed_csv),
+            "--label",
+            "outcome",
+            "--epochs",
+            "2",
+            "--seeds",
+            "2",
+            "--json",
+            str(out),
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    summary = json.loads(out.read_text())
+    assert set(summary["arms"]) == {"baseline", "gan", "smote"}  # no induced imbalance: no oracle
+    run = mlflow.get_run(summary["mlflow_run_id"])
+    assert run.info.status == "FINISHED"
+    printed = capsys.readouterr().out
+    assert "balanced_accuracy" in printed and summary["mlflow_run_id"] in printed
