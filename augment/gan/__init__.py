@@ -2,6 +2,15 @@
 
 from augment.gan.image import ImageCGAN, ImageGANConfig
 from augment.gan.loop import History
+from augment.gan.persist import load_model, save_model
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
 
-__all__ = ["History", "ImageCGAN", "ImageGANConfig", "TabularCGAN", "TabularGANConfig"]
+__all__ = [
+    "History",
+    "ImageCGAN",
+    "ImageGANConfig",
+    "TabularCGAN",
+    "TabularGANConfig",
+    "load_model",
+    "save_model",
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -213,6 +213,35 @@ class ImageCGAN:
             )
         self.noise_dim_ = cfg.noise_dim
         return self
+
+    kind = "image"
+
+    def get_meta(self) -> dict:
+        """JSON-able state besides the generator weights (see `augment.gan.persist`)."""
+        return {
+            "config": asdict(self.config or ImageGANConfig()),
+            "random_state": self.random_state,
+            "classes": self.classes_.tolist(),
+            "image_shape": list(self.image_shape_),
+            "history": self.history_.rows,
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict, state: dict, device: str = "auto") -> ImageCGAN:
+        cfg = ImageGANConfig(**meta["config"])
+        model = cls(cfg, random_state=meta["random_state"], progress=False)
+        model.classes_ = np.asarray(meta["classes"])
+        c, h, w = meta["image_shape"]
+        model.image_shape_ = (c, h, w)
+        model.side_ = padded_side(h, w)
+        model.device_ = resolve_device(device)
+        model._rng, _ = make_generators(model.random_state)
+        G = ImageGenerator(cfg.noise_dim, len(model.classes_), c, model.side_, cfg.channels)
+        G.load_state_dict(state)
+        model.generator_ = G.to(model.device_).eval()
+        model.history_ = History(meta["history"])
+        model.noise_dim_ = cfg.noise_dim
+        return model
 
     def _to_model_space(self, X: np.ndarray) -> np.ndarray:
         c, h, w = X.shape[1:]

@@ -6,7 +6,7 @@ for one-hot columns), MLP critic trained with WGAN-GP, EMA generator for samplin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -167,6 +167,34 @@ class TabularCGAN:
             )
         self.noise_dim_ = cfg.noise_dim
         return self
+
+    kind = "tabular"
+
+    def get_meta(self) -> dict:
+        """JSON-able state besides the generator weights (see `augment.gan.persist`)."""
+        return {
+            "config": asdict(self.config or TabularGANConfig()),
+            "random_state": self.random_state,
+            "classes": self.classes_.tolist(),
+            "transformer": self.transformer_.to_dict(),
+            "history": self.history_.rows,
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict, state: dict, device: str = "auto") -> TabularCGAN:
+        cfg = TabularGANConfig(**meta["config"])
+        model = cls(cfg, random_state=meta["random_state"], progress=False)
+        model.classes_ = np.asarray(meta["classes"])
+        model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
+        model.device_ = resolve_device(device)
+        model._rng, _ = make_generators(model.random_state)
+        spans = model.transformer_.spans_
+        G = TabularGenerator(cfg.noise_dim, len(model.classes_), cfg.hidden, spans, cfg.tau)
+        G.load_state_dict(state)
+        model.generator_ = G.to(model.device_).eval()
+        model.history_ = History(meta["history"])
+        model.noise_dim_ = cfg.noise_dim
+        return model
 
     @torch.no_grad()
     def sample(self, n: int, y, random_state: int | None = None) -> pd.DataFrame:

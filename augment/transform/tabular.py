@@ -51,6 +51,28 @@ class TabularTransformer:
         self.output_dim_ = pos
         return self
 
+    def to_dict(self) -> dict:
+        """JSON-able fitted state (for saving models without pickle)."""
+        return {
+            "columns": self.columns_,
+            "dtypes": {c: str(d) for c, d in self.dtypes_.items()},
+            "spans": [[s.column, s.start, s.end, s.kind] for s in self.spans_],
+            "ranges": self.ranges_,
+            "categories": {c: v.tolist() for c, v in self.categories_.items()},
+            "output_dim": self.output_dim_,
+        }
+
+    @classmethod
+    def from_dict(cls, state: dict) -> TabularTransformer:
+        t = cls()
+        t.columns_ = list(state["columns"])
+        t.dtypes_ = {c: pd.api.types.pandas_dtype(d) for c, d in state["dtypes"].items()}
+        t.spans_ = [Span(*s) for s in state["spans"]]
+        t.ranges_ = {c: tuple(r) for c, r in state["ranges"].items()}
+        t.categories_ = {c: np.asarray(v, dtype=object) for c, v in state["categories"].items()}
+        t.output_dim_ = int(state["output_dim"])
+        return t
+
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         out = np.zeros((len(X), self.output_dim_), dtype=np.float32)
         for span in self.spans_:

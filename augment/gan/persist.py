@@ -1,0 +1,66 @@
+"""Save and load fitted conditional GANs as one file: weights + JSON metadata.
+
+Loading uses ``torch.load(..., weights_only=True)``: a file can hold tensors and strings only,
+never pickled code, so a tampered or foreign file fails with a clear error instead of running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from augment.exceptions import InvalidDataError
+
+FORMAT = "augment-cgan/1"
+
+
+def save_model(model: Any, path: str | Path) -> Path:
+    """Write a fitted `TabularCGAN` or `ImageCGAN` to ``path`` atomically (temp file + rename)."""
+    if not hasattr(model, "generator_"):
+        raise RuntimeError(f"{type(model).__name__} is not fitted; nothing to save")
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "kind": model.kind,
+        "meta": json.dumps(model.get_meta()),
+        "generator": {k: v.detach().cpu() for k, v in model.generator_.state_dict().items()},
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_model(path: str | Path, device: str = "auto") -> Any:
+    """Load a model written by `save_model`; `InvalidDataError` if the file is not one."""
+    from augment.gan.image import ImageCGAN
+    from augment.gan.tabular import TabularCGAN
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidDataError(f"{path}: no such model file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for corrupt or unsafe files
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InvalidDataError(f"{path}: not a loadable augment model file ({first})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise InvalidDataError(f"{path}: not an augment model file (expected format {FORMAT})")
+    classes = {"tabular": TabularCGAN, "image": ImageCGAN}
+    cls = classes.get(payload.get("kind"))
+    if cls is None:
+        raise InvalidDataError(f"{path}: unknown model kind {payload.get('kind')!r}")
+    try:
+        return cls.from_meta(json.loads(payload["meta"]), payload["generator"], device)
+    except (KeyError, RuntimeError, ValueError, TypeError) as err:
+        raise InvalidDataError(f"{path}: model file is damaged ({type(err).__name__})") from None
