@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("config", nargs="?", help="YAML run config (optional)")
     run.add_argument("--data", help="CSV/Parquet file, image folder or builtin:NAME")
     run.add_argument("--label", help="label column of a table")
+    run.add_argument(
+        "--missing",
+        choices=["error", "drop", "impute"],
+        help="NaN/inf features: error (default), drop the rows, impute (median / most frequent)",
+    )
     run.add_argument("--epochs", type=int, help="GAN training epochs")
     run.add_argument("--seeds", type=int, help="classifier seeds per arm")
     run.add_argument("--arms", help="comma-separated arms: baseline,gan,smote,oracle")
@@ -53,6 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = {
         "data.source": args.data,
         "data.label": args.label,
+        "data.missing": args.missing,
         "gan.epochs": args.epochs,
         "seeds": args.seeds,
         "arms": args.arms.split(",") if args.arms else None,
@@ -68,6 +74,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _, splits = prepare(cfg.data)
     check_arms(cfg.arms, splits)
     balance_plan(splits.train.y, cfg.sampling_strategy)
+    # and the places results go: tracking store and checkpoint folder, in seconds
+    from augment.tracking import check_reachable, load_tracking_config
+
+    check_reachable(load_tracking_config())
+    if cfg.gan.checkpoint_dir and "gan" in cfg.arms:
+        from augment.gan.checkpoint import check_checkpoint_dir
+
+        check_checkpoint_dir(cfg.gan.checkpoint_dir)
 
     from flows.augmentation import augmentation_flow
 

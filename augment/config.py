@@ -7,7 +7,7 @@ config file is reported instead of silently ignored.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -30,6 +30,9 @@ class DataConfig(_Strict):
     # induced imbalance for demos: these classes keep `imbalance_fraction` of their train rows
     imbalance_classes: list[str] | None = None
     imbalance_fraction: float = Field(0.1, gt=0.0, le=1.0)
+    # NaN / inf features: "error" (default), "drop" the rows, or "impute" (median for numbers,
+    # most frequent value otherwise; statistics from the train split only)
+    missing: Literal["error", "drop", "impute"] = "error"
 
 
 class GANConfig(_Strict):
@@ -41,6 +44,8 @@ class GANConfig(_Strict):
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
+    checkpoint_dir: str | None = None  # write resumable training checkpoints here (None: off)
+    checkpoint_every: int = Field(10, ge=1)  # epochs between checkpoints
 
 
 class RunConfig(_Strict):

@@ -6,6 +6,7 @@ The Prefect flow calls these in order; so can a notebook or another pipeline.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
     """Load and split the data; the test split is real only and made before any generation."""
-    data = load_dataset(cfg.source, cfg.label)
+    data = load_dataset(cfg.source, cfg.label, cfg.missing)
     splits = make_splits(
         data, cfg.test_size, cfg.split_seed, cfg.imbalance_classes, cfg.imbalance_fraction
     )
@@ -73,7 +74,20 @@ def fit_generator(
             random_state=cfg.seed,
             progress=progress,
         )
-    return model.fit(train.X, train.y, callback=callback)
+    checkpoint = None
+    if cfg.checkpoint_dir:
+        # one file per train split and seed; its fingerprint also checks the GAN config
+        checkpoint = (
+            Path(cfg.checkpoint_dir)
+            / f"{model.kind}-cgan-{train.content_hash()[:16]}-seed{cfg.seed}.pt"
+        )
+    return model.fit(
+        train.X,
+        train.y,
+        callback=callback,
+        checkpoint=checkpoint,
+        checkpoint_every=cfg.checkpoint_every,
+    )
 
 
 def synthetic_quality(

@@ -7,6 +7,7 @@ from pathlib import Path
 from augment.data.builtin import BUILTINS, load_builtin
 from augment.data.dataset import LabeledDataset
 from augment.data.images import load_image_folder
+from augment.data.missing import MISSING_POLICIES, impute_splits
 from augment.data.split import Splits, induce_imbalance, make_splits, split_dataset
 from augment.data.tabular import dataset_from_frame, load_table
 from augment.exceptions import InvalidDataError
@@ -15,7 +16,9 @@ __all__ = [
     "BUILTINS",
     "LabeledDataset",
     "Splits",
+    "MISSING_POLICIES",
     "dataset_from_frame",
+    "impute_splits",
     "induce_imbalance",
     "load_dataset",
     "make_splits",
@@ -23,7 +26,9 @@ __all__ = [
 ]
 
 
-def load_dataset(source: str | Path, label: str | None = None) -> LabeledDataset:
+def load_dataset(
+    source: str | Path, label: str | None = None, missing: str = "error"
+) -> LabeledDataset:
     """Load a labelled dataset.
 
     Parameters
@@ -32,6 +37,8 @@ def load_dataset(source: str | Path, label: str | None = None) -> LabeledDataset
         ``builtin:NAME``, a CSV/TSV/Parquet file, or an image folder ``root/<class>/<image>``.
     label : str, optional
         The class column of a table (required for files; built-ins know theirs).
+    missing : {"error", "drop", "impute"}
+        Tables: what to do with missing / infinite feature values (see `augment.data.missing`).
 
     Raises
     ------
@@ -46,4 +53,4 @@ def load_dataset(source: str | Path, label: str | None = None) -> LabeledDataset
         raise InvalidDataError(f"{path}: no such file or directory")
     if path.is_dir():
         return load_image_folder(path)
-    return load_table(path, label)
+    return load_table(path, label, missing)

@@ -31,6 +31,8 @@ class LabeledDataset:
         Name of the label column (tables) or ``"class"`` (images).
     demo_imbalance : list of str
         Classes a demo reduces when asked for the dataset's default induced imbalance.
+    missing : {"error", "drop", "impute"}
+        How missing feature values were handled; ``"impute"`` leaves NaN for `make_splits`.
     """
 
     name: str
@@ -42,6 +44,7 @@ class LabeledDataset:
     discrete: list[str] = field(default_factory=list)
     label: str = "class"
     demo_imbalance: list[str] = field(default_factory=list)
+    missing: str = "error"
 
     def __len__(self) -> int:
         return len(self.y)
@@ -93,6 +96,7 @@ def encode_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
         ordered = sorted(uniques)
     except TypeError:
         ordered = sorted(uniques, key=str)
-    names = [str(v) for v in ordered]
+    # values that differ but print the same (1 and "1") are one class
+    names = list(dict.fromkeys(str(v) for v in ordered))
     codes = pd.Categorical(as_str, categories=names).codes.astype(np.int64)
     return codes, names

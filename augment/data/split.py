@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from augment.data.dataset import LabeledDataset
+from augment.data.missing import impute_splits
 from augment.exceptions import InvalidDataError
 
 
@@ -76,10 +77,13 @@ def make_splits(
     """Split, then (optionally) reduce some classes of the train split.
 
     ``imbalance_classes=None`` uses the dataset's demo default (built-ins); ``[]`` induces none.
+    Missing values kept by ``missing="impute"`` are filled from the (reduced) train split only.
     """
     train, test = split_dataset(data, test_size, seed)
     classes = data.demo_imbalance if imbalance_classes is None else imbalance_classes
     if not classes or imbalance_fraction >= 1.0:
+        train, (test,) = impute_splits(train, [test])
         return Splits(train=train, test=test, oracle=None, reduced_classes=[])
     reduced = induce_imbalance(train, list(classes), imbalance_fraction, seed)
-    return Splits(train=reduced, test=test, oracle=train, reduced_classes=list(classes))
+    reduced, (test, oracle) = impute_splits(reduced, [test, train])
+    return Splits(train=reduced, test=test, oracle=oracle, reduced_classes=list(classes))

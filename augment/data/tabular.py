@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from augment.data.dataset import LabeledDataset, encode_labels
+from augment.data.missing import apply_missing_policy
 from augment.exceptions import InvalidDataError
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -48,24 +49,6 @@ def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     return continuous, discrete
 
 
-def _check_features(X: pd.DataFrame, continuous: list[str], where: str) -> None:
-    for col in X.columns:
-        n_missing = int(X[col].isna().sum())
-        if n_missing:
-            raise InvalidDataError(
-                f"{where}: feature column {col!r} has {n_missing} missing value(s); "
-                "impute or drop them before running (NaN features are not supported yet)"
-            )
-    for col in continuous:
-        values = X[col].to_numpy(dtype=float)
-        n_inf = int(np.isinf(values).sum())
-        if n_inf:
-            raise InvalidDataError(
-                f"{where}: feature column {col!r} has {n_inf} infinite value(s); only finite"
-                " numbers are allowed"
-            )
-
-
 def check_labels(y: np.ndarray, class_names: list[str], where: str, label: str) -> None:
     """Require at least two classes and at least two rows in each."""
     if len(class_names) < 2:
@@ -82,8 +65,15 @@ def check_labels(y: np.ndarray, class_names: list[str], where: str, label: str) 
         )
 
 
-def dataset_from_frame(df: pd.DataFrame, label: str | None, name: str) -> LabeledDataset:
-    """Build a `LabeledDataset` from a DataFrame whose column ``label`` holds the classes."""
+def dataset_from_frame(
+    df: pd.DataFrame, label: str | None, name: str, missing: str = "error"
+) -> LabeledDataset:
+    """Build a `LabeledDataset` from a DataFrame whose column ``label`` holds the classes.
+
+    ``missing`` says what to do with NaN / infinite feature values: ``"error"`` (default),
+    ``"drop"`` the rows, or ``"impute"`` (kept as NaN here, filled from the train split by
+    `make_splits`). A missing label is always an error.
+    """
     if df.shape[1] == 0 or len(df) == 0:
         what = "no columns" if df.shape[1] == 0 else "a header but no rows"
         raise InvalidDataError(f"{name}: table has {what}")
@@ -113,7 +103,7 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None, name: str) -> Labele
     if X.shape[1] == 0:
         raise InvalidDataError(f"{name}: table has only the label column {label!r}, no features")
     continuous, discrete = _column_kinds(X)
-    _check_features(X, continuous, name)
+    X, labels = apply_missing_policy(X, labels, continuous, name, missing)
     y, class_names = encode_labels(labels)
     check_labels(y, class_names, name, label)
     return LabeledDataset(
@@ -125,9 +115,10 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None, name: str) -> Labele
         continuous=continuous,
         discrete=discrete,
         label=label,
+        missing=missing,
     )
 
 
-def load_table(path: Path, label: str | None) -> LabeledDataset:
+def load_table(path: Path, label: str | None, missing: str = "error") -> LabeledDataset:
     """Load a CSV or Parquet file with class column ``label``."""
-    return dataset_from_frame(read_table(path), label, str(path))
+    return dataset_from_frame(read_table(path), label, str(path), missing)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,6 +23,7 @@ from augment.gan.base import (
     seed_for_call,
     torch_rng_scope,
 )
+from augment.gan.checkpoint import fingerprint
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
 
 log = logging.getLogger(__name__)
@@ -159,8 +161,19 @@ class ImageCGAN:
         self.random_state = random_state
         self.progress = progress
 
-    def fit(self, X: np.ndarray, y, callback: EpochCallback | None = None) -> ImageCGAN:
-        """Fit on images ``X`` (N, C, H, W) in [0, 1] with labels ``y``."""
+    def fit(
+        self,
+        X: np.ndarray,
+        y,
+        callback: EpochCallback | None = None,
+        checkpoint: str | Path | None = None,
+        checkpoint_every: int = 10,
+    ) -> ImageCGAN:
+        """Fit on images ``X`` (N, C, H, W) in [0, 1] with labels ``y``.
+
+        ``checkpoint``: a file to resume from (if it holds a compatible checkpoint) and to write
+        every ``checkpoint_every`` epochs; a killed fit rerun with the same arguments continues.
+        """
         cfg = self.config or ImageGANConfig()
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 4:
@@ -200,6 +213,13 @@ class ImageCGAN:
                 loss="hinge",
                 ema_decay=cfg.ema_decay,
                 desc="image cGAN",
+                checkpoint_path=None if checkpoint is None else str(checkpoint),
+                checkpoint_every=checkpoint_every,
+                checkpoint_key=fingerprint(
+                    {"kind": self.kind, **asdict(cfg)}, self.random_state, X, codes
+                )
+                if checkpoint is not None
+                else "",
             )
             self.generator_, self.history_ = train_adversarial(
                 G,
@@ -210,6 +230,7 @@ class ImageCGAN:
                 augment=lambda x: translate(x, cfg.translate, tgen),
                 callback=callback,
                 progress=self.progress,
+                np_rng=self._rng,
             )
         self.noise_dim_ = cfg.noise_dim
         return self

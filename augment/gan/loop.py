@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,6 +36,9 @@ class LoopConfig:
     ema_decay: float = 0.999  # EMA of G weights, used for sampling
     max_seconds: float | None = None  # time budget, checked every epoch
     desc: str = "GAN"  # progress bar label
+    checkpoint_path: str | None = None  # resumable checkpoint file (None: no checkpoints)
+    checkpoint_every: int = 10  # epochs between checkpoints (the last epoch is always saved)
+    checkpoint_key: str = ""  # fingerprint of data + config + seed; others' checkpoints ignored
 
 
 @dataclass
@@ -111,6 +115,25 @@ def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, augment) -> dict[str, float]:
     return {"g_loss": loss.item()}
 
 
+def _checkpointer(cfg: LoopConfig, **live) -> tuple[int, Callable[[int], None]]:
+    """Resume from ``cfg.checkpoint_path`` if compatible; return (first epoch, save(epoch))."""
+    from augment.gan import checkpoint as ckpt
+
+    history: History = live.pop("history")
+    first, rows = ckpt.restore_training_state(
+        cfg.checkpoint_path, key=cfg.checkpoint_key, max_epochs=cfg.epochs, **live
+    )
+    history.rows[:] = rows
+
+    def save(epoch: int) -> None:
+        state = ckpt.training_state(
+            key=cfg.checkpoint_key, epoch=epoch, history_rows=history.rows, **live
+        )
+        ckpt.save_checkpoint(cfg.checkpoint_path, state)
+
+    return first, save
+
+
 def train_adversarial(
     G: nn.Module,
     D: nn.Module,
@@ -120,19 +143,45 @@ def train_adversarial(
     augment: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
     callback: EpochCallback | None = None,
     progress: bool = True,
+    np_rng: np.random.Generator | None = None,
 ) -> tuple[nn.Module, History]:
     """Train ``G`` against ``D``; return the EMA generator and the per-epoch history.
 
     ``batches()`` yields ``(x, y)`` tensors on the training device for one epoch.
     ``augment`` is a differentiable augmentation applied to everything D sees (DiffAugment).
+    With ``cfg.checkpoint_path`` set, training resumes from a compatible checkpoint there and
+    writes one every ``cfg.checkpoint_every`` epochs (see `augment.gan.checkpoint`); ``np_rng``
+    is a numpy generator whose state is checkpointed too.
     """
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     ema = EMA(G, cfg.ema_decay)
     history = History()
+    first, save = 0, None
+    if cfg.checkpoint_path:
+        first, save = _checkpointer(
+            cfg,
+            G=G,
+            D=D,
+            ema=ema,
+            opt_g=opt_g,
+            opt_d=opt_d,
+            gen=gen,
+            np_rng=np_rng,
+            history=history,
+        )
+        for row in history.rows if callback is not None else []:
+            callback(int(row["epoch"]), row)  # the new run's curves start at epoch 1 too
     start = time.monotonic()
     # disable=None: no bar when stderr is not a terminal (logs, CI)
-    bar = tqdm(range(cfg.epochs), desc=cfg.desc, disable=None if progress else True, leave=False)
+    bar = tqdm(
+        range(first, cfg.epochs),
+        desc=cfg.desc,
+        disable=None if progress else True,
+        leave=False,
+        initial=first,
+        total=cfg.epochs,
+    )
     for epoch in bar:
         G.train()
         D.train()
@@ -153,7 +202,11 @@ def train_adversarial(
         if callback is not None:
             callback(epoch + 1, row)
         # timeouts cannot interrupt a thread, so the budget is enforced here
-        if cfg.max_seconds is not None and time.monotonic() - start > cfg.max_seconds:
+        out_of_time = cfg.max_seconds is not None and time.monotonic() - start > cfg.max_seconds
+        done = epoch + 1 == cfg.epochs or out_of_time
+        if save is not None and (done or (epoch + 1) % cfg.checkpoint_every == 0):
+            save(epoch + 1)
+        if out_of_time:
             break
     bar.close()
     return ema.model, history

@@ -7,6 +7,7 @@ for one-hot columns), MLP critic trained with WGAN-GP, EMA generator for samplin
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from augment.gan.base import (
     seed_for_call,
     torch_rng_scope,
 )
+from augment.gan.checkpoint import fingerprint
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
 from augment.transform.tabular import Span, TabularTransformer
 
@@ -122,7 +124,19 @@ class TabularCGAN:
         self.random_state = random_state
         self.progress = progress
 
-    def fit(self, X: pd.DataFrame, y, callback: EpochCallback | None = None) -> TabularCGAN:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y,
+        callback: EpochCallback | None = None,
+        checkpoint: str | Path | None = None,
+        checkpoint_every: int = 10,
+    ) -> TabularCGAN:
+        """Fit on table ``X`` with labels ``y``.
+
+        ``checkpoint``: a file to resume from (if it holds a compatible checkpoint) and to write
+        every ``checkpoint_every`` epochs; a killed fit rerun with the same arguments continues.
+        """
         cfg = self.config or TabularGANConfig()
         if not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(np.asarray(X)).rename(columns=str)
@@ -161,9 +175,26 @@ class TabularCGAN:
                 loss="wgan-gp",
                 ema_decay=cfg.ema_decay,
                 desc="tabular cGAN",
+                checkpoint_path=None if checkpoint is None else str(checkpoint),
+                checkpoint_every=checkpoint_every,
+                checkpoint_key=fingerprint(
+                    {"kind": self.kind, **asdict(cfg), "discrete": self.discrete},
+                    self.random_state,
+                    data.cpu().numpy(),
+                    codes,
+                )
+                if checkpoint is not None
+                else "",
             )
             self.generator_, self.history_ = train_adversarial(
-                G, D, batches, loop, tgen, callback=callback, progress=self.progress
+                G,
+                D,
+                batches,
+                loop,
+                tgen,
+                callback=callback,
+                progress=self.progress,
+                np_rng=self._rng,
             )
         self.noise_dim_ = cfg.noise_dim
         return self
