@@ -45,7 +45,32 @@ def split_dataset(
     train_idx, test_idx = train_test_split(
         idx, test_size=test_size, stratify=data.y, random_state=seed
     )
+    _check_split_sizes(data, data.y[train_idx], data.y[test_idx], test_size)
     return data.subset(np.sort(train_idx)), data.subset(np.sort(test_idx))
+
+
+MIN_TRAIN_ROWS = 10  # the quality metrics cross-validate with 5 folds
+
+
+def _check_split_sizes(
+    data: LabeledDataset, y_train: np.ndarray, y_test: np.ndarray, test_size: float
+) -> None:
+    """Every class needs 2 train rows (SMOTE needs a neighbour) and a test row; 10 train rows."""
+    train_counts = np.bincount(y_train, minlength=data.n_classes)
+    test_counts = np.bincount(y_test, minlength=data.n_classes)
+    problem = None
+    if train_counts.min() < 2:
+        i = int(train_counts.argmin())
+        problem = f"class {data.class_names[i]!r} gets {train_counts[i]} train row(s), 2 needed"
+    elif test_counts.min() < 1:
+        problem = f"class {data.class_names[int(test_counts.argmin())]!r} gets no test row"
+    elif len(y_train) < MIN_TRAIN_ROWS:
+        problem = f"the train split gets {len(y_train)} rows, {MIN_TRAIN_ROWS} needed"
+    if problem:
+        raise InvalidDataError(
+            f"{data.name}: {len(data)} rows are too few for a stratified split with "
+            f"test_size={test_size}: {problem}"
+        )
 
 
 def induce_imbalance(

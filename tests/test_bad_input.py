@@ -1,0 +1,193 @@
+"""Every kind of bad input, through the CLI: exit 2, one line naming the problem, nothing written.
+
+"Nothing written" means no MLflow store is even created (validation runs before tracking) and
+no ``--json`` file appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from augment.cli import main
+
+GOOD = "a,b,y\n" + "".join(f"{i},{i % 3},{'xz'[i % 2]}\n" for i in range(20))
+
+
+def _csv(text: str | bytes, name: str = "t.csv") -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        data = text if isinstance(text, bytes) else text.encode()
+        (tmp / name).write_bytes(data)
+        return ["--data", str(tmp / name), "--label", "y"]
+
+    return setup
+
+
+def _images(spec: dict[str, list[tuple[int, ...]]], corrupt: bool = False):
+    """Class folders with one PNG per shape given: (H, W) grayscale or (H, W, 3) RGB."""
+
+    def setup(tmp: Path) -> list[str]:
+        root = tmp / "imgs"
+        root.mkdir()
+        for cls, shapes in spec.items():
+            (root / cls).mkdir()
+            for i, shape in enumerate(shapes):
+                Image.fromarray(np.full(shape, 30 * i, np.uint8)).save(root / cls / f"{i}.png")
+        if corrupt:
+            (root / "a" / "broken.png").write_bytes(b"\x89PNG not really")
+        return ["--data", str(root)]
+
+    return setup
+
+
+def _config(yaml_text: str, data: str = GOOD):
+    def setup(tmp: Path) -> list[str]:
+        (tmp / "t.csv").write_text(data, encoding="utf-8")
+        (tmp / "run.yml").write_text(yaml_text, encoding="utf-8")
+        return [str(tmp / "run.yml"), "--data", str(tmp / "t.csv"), "--label", "y"]
+
+    return setup
+
+
+def _empty_folder(tmp: Path) -> list[str]:
+    (tmp / "imgs").mkdir()
+    (tmp / "imgs" / "loose.png").write_bytes(b"")
+    return ["--data", str(tmp / "imgs")]
+
+
+def _with(setup, *extra: str):
+    return lambda tmp: setup(tmp) + [a.format(tmp=tmp) for a in extra]
+
+
+SQ = (8, 8)  # a small grayscale image
+CASES = {
+    "label_misspelt": (
+        _csv(GOOD.replace("y\n", "outcome\n", 1)),
+        "label column 'y' not found",
+    ),
+    "label_close_name": (
+        _with(_csv(GOOD.replace(",y\n", ",label\n", 1)), "--label", "lable"),
+        "label column 'lable' not found; did you mean 'label'?",
+    ),
+    "empty_file": (_csv(""), "t.csv: file is empty"),
+    "header_only": (_csv("a,b,y\n"), "t.csv: table has a header but no rows"),
+    "class_with_one_row": (
+        _csv(GOOD + "7,7,lonely\n"),
+        "class(es) with fewer than 2 rows in label 'y': 'lonely' (1 row)",
+    ),
+    "single_class": (
+        _csv("a,y\n1,x\n2,x\n3,x\n"),
+        "label 'y' has a single class ('x'); at least 2 are needed",
+    ),
+    "nan_feature": (
+        _csv(GOOD + ",1,x\n"),
+        "feature column 'a' has 1 missing value(s); set data.missing (CLI --missing)",
+    ),
+    "inf_feature": (
+        _csv(GOOD + "1,inf,x\n"),
+        "feature column 'b' has 1 infinite value(s); only finite numbers are allowed",
+    ),
+    "nan_label": (
+        _csv(GOOD + "1,2,\n"),
+        "label column 'y' has 1 missing value(s); every row needs a class",
+    ),
+    "unsupported_type": (
+        _csv(GOOD, "t.txt"),
+        "t.txt: unsupported file type '.txt'; allowed: .csv, .parquet, .pq, .tsv",
+    ),
+    "not_a_csv": (
+        _csv(b"a,b,y\n\xff\xfe,1,x\n", "t.csv"),
+        "t.csv: cannot be read as csv: 'utf-8' codec can't decode byte 0xff",
+    ),
+    "corrupt_image": (
+        _images({"a": [SQ, SQ], "b": [SQ, SQ]}, corrupt=True),
+        "broken.png: unreadable or corrupt image",
+    ),
+    "mixed_image_sizes": (
+        _images({"a": [SQ, SQ], "b": [(10, 10), (10, 10)]}),
+        "differs from (1, 8, 8)",
+    ),
+    "mixed_image_channels": (
+        _images({"a": [SQ, SQ], "b": [(8, 8, 3), (8, 8, 3)]}),
+        "image shape (C, H, W)=(3, 8, 8) differs from (1, 8, 8)",
+    ),
+    "no_class_subfolders": (_empty_folder, "no class subfolders; expected images laid out as"),
+    "data_path_missing": (
+        lambda tmp: ["--data", str(tmp / "nope.csv"), "--label", "y"],
+        "nope.csv: no such file or directory",
+    ),
+    "unknown_builtin": (
+        lambda tmp: ["--data", "builtin:mnist"],
+        "unknown built-in dataset 'mnist'; allowed: builtin:digits",
+    ),
+    "sampling_strategy_name": (
+        _config("sampling_strategy: most\n"),
+        "sampling_strategy='most' is not allowed; use one of 'auto'",
+    ),
+    "sampling_strategy_float_multiclass": (
+        _config("sampling_strategy: 0.5\n", data=GOOD + "".join(f"{i},0,w\n" for i in range(6))),
+        'sampling_strategy=0.5: "sampling_strategy" can be a float only when the type of target',
+    ),
+    "sampling_strategy_unknown_class": (
+        _config("sampling_strategy: {q: 50}\n"),
+        "sampling_strategy names unknown class(es) ['q']",
+    ),
+    "config_unknown_keys_and_types": (
+        _config("data:\n  labl: y\ngan:\n  epochs: many\nseeds: 0\n"),
+        "data.labl: unknown key; gan.epochs: Input should be a valid integer",
+    ),
+    "config_bad_missing_policy": (
+        _config("data:\n  missing: fill\n"),
+        "data.missing: Input should be 'error', 'drop' or 'impute'",
+    ),
+    "config_file_missing": (
+        lambda tmp: [str(tmp / "nope.yml")],
+        "nope.yml does not exist",
+    ),
+    "too_few_rows_to_split": (
+        _csv("a,y\n1,x\n2,x\n3,z\n4,z\n"),
+        "4 rows are too few for a stratified split with test_size=0.3: class 'x' gets 1 train",
+    ),
+    "json_folder_missing": (
+        _with(_csv(GOOD), "--json", "{tmp}/no/such/dir/out.json"),
+        "/no/such/dir does not exist",
+    ),
+    "json_path_is_folder": (
+        _with(_csv(GOOD), "--json", "{tmp}"),
+        "is a directory; give a file name",
+    ),
+    "tracking_unreachable": (
+        _csv(GOOD),
+        "MLflow tracking URI http://127.0.0.1:9 is unreachable (connection refused)",
+    ),
+    "epochs_zero": (
+        _with(_csv(GOOD), "--epochs", "0"),
+        "gan.epochs: Input should be greater than or equal to 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_exits_2_one_line_nothing_written(
+    case, tmp_path, mlflow_tmp, capsys, monkeypatch
+):
+    setup, needle = CASES[case]
+    if case == "tracking_unreachable":
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    argv = setup(tmp_path)
+    if "--json" not in argv:
+        argv += ["--json", str(tmp_path / "out.json")]
+    code = main(["run", *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("augment: error: ")
+    assert needle in lines[0], lines[0]
+    assert not (tmp_path / "out.json").exists()
+    assert not (tmp_path / "mlflow.db").exists()  # no tracking store, hence no run
+    assert not list(tmp_path.glob("**/.*.tmp"))  # no stray temp files
