@@ -1,0 +1,175 @@
+"""Resumable GAN training: kill -9 mid-training, rerun, same end state; unsafe files refused."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from augment import InvalidDataError, load_dataset
+from augment.gan import TabularCGAN, TabularGANConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+EPOCHS = 12
+CFG = TabularGANConfig(epochs=EPOCHS, batch_size=64, hidden=16)
+
+SCRIPT = """
+import json, logging, sys, time
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s: %(message)s")
+from augment import load_dataset
+from augment.gan import TabularCGAN, TabularGANConfig
+ckpt, out, slow = sys.argv[1], sys.argv[2], sys.argv[3] == "slow"
+data = load_dataset("builtin:wine")
+
+def on_epoch(epoch, row):
+    print(f"epoch {epoch} done", flush=True)
+    if slow:
+        time.sleep(0.4)  # leave time to kill it between two checkpoints
+
+gan = TabularCGAN(TabularGANConfig(epochs=EPOCHS, batch_size=64, hidden=16), random_state=0,
+                  progress=False)
+gan.fit(data.X, data.y, callback=on_epoch, checkpoint=ckpt, checkpoint_every=2)
+with open(out, "w") as f:
+    json.dump(gan.history.rows, f)
+""".replace("EPOCHS", str(EPOCHS))
+
+
+def _start(script: Path, ckpt: Path, out: Path, mode: str) -> subprocess.Popen:
+    # one thread: on a busy 2-core box, torch's thread pool spins and runs 10-50x slower
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(
+        [sys.executable, str(script), str(ckpt), str(out), mode],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.fixture
+def one_thread():
+    """Same thread count as the subprocesses, so float sums are comparable bit for bit."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _same_rows(a: list[dict], b: list[dict]) -> bool:
+    return len(a) == len(b) and all(
+        x == pytest.approx(y, rel=1e-6) for x, y in zip(a, b, strict=True)
+    )
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_sigkill_then_resume_continues_from_checkpoint(tmp_path):
+    import json
+
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    ckpt, out = tmp_path / "gan.ckpt", tmp_path / "history.json"
+
+    proc = _start(script, ckpt, out, "slow")
+    deadline = time.monotonic() + 180
+    while not ckpt.exists():
+        assert proc.poll() is None, proc.communicate()[0]
+        assert time.monotonic() < deadline, "no checkpoint written in time"
+        time.sleep(0.05)
+    time.sleep(0.2)  # inside a later epoch now
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished
+    assert not out.exists()
+
+    proc = _start(script, ckpt, out, "fast")
+    log, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, log
+    m = re.search(rf"resumed from checkpoint .*gan.ckpt at epoch (\d+) of {EPOCHS}", log)
+    assert m, log
+    resumed_at = int(m.group(1))
+    assert 2 <= resumed_at < EPOCHS and resumed_at % 2 == 0
+    rows = json.loads(out.read_text())
+    assert [r["epoch"] for r in rows] == list(range(1, EPOCHS + 1))  # ends at the same count
+    # it resumed rather than restarted: only the epochs after the checkpoint were trained again
+    trained = [int(e) for e in re.findall(r"epoch (\d+) done", log)]
+    assert trained == list(range(1, EPOCHS + 1))  # replayed 1..k to the callback, then k+1..
+    assert torch.load(ckpt, weights_only=True)["epoch"] == EPOCHS
+
+    # and the resumed training is the uninterrupted one, number for number
+    data = load_dataset("builtin:wine")
+    straight = TabularCGAN(CFG, random_state=0, progress=False).fit(data.X, data.y)
+    assert _same_rows(rows, straight.history.rows)
+
+
+def _fit(ckpt: Path, epochs: int = 2, seed: int = 0) -> TabularCGAN:
+    data = load_dataset("builtin:wine")
+    cfg = TabularGANConfig(epochs=epochs, batch_size=64, hidden=16)
+    return TabularCGAN(cfg, random_state=seed, progress=False).fit(
+        data.X, data.y, checkpoint=ckpt, checkpoint_every=1
+    )
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_checkpoint_written_atomically_and_extends_training(tmp_path, caplog):
+    ckpt = tmp_path / "c.pt"
+    _fit(ckpt, epochs=2)
+    assert ckpt.is_file() and not list(tmp_path.glob(".*"))  # temp file renamed away
+    with caplog.at_level("INFO", logger="augment.gan.checkpoint"):
+        gan = _fit(ckpt, epochs=3)  # more epochs: continues from 2
+    assert "at epoch 2 of 3" in caplog.text
+    assert [r["epoch"] for r in gan.history.rows] == [1, 2, 3]
+
+
+def test_checkpoint_of_other_seed_is_ignored(tmp_path, caplog):
+    ckpt = tmp_path / "c.pt"
+    _fit(ckpt, seed=0)
+    with caplog.at_level("WARNING", logger="augment.gan.checkpoint"):
+        gan = _fit(ckpt, seed=1)
+    assert "checkpoint of another data/config/seed; starting afresh" in caplog.text
+    assert len(gan.history.rows) == 2
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def _damage(kind: str, ckpt: Path) -> None:
+    if kind == "garbage":
+        ckpt.write_bytes(b"\x00garbage, not a torch file")
+    elif kind == "pickled_code":
+        ckpt.write_bytes(pickle.dumps({"format": _Evil()}))
+    elif kind == "foreign_format":
+        torch.save({"format": "something-else"}, ckpt)
+    else:  # a real checkpoint whose weights were swapped, fingerprint kept
+        _fit(ckpt)
+        payload = torch.load(ckpt, weights_only=True)
+        payload["G"] = {"nonsense": torch.zeros(1)}
+        torch.save(payload, ckpt)
+
+
+@pytest.mark.parametrize(
+    ("kind", "needle"),
+    [
+        ("garbage", "not a loadable augment checkpoint"),
+        ("pickled_code", "not a loadable augment checkpoint (Weights only load failed"),
+        ("foreign_format", "not an augment checkpoint (expected format augment-ckpt/1)"),
+        ("damaged_weights", "checkpoint is damaged (RuntimeError"),
+    ],
+)
+def test_tampered_checkpoint_fails_clearly(tmp_path, monkeypatch, kind, needle):
+    monkeypatch.chdir(tmp_path)
+    ckpt = tmp_path / "c.pt"
+    _damage(kind, ckpt)
+    with pytest.raises(InvalidDataError, match=re.escape(needle)):
+        _fit(ckpt)
+    assert not (tmp_path / "pwned").exists()  # the pickled code never ran
