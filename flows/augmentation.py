@@ -16,6 +16,7 @@ from augment.balance import balance_plan
 from augment.config import RunConfig
 from augment.data import LabeledDataset, Splits
 from augment.experiment import build_summary, check_arms, fit_generator, prepare, synthetic_quality
+from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.tracking import Tracker, load_tracking_config
 
 # live objects (arrays, models) pass between tasks in-process; they are not hashed or cached
@@ -40,6 +41,16 @@ def fit_gan(train: LabeledDataset, cfg: RunConfig, tracker: Tracker, run_id: str
 @_task
 def evaluate_arm(arm: str, splits: Splits, plan: dict, cfg: RunConfig, model: Any) -> ArmResult:
     return run_arm(arm, splits, plan, list(range(cfg.seeds)), cfg.classifier, model)
+
+
+@_task
+def leakage_check(splits: Splits, test_hash: str, model: Any, plan: dict, cfg: RunConfig) -> dict:
+    synthetic = (
+        []
+        if model is None
+        else gan_arm_synthetic(model, splits.train, plan, list(range(cfg.seeds)))
+    )
+    return check_no_leakage(splits, synthetic, test_hash)
 
 
 @_task
@@ -99,6 +110,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     tracker = Tracker(load_tracking_config())
     tracker.experiment_id()  # fail fast on an unreachable tracking URI, before any training
     data, splits = load_data(cfg)
+    test_hash = splits.test.content_hash()  # fixed before any generation; checked after it
     arms = check_arms(cfg.arms, splits)
     plan = balance_plan(splits.train.y, cfg.sampling_strategy)
     run_id = tracker.start_parent(
@@ -121,6 +133,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         results = {arm: fut.result() for arm, fut in futures.items()}  # raise, never half-complete
         qual = quality(model, splits, cfg) if model is not None else None
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
+        summary["leakage_check"] = leakage_check(splits, test_hash, model, plan, cfg)
         for arm, res in results.items():
             tracker.log_arm(
                 run_id,

@@ -1,0 +1,94 @@
+"""No leakage: the test split is real only and fixed before generation; inputs are untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from augment.cli import main
+from augment.data import load_dataset, make_splits
+from augment.gan import TabularCGAN, TabularGANConfig
+from augment.leakage import LeakageError, check_no_leakage, gan_arm_synthetic
+
+CFG = TabularGANConfig(epochs=1, batch_size=64, hidden=16)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # a busy 2-core box runs torch far faster on one thread
+    yield
+    torch.set_num_threads(before)
+
+
+def _synthetic(gan, data, n=20):
+    return pd.concat([gan.sample(n, c, random_state=c) for c in range(data.n_classes)])
+
+
+def test_split_then_generate_passes():
+    data = load_dataset("builtin:wine")
+    splits = make_splits(data, 0.3, 0, [], 1.0)
+    test_hash = splits.test.content_hash()
+    gan = TabularCGAN(CFG, random_state=0, progress=False).fit(splits.train.X, splits.train.y)
+    synthetic = gan_arm_synthetic(gan, splits.train, {0: 5, 1: 0, 2: 9}, seeds=[0, 1])
+    report = check_no_leakage(splits, synthetic, test_hash)
+    assert report["passed"] and report["synthetic_rows_checked"] == 28
+    assert report["test_rows_equal_to_synthetic"] == 0
+
+
+@pytest.mark.parametrize("flagged", [False, True])
+def test_generation_wired_before_the_split_is_caught(flagged):
+    data = load_dataset("builtin:wine")
+    gan = TabularCGAN(CFG, random_state=0, progress=False).fit(data.X, data.y)
+    X_syn = _synthetic(gan, data)
+    y_syn = np.repeat(np.arange(data.n_classes), 20)
+    X_all = pd.concat([data.X, X_syn], ignore_index=True)
+    if flagged:
+        X_all["is_synthetic"] = np.r_[np.zeros(len(data)), np.ones(len(X_syn))].astype(bool)
+    wrong = replace(data, X=X_all, y=np.r_[data.y, y_syn])  # generated, *then* split
+    splits = make_splits(wrong, 0.3, 0, [], 1.0)
+    needle = "flagged synthetic" if flagged else "identical to synthetic rows"
+    with pytest.raises(LeakageError, match=needle):
+        check_no_leakage(splits, [X_syn], splits.test.content_hash())
+
+
+def test_test_split_changed_after_split_is_caught():
+    data = load_dataset("builtin:wine")
+    splits = make_splits(data, 0.3, 0, [], 1.0)
+    test_hash = splits.test.content_hash()
+    tampered = replace(splits, test=splits.test.subset(np.arange(len(splits.test) - 1)))
+    with pytest.raises(LeakageError, match="test split changed after it was made"):
+        check_no_leakage(tampered, [], test_hash)
+
+
+def test_image_rows_hash_by_pixels():
+    data = load_dataset("builtin:digits").subset(np.arange(300))
+    splits = make_splits(data, 0.3, 0, [], 1.0)
+    leaked = splits.test.X[:3]  # "synthetic" images equal to test images
+    with pytest.raises(LeakageError, match="3 test row"):
+        check_no_leakage(splits, [leaked])
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_cli_run_checks_leakage_and_leaves_input_untouched(tmp_path, mlflow_tmp, mixed_csv):
+    before = _sha(mixed_csv), mixed_csv.stat().st_mtime_ns
+    out = tmp_path / "out.json"
+    argv = ["run", "--data", str(mixed_csv), "--label", "outcome", "--epochs", "1"]
+    code = main(argv + ["--seeds", "1", "--arms", "baseline,gan", "--json", str(out)])
+    assert code == 0
+    assert (_sha(mixed_csv), mixed_csv.stat().st_mtime_ns) == before  # input never modified
+    summary = json.loads(out.read_text())
+    leak = summary["leakage_check"]
+    assert leak["passed"] and leak["synthetic_rows_checked"] > 0
+    assert leak["test_rows"] == summary["n_test"]
+    assert not list(tmp_path.glob(".*.tmp"))  # the JSON went through temp file + rename
