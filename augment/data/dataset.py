@@ -88,15 +88,18 @@ class LabeledDataset:
 
 
 def encode_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Map label values to codes ``0..K-1`` in sorted order of their string form."""
+    """Map label values to codes ``0..K-1``; a class is a distinct string form of a value.
+
+    Numeric labels keep numeric order (2 before 10), others sort as text. Values that differ but
+    print the same (``1`` and ``"1"``) are one class; values that compare equal but print
+    differently (``0`` and ``False``) are two, so every row gets a code.
+    """
+    values = pd.Series(values).reset_index(drop=True)
     as_str = values.astype(str)
-    # keep numeric order for numeric labels (2 before 10), string order otherwise
-    uniques = pd.unique(values)
-    try:
-        ordered = sorted(uniques)
-    except TypeError:
-        ordered = sorted(uniques, key=str)
-    # values that differ but print the same (1 and "1") are one class
-    names = list(dict.fromkeys(str(v) for v in ordered))
+    firsts = pd.DataFrame({"s": as_str, "v": values}).drop_duplicates("s")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    names = (firsts.sort_values("v", kind="stable") if numeric else firsts.sort_values("s"))[
+        "s"
+    ].tolist()
     codes = pd.Categorical(as_str, categories=names).codes.astype(np.int64)
     return codes, names
