@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
 from augment.cli import main
+from augment.data import load_dataset, make_splits
 
 GOOD = "a,b,y\n" + "".join(f"{i},{i % 3},{'xz'[i % 2]}\n" for i in range(20))
 
@@ -191,3 +193,46 @@ def test_bad_input_exits_2_one_line_nothing_written(
     assert not (tmp_path / "out.json").exists()
     assert not (tmp_path / "mlflow.db").exists()  # no tracking store, hence no run
     assert not list(tmp_path.glob("**/.*.tmp"))  # no stray temp files
+
+
+def _holes(tmp: Path) -> Path:
+    rng = np.random.default_rng(0)
+    n = 40
+    a = rng.normal(size=n)
+    a[::7] = np.nan
+    city = rng.choice(["Lyon", "Nice"], n).astype(object)
+    city[3::9] = None
+    df = pd.DataFrame(
+        {"id": np.arange(n), "a": a, "city": city, "y": np.repeat(["p", "q"], n // 2)}
+    )
+    path = tmp / "holes.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_missing_drop_removes_rows(tmp_path):
+    data = load_dataset(_holes(tmp_path), "y", missing="drop")
+    assert len(data) == 40 - 6 - 4 and not data.X.isna().to_numpy().any()
+
+
+def test_missing_impute_uses_train_split_statistics_only(tmp_path):
+    path = _holes(tmp_path)
+    raw = pd.read_csv(path)
+    data = load_dataset(path, "y", missing="impute")
+    splits = make_splits(data, 0.3, 0, [], 1.0)
+    train_ids = set(splits.train.X["id"])
+    train_raw = raw[raw["id"].isin(train_ids)]
+    median, mode = train_raw["a"].median(), train_raw["city"].mode()[0]
+    for part in (splits.train, splits.test):
+        assert not part.X.isna().to_numpy().any()
+        holes = raw.set_index("id").loc[part.X["id"]]
+        assert (part.X["a"][holes["a"].isna().to_numpy()] == median).all()
+        assert (part.X["city"][holes["city"].isna().to_numpy()] == mode).all()
+    assert raw["a"].median() != median  # the full-data median would have leaked the test rows
+
+
+def test_missing_option_reaches_the_cli(tmp_path, mlflow_tmp, capsys):
+    argv = ["run", "--data", str(_holes(tmp_path)), "--label", "y", "--missing", "sometimes"]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "invalid choice: 'sometimes'" in capsys.readouterr().err
