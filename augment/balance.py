@@ -12,7 +12,9 @@ from augment.exceptions import InvalidDataError
 STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
 
 
-def balance_plan(y: np.ndarray, sampling_strategy: Any = "auto") -> dict[Any, int]:
+def balance_plan(
+    y: np.ndarray, sampling_strategy: Any = "auto", class_names: list[str] | None = None
+) -> dict[Any, int]:
     """Rows to generate per class, as imbalanced-learn's over-samplers read ``sampling_strategy``.
 
     Parameters
@@ -22,6 +24,9 @@ def balance_plan(y: np.ndarray, sampling_strategy: Any = "auto") -> dict[Any, in
         ``"auto"`` / ``"not majority"``: every class but the majority up to the majority count;
         ``"minority"``, ``"not minority"``, ``"all"``; a float (binary only): the minority reaches
         that ratio of the majority; a dict ``{class: target_total}`` (totals, not additions).
+    class_names : list of str, optional
+        Names of the integer codes in ``y``: dict keys may then be class names (as users write
+        them in a config file), and errors list the names.
 
     Returns
     -------
@@ -29,6 +34,7 @@ def balance_plan(y: np.ndarray, sampling_strategy: Any = "auto") -> dict[Any, in
         ``{class: n_to_generate}`` for every class of ``y`` (0 where nothing is added).
     """
     y = np.asarray(y)
+    given = sampling_strategy  # errors quote what the user wrote
     if isinstance(sampling_strategy, str) and sampling_strategy not in STRATEGIES:
         raise InvalidDataError(
             f"sampling_strategy={sampling_strategy!r} is not allowed; use one of "
@@ -38,15 +44,17 @@ def balance_plan(y: np.ndarray, sampling_strategy: Any = "auto") -> dict[Any, in
     if isinstance(sampling_strategy, dict):
         # YAML/CLI give class names as strings; match them to the label values
         by_name = {str(c): c for c in np.unique(y)}
+        if class_names is not None:  # names win over codes when both could match
+            by_name |= {class_names[int(c)]: c for c in np.unique(y)}
         unknown = [k for k in sampling_strategy if str(k) not in by_name]
         if unknown:
             raise InvalidDataError(
                 f"sampling_strategy names unknown class(es) {unknown}; classes are "
-                f"{sorted(by_name)}"
+                f"{sorted(class_names) if class_names is not None else sorted(by_name)}"
             )
         sampling_strategy = {by_name[str(k)]: v for k, v in sampling_strategy.items()}
     try:
         plan = check_sampling_strategy(sampling_strategy, y, "over-sampling")
     except (ValueError, TypeError) as err:
-        raise InvalidDataError(f"sampling_strategy={sampling_strategy!r}: {err}") from None
+        raise InvalidDataError(f"sampling_strategy={given!r}: {err}") from None
     return {c: int(plan.get(c, 0)) for c in np.unique(y)}

@@ -73,7 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     _, splits = prepare(cfg.data)
     check_arms(cfg.arms, splits)
-    balance_plan(splits.train.y, cfg.sampling_strategy)
+    balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     # and the places results go: tracking store and checkpoint folder, in seconds
     from augment.tracking import check_reachable, load_tracking_config
 

@@ -96,7 +96,7 @@ def load_config(
 ) -> RunConfig:
     """Load a YAML config (optional), then apply dotted overrides like ``{"gan.epochs": 5}``."""
     values: dict[str, Any] = {}
-    where = "(defaults)"
+    where = "(command line)"
     if path is not None:
         p = Path(path)
         where = str(p)

@@ -112,7 +112,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     data, splits = load_data(cfg)
     test_hash = splits.test.content_hash()  # fixed before any generation; checked after it
     arms = check_arms(cfg.arms, splits)
-    plan = balance_plan(splits.train.y, cfg.sampling_strategy)
+    plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     run_id = tracker.start_parent(
         f"{data.name}-{runtime.flow_run.name or 'local'}",
         params={

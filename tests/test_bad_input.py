@@ -134,9 +134,15 @@ CASES = {
         _config("sampling_strategy: 0.5\n", data=GOOD + "".join(f"{i},0,w\n" for i in range(6))),
         'sampling_strategy=0.5: "sampling_strategy" can be a float only when the type of target',
     ),
+    "sampling_strategy_by_name_too_low": (
+        _config("sampling_strategy: {x: 3}\n"),
+        "sampling_strategy={'x': 3}: With over-sampling methods, the number of samples in a class"
+        " should be greater or equal to the original number of samples. Originally, there is 7"
+        " samples and 3 samples are asked.",
+    ),
     "sampling_strategy_unknown_class": (
         _config("sampling_strategy: {q: 50}\n"),
-        "sampling_strategy names unknown class(es) ['q']",
+        "sampling_strategy names unknown class(es) ['q']; classes are ['x', 'z']",
     ),
     "config_unknown_keys_and_types": (
         _config("data:\n  labl: y\ngan:\n  epochs: many\nseeds: 0\n"),
@@ -145,6 +151,10 @@ CASES = {
     "config_bad_missing_policy": (
         _config("data:\n  missing: fill\n"),
         "data.missing: Input should be 'error', 'drop' or 'impute'",
+    ),
+    "checkpoint_dir_unwritable": (
+        _config("gan:\n  checkpoint_dir: t.csv/ck\n"),  # under a file: cannot be created
+        "checkpoint folder t.csv/ck cannot be created or written",
     ),
     "config_file_missing": (
         lambda tmp: [str(tmp / "nope.yml")],

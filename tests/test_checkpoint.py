@@ -110,6 +110,21 @@ def test_sigkill_then_resume_continues_from_checkpoint(tmp_path):
     assert _same_rows(rows, straight.history.rows)
 
 
+@pytest.mark.usefixtures("one_thread")
+def test_gan_config_checkpoint_dir_reaches_the_fit(tmp_path):
+    from augment.config import build_config
+    from augment.data import make_splits
+    from augment.experiment import fit_generator
+
+    folder = tmp_path / "ck"
+    cfg = build_config({"gan": {"epochs": 1, "checkpoint_dir": str(folder), "checkpoint_every": 1}})
+    splits = make_splits(load_dataset("builtin:wine"), 0.3, 0, [], 1.0)
+    fit_generator(splits.train, cfg.gan, progress=False)
+    (written,) = folder.iterdir()
+    assert re.fullmatch(r"tabular-cgan-[0-9a-f]{16}-seed0\.pt", written.name)
+    assert torch.load(written, weights_only=True)["epoch"] == 1
+
+
 def _fit(ckpt: Path, epochs: int = 2, seed: int = 0) -> TabularCGAN:
     data = load_dataset("builtin:wine")
     cfg = TabularGANConfig(epochs=epochs, batch_size=64, hidden=16)

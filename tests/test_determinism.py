@@ -36,7 +36,7 @@ def _summary(gan_seed: int) -> dict:
     """The flow's steps, without orchestration or tracking, as JSON."""
     cfg = _config(gan_seed)
     data, splits = prepare(cfg.data)
-    plan = balance_plan(splits.train.y, cfg.sampling_strategy)
+    plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     model = fit_generator(splits.train, cfg.gan, progress=False)
     seeds = list(range(cfg.seeds))
     results = {
