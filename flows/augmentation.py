@@ -17,7 +17,7 @@ from augment.config import RunConfig
 from augment.data import LabeledDataset, Splits
 from augment.experiment import build_summary, check_arms, fit_generator, prepare, synthetic_quality
 from augment.leakage import check_no_leakage, gan_arm_synthetic
-from augment.tracking import Tracker, load_tracking_config
+from augment.tracking import Tracker, check_reachable, load_tracking_config
 
 # live objects (arrays, models) pass between tasks in-process; they are not hashed or cached
 _task = task(cache_policy=NO_CACHE)
@@ -108,6 +108,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     cfg = config or RunConfig()
     logger = get_run_logger()
     tracker = Tracker(load_tracking_config())
+    check_reachable(tracker.cfg)  # one probe, seconds: not the client's minutes of retries
     tracker.experiment_id()  # fail fast on an unreachable tracking URI, before any training
     data, splits = load_data(cfg)
     test_hash = splits.test.content_hash()  # fixed before any generation; checked after it

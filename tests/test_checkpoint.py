@@ -125,6 +125,25 @@ def test_gan_config_checkpoint_dir_reaches_the_fit(tmp_path):
     assert torch.load(written, weights_only=True)["epoch"] == 1
 
 
+@pytest.mark.usefixtures("one_thread")
+def test_image_gan_resume_equals_uninterrupted(tmp_path):
+    import numpy as np
+
+    from augment.gan import ImageCGAN, ImageGANConfig
+
+    data = load_dataset("builtin:digits").subset(np.arange(96))
+    cfg = ImageGANConfig(epochs=2, batch_size=32, channels=16)
+    straight = ImageCGAN(cfg, random_state=0, progress=False).fit(data.X, data.y)
+    ckpt = tmp_path / "img.pt"
+    first = ImageGANConfig(epochs=1, batch_size=32, channels=16)
+    ImageCGAN(first, random_state=0, progress=False).fit(data.X, data.y, checkpoint=ckpt)
+    resumed = ImageCGAN(cfg, random_state=0, progress=False).fit(data.X, data.y, checkpoint=ckpt)
+    assert _same_rows(resumed.history.rows, straight.history.rows)
+    np.testing.assert_array_equal(
+        resumed.sample(4, 3, random_state=1), straight.sample(4, 3, random_state=1)
+    )
+
+
 def _fit(ckpt: Path, epochs: int = 2, seed: int = 0) -> TabularCGAN:
     data = load_dataset("builtin:wine")
     cfg = TabularGANConfig(epochs=epochs, batch_size=64, hidden=16)
