@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _env_defaults()
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("augment.gan.checkpoint").setLevel(logging.INFO)  # say when it resumes
     try:
         if args.command == "datasets":
             return _cmd_datasets()
