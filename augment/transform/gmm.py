@@ -85,9 +85,7 @@ def mode_posteriors(
     x: np.ndarray, weights: np.ndarray, means: np.ndarray, stds: np.ndarray
 ) -> np.ndarray:
     """``(n, K)`` posterior probability of each mode for the values ``x`` ``(n,)``."""
-    logp = (
-        -0.5 * ((x[:, None] - means) / stds) ** 2 - np.log(stds) + np.log(weights)
-    )  # (n, K)
+    logp = -0.5 * ((x[:, None] - means) / stds) ** 2 - np.log(stds) + np.log(weights)  # (n, K)
     logp -= logp.max(axis=1, keepdims=True)
     p = np.exp(logp)
     return p / p.sum(axis=1, keepdims=True)
