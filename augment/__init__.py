@@ -5,9 +5,11 @@ from augment.config import RunConfig, load_config
 from augment.data import LabeledDataset, load_dataset
 from augment.exceptions import AugmentError, ConfigError, InvalidDataError
 from augment.gan import ImageCGAN, TabularCGAN
+from augment.sampler import ConditionalGANOverSampler
 
 __all__ = [
     "AugmentError",
+    "ConditionalGANOverSampler",
     "ConfigError",
     "ImageCGAN",
     "InvalidDataError",

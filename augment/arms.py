@@ -4,6 +4,9 @@
 - ``gan``: the train split plus class-conditional GAN samples per the balance plan.
 - ``smote``: SMOTE (SMOTENC / SMOTEN with discrete columns) to the same per-class targets.
 - ``oracle``: the untouched train split (only when imbalance was induced).
+- ``random_oversample``: real rows of each class repeated at random to the same targets.
+- ``smotenc``: SMOTE-NC to the same targets (tables with both discrete and continuous columns).
+- ``class_weight``: the train split as it is, classifier with ``class_weight="balanced"``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
+from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
 from sklearn.metrics import confusion_matrix, recall_score
 
 from augment.classify import make_classifier
@@ -66,13 +69,46 @@ def _smote(train: LabeledDataset, plan: dict[int, int], seed: int) -> tuple[Feat
     return X.astype(train.X.dtypes.to_dict()), y
 
 
+def _targets(train: LabeledDataset, plan: dict[int, int]) -> dict[int, int]:
+    counts = np.bincount(train.y, minlength=train.n_classes)
+    return {c: int(counts[c] + n) for c, n in plan.items() if n > 0}
+
+
+def _random_oversample(
+    train: LabeledDataset, plan: dict[int, int], seed: int
+) -> tuple[Features, np.ndarray]:
+    targets = _targets(train, plan)
+    if not targets:
+        return features(train), train.y
+    sampler = RandomOverSampler(sampling_strategy=targets, random_state=seed)
+    return sampler.fit_resample(features(train), train.y)
+
+
+def _smotenc(train: LabeledDataset, plan: dict[int, int], seed: int) -> tuple[Features, np.ndarray]:
+    if train.kind != "table" or not train.discrete or not train.continuous:
+        raise ValueError("the smotenc arm needs a table with discrete and continuous columns")
+    targets = _targets(train, plan)
+    if not targets:
+        return features(train), train.y
+    counts = np.bincount(train.y, minlength=train.n_classes)
+    k = int(max(1, min(5, min(counts[c] for c in targets) - 1)))
+    cat_idx = [train.X.columns.get_loc(c) for c in train.discrete]
+    sampler = SMOTENC(cat_idx, sampling_strategy=targets, k_neighbors=k, random_state=seed)
+    X, y = sampler.fit_resample(train.X, train.y)
+    return X.astype(train.X.dtypes.to_dict()), y
+
+
 def training_set(
     arm: str, splits: Splits, plan: dict[int, int], seed: int, model: Any = None
 ) -> tuple[Features, np.ndarray]:
     """The (X, y) an arm trains its classifier on, for one seed."""
     train = splits.train
-    if arm == "baseline":
+    if arm in ("baseline", "class_weight"):  # class_weight changes the classifier, not the data
         return features(train), train.y
+    if arm == "random_oversample":
+        return _random_oversample(train, plan, seed)
+    if arm == "smotenc":
+        return _smotenc(train, plan, seed)
     if arm == "oracle":
         if splits.oracle is None:
             raise ValueError("the oracle arm needs an induced imbalance")
@@ -121,7 +157,8 @@ def run_arm(
     for seed in seeds:
         X, y = training_set(arm, splits, plan, seed, model)
         n_train = n_train or len(y)
-        clf = make_classifier(classifier, splits.train, seed).fit(X, y)
+        weight = "balanced" if arm == "class_weight" else None
+        clf = make_classifier(classifier, splits.train, seed, class_weight=weight).fit(X, y)
         pred = clf.predict(features(test))
         rows.append(downstream_metrics(test.y, pred, minority))
         conf += confusion_matrix(test.y, pred, labels=list(range(k)))

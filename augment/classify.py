@@ -12,17 +12,25 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from augment.data import LabeledDataset
 
 
-def _estimator(name: str, seed: int) -> ClassifierMixin:
+def _estimator(name: str, seed: int, class_weight: str | None = None) -> ClassifierMixin:
     if name == "random_forest":
-        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
+        return RandomForestClassifier(
+            n_estimators=200, random_state=seed, n_jobs=1, class_weight=class_weight
+        )
     if name == "logistic_regression":
-        return LogisticRegression(max_iter=2000, random_state=seed)
+        return LogisticRegression(max_iter=2000, random_state=seed, class_weight=class_weight)
     raise ValueError(f"unknown classifier {name!r}")
 
 
-def make_classifier(name: str, data: LabeledDataset, seed: int) -> Pipeline:
-    """A fresh, unfitted classifier for ``data``'s schema: scaling + one-hot where needed."""
-    est = _estimator(name, seed)
+def make_classifier(
+    name: str, data: LabeledDataset, seed: int, class_weight: str | None = None
+) -> Pipeline:
+    """A fresh, unfitted classifier for ``data``'s schema: scaling + one-hot where needed.
+
+    ``class_weight="balanced"`` reweights the loss by inverse class frequency (the
+    ``class_weight`` arm).
+    """
+    est = _estimator(name, seed, class_weight)
     if data.kind == "image":
         return (
             make_pipeline(StandardScaler(), est)

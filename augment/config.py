@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from augment.exceptions import ConfigError
 
 ARMS = ("baseline", "gan", "smote", "oracle")
+# more arms, opt-in with `arms:` / --arms (the remedies the literature says are hard to beat)
+EXTRA_ARMS = ("random_oversample", "smotenc", "class_weight")
 CLASSIFIERS = ("random_forest", "logistic_regression")
 
 
@@ -59,9 +61,9 @@ class RunConfig(_Strict):
     @field_validator("arms")
     @classmethod
     def _known_arms(cls, arms: list[str]) -> list[str]:
-        unknown = [a for a in arms if a not in ARMS]
+        unknown = [a for a in arms if a not in ARMS + EXTRA_ARMS]
         if unknown:
-            raise ValueError(f"unknown arm(s) {unknown}; allowed: {', '.join(ARMS)}")
+            raise ValueError(f"unknown arm(s) {unknown}; allowed: {', '.join(ARMS + EXTRA_ARMS)}")
         if not arms:
             raise ValueError("at least one arm is needed")
         return list(dict.fromkeys(arms))

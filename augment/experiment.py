@@ -43,6 +43,10 @@ def check_arms(arms: list[str], splits: Splits) -> list[str]:
     if "oracle" in arms and splits.oracle is None:
         log.info("no induced imbalance: skipping the oracle arm")
         arms = [a for a in arms if a != "oracle"]
+    train = splits.train
+    if "smotenc" in arms and not (train.kind == "table" and train.discrete and train.continuous):
+        log.info("smotenc needs discrete and continuous columns: skipping the smotenc arm")
+        arms = [a for a in arms if a != "smotenc"]
     if not arms:
         raise InvalidDataError("no arm left to run (the oracle arm needs an induced imbalance)")
     return arms

@@ -39,6 +39,8 @@ class LoopConfig:
     checkpoint_path: str | None = None  # resumable checkpoint file (None: no checkpoints)
     checkpoint_every: int = 10  # epochs between checkpoints (the last epoch is always saved)
     checkpoint_key: str = ""  # fingerprint of data + config + seed; others' checkpoints ignored
+    # extra generator loss term g_penalty(fake, y) (tabular: cross-entropy of the condition)
+    g_penalty: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
 
 
 @dataclass
@@ -75,13 +77,20 @@ class EMA:
 def _gradient_penalty(
     D: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, gen: torch.Generator
 ) -> torch.Tensor:
-    """WGAN-GP penalty on random interpolates between real and fake rows."""
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    """WGAN-GP penalty on random interpolates between real and fake rows.
+
+    A PacGAN critic (``D.pac`` > 1) scores packs of ``pac`` rows: one mixing weight and one
+    gradient norm per pack.
+    """
+    pac = getattr(D, "pac", 1)
+    shape = (real.shape[0] // pac,) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, generator=gen, device="cpu").to(real.device)
+    if pac > 1:
+        alpha = alpha.repeat_interleave(pac, dim=0)
     mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     scores = D(mixed, y)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
-    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    return ((grad.reshape(len(grad) // pac, -1).norm(2, dim=1) - 1) ** 2).mean()
 
 
 def _noise(n: int, dim: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -109,6 +118,8 @@ def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, augment) -> dict[str, float]:
     """One generator update: make D score fakes of the batch's labels as real."""
     fake = G(_noise(len(y), cfg.noise_dim, gen, y.device), y)
     loss = -D(augment(fake), y).mean()
+    if cfg.g_penalty is not None:
+        loss = loss + cfg.g_penalty(fake, y)
     opt_g.zero_grad(set_to_none=True)
     loss.backward()
     opt_g.step()

@@ -1,11 +1,14 @@
 """Conditional tabular GAN: the class label conditions G and D, so sampling a class is exact.
 
-Residual MLP generator with per-span output activations (tanh for continuous, Gumbel-softmax
-for one-hot columns), MLP critic trained with WGAN-GP, EMA generator for sampling.
+Residual MLP generator with per-span output activations (tanh for values, Gumbel-softmax for
+one-hot spans, batched by width), PacGAN critic trained with WGAN-GP in the shared loop,
+training-by-sampling over the other discrete columns, EMA generator for sampling.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,19 +28,24 @@ from augment.gan.base import (
 )
 from augment.gan.checkpoint import fingerprint
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
+from augment.transform.sampling import ConditionSampler
 from augment.transform.tabular import Span, TabularTransformer
 
 
 @dataclass(frozen=True)
 class TabularGANConfig:
     epochs: int = 300
-    batch_size: int = 64
+    batch_size: int | None = None  # None: 500 (CTGAN's), smaller for small tables (>= 8 steps)
     noise_dim: int = 64
     hidden: int = 256  # width of generator and critic layers
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     ema_decay: float = 0.999
     tau: float = 0.2  # Gumbel-softmax temperature for discrete columns
+    pac: int = 10  # PacGAN: the critic scores packs of this many rows (1 = off)
+    # torch CPU threads while fitting: these small MLPs gain little from more, and on a shared
+    # machine extra threads spin and slow everything down (None: leave torch's setting)
+    num_threads: int | None = 1
     device: str = "auto"
 
 
@@ -51,57 +59,101 @@ class Residual(nn.Module):
         return x + F.relu(self.bn(self.fc(x)))
 
 
-class TabularGenerator(nn.Module):
-    """(z, y) -> encoded row ``(B, D)`` with each span passed through its activation."""
+def grouped_order(spans: list[Span]) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """Column order the networks work in: value columns first, then one-hot spans by width.
 
-    def __init__(
-        self, noise_dim: int, n_classes: int, hidden: int, spans: list[Span], tau: float
-    ) -> None:
+    Returns ``(order, groups)``: ``order[i]`` is the encoded column at network position ``i``;
+    ``groups`` are ``(start, n_spans, width)`` blocks of equal-width one-hot spans.
+    """
+    order = [s.start for s in spans if s.kind == "tanh"]
+    by_width: dict[int, list[Span]] = {}
+    for s in spans:
+        if s.kind == "softmax":
+            by_width.setdefault(s.width, []).append(s)
+    groups = []
+    for width, group in sorted(by_width.items()):
+        groups.append((len(order), len(group), width))
+        order += [i for s in group for i in range(s.start, s.end)]
+    return order, groups
+
+
+class SpanActivation(nn.Module):
+    """tanh on value columns, (Gumbel-)softmax on one-hot spans, one op per span width.
+
+    Works in the `grouped_order` layout, where equal-width spans are contiguous and a
+    ``(B, n_spans, width)`` view covers them; CTGAN instead loops over columns.
+    """
+
+    def __init__(self, spans: list[Span], tau: float) -> None:
         super().__init__()
-        self.embed = nn.Embedding(n_classes, noise_dim)
-        self.inp = nn.Linear(2 * noise_dim, hidden)
-        self.body = nn.Sequential(Residual(hidden), Residual(hidden))
-        self.out = nn.Linear(hidden, spans[-1].end)
-        self.spans = spans
         self.tau = tau
+        order, self.groups = grouped_order(spans)
+        self.n_tanh = len(order) - sum(n * w for _, n, w in self.groups)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.body(F.relu(self.inp(torch.cat([z, self.embed(y)], dim=1))))
-        raw = self.out(h)
-        parts = []
-        for s in self.spans:
-            block = raw[:, s.start : s.end]
-            if s.kind == "tanh":
-                parts.append(torch.tanh(block))
-            elif self.training:
-                parts.append(F.gumbel_softmax(block, tau=self.tau))
-            else:
-                parts.append(F.softmax(block, dim=1))
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        parts = [torch.tanh(raw[:, : self.n_tanh])]
+        for start, n, width in self.groups:
+            logits = raw[:, start : start + n * width].reshape(len(raw), n, width)
+            if self.training:
+                g = -torch.empty_like(logits).exponential_().log()  # Gumbel noise
+                logits = (logits + g) / self.tau
+            parts.append(F.softmax(logits, dim=2).flatten(1))
         return torch.cat(parts, dim=1)
 
 
-class TabularCritic(nn.Module):
-    """(x, y) -> score ``(B,)``; the label enters as a learned embedding."""
+class TabularGenerator(nn.Module):
+    """(z, cond) -> encoded row ``(B, D)``; ``cond`` = one-hot class + conditional vector."""
 
-    def __init__(self, data_dim: int, n_classes: int, hidden: int) -> None:
+    def __init__(
+        self, noise_dim: int, cond_dim: int, hidden: int, spans: list[Span], tau: float
+    ) -> None:
         super().__init__()
-        self.embed = nn.Embedding(n_classes, 16)
+        self.inp = nn.Linear(noise_dim + cond_dim, hidden)
+        self.body = nn.Sequential(Residual(hidden), Residual(hidden))
+        self.out = nn.Linear(hidden, spans[-1].end)
+        self.act = SpanActivation(spans, tau)
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        h = self.body(F.relu(self.inp(torch.cat([z, cond], dim=1))))  # (B, H)
+        return self.act(self.out(h))
+
+
+class TabularCritic(nn.Module):
+    """PacGAN critic: ``(x, cond)`` rows -> one score per pack of ``pac`` rows ``(B / pac,)``."""
+
+    def __init__(self, data_dim: int, cond_dim: int, hidden: int, pac: int) -> None:
+        super().__init__()
+        self.pac = pac
         self.net = nn.Sequential(
-            nn.Linear(data_dim + 16, hidden),
+            nn.Linear(pac * (data_dim + cond_dim), hidden),
             nn.LeakyReLU(0.2),
-            nn.Dropout(0.2),
+            nn.Dropout(0.5),
             nn.Linear(hidden, hidden),
             nn.LeakyReLU(0.2),
-            nn.Dropout(0.2),
+            nn.Dropout(0.5),
             nn.Linear(hidden, 1),
         )
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([x, self.embed(y)], dim=1)).squeeze(1)
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        h = torch.cat([x, cond], dim=1)  # (B, D + C)
+        return self.net(h.reshape(len(h) // self.pac, -1)).squeeze(1)
+
+
+def batch_plan(n: int, batch_size: int | None, pac: int) -> tuple[int, int, int]:
+    """``(batch, pac, steps per epoch)``: batches are whole packs; small tables get >= 8 steps."""
+    pac = max(1, min(pac, n // 2))
+    bs = batch_size if batch_size is not None else min(500, max(n // 8, 2 * pac))
+    bs = max(pac, min(bs, n) // pac * pac)
+    return bs, pac, max(1, n // bs)
 
 
 class TabularCGAN:
     """Conditional GAN for labelled tables, scikit-learn style.
+
+    The class is an input of both networks, so ``sample(n, y)`` returns ``n`` rows of class
+    ``y`` by construction (no rejection sampling). Other discrete columns are handled by
+    training-by-sampling (`augment.transform.sampling`); the critic is a PacGAN trained with
+    WGAN-GP in the shared loop; samples come from an EMA of the generator.
 
     Parameters
     ----------
@@ -109,8 +161,12 @@ class TabularCGAN:
     discrete : list of str, optional
         Columns to one-hot encode; by default non-numeric and boolean columns.
     random_state : int or None
+        Seeds every random draw of ``fit`` and ``sample``; the global RNG is never touched.
     progress : bool
+        Show a progress bar during training.
     """
+
+    kind = "tabular"
 
     def __init__(
         self,
@@ -142,29 +198,35 @@ class TabularCGAN:
             X = pd.DataFrame(np.asarray(X)).rename(columns=str)
         if len(X) != len(y):
             raise InvalidDataError(f"X has {len(X)} rows but y has {len(y)}")
+        if len(X) < 2:
+            raise InvalidDataError(f"a tabular GAN needs at least 2 rows, got {len(X)}")
         self.classes_ = np.unique(np.asarray(y))
         codes = label_codes(y, self.classes_)
-        self.transformer_ = TabularTransformer(self.discrete).fit(X)
-        data = torch.from_numpy(self.transformer_.transform(X))
-        self.device_ = resolve_device(cfg.device)
         self._rng, tgen = make_generators(self.random_state)
-        k = len(self.classes_)
+        seed = int(self._rng.integers(2**31))
+        self.transformer_ = TabularTransformer(self.discrete, random_state=seed).fit(X)
+        encoded = self.transformer_.transform(X, random_state=seed)
         spans = self.transformer_.spans_
+        self.order_ = np.asarray(grouped_order(spans)[0])  # networks see grouped columns
+        k = len(self.classes_)
+        self.conditions_ = ConditionSampler(spans, k).fit(encoded, codes)
+        self.device_ = resolve_device(cfg.device)
+        bs, pac, n_batches = batch_plan(len(X), cfg.batch_size, cfg.pac)
+        cond_dim = k + self.conditions_.cond_dim
+        dim = self.transformer_.output_dim_
         # init, dropout, Gumbel noise: reproducible, caller's global RNG untouched
-        with torch_rng_scope(self._rng):
-            G = TabularGenerator(cfg.noise_dim, k, cfg.hidden, spans, cfg.tau).to(self.device_)
-            D = TabularCritic(self.transformer_.output_dim_, k, cfg.hidden).to(self.device_)
-            data = data.to(self.device_)
-            labels = torch.from_numpy(codes).to(self.device_)
-            bs = max(2, min(cfg.batch_size, len(data)))
-            # class-balanced batches so rare classes are learned as well as common ones
-            weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
-            n_batches = max(1, len(data) // bs)
+        with torch_rng_scope(self._rng), _threads(cfg.num_threads):
+            G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
+            D = TabularCritic(dim, cond_dim, cfg.hidden, pac)
+            G, D = G.to(self.device_), D.to(self.device_)
+            data = torch.from_numpy(encoded[:, self.order_]).to(self.device_)
+            sampler, eye = self.conditions_, torch.eye(k)
 
             def batches():
-                idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
-                for j in idx.to(self.device_).view(n_batches, bs):
-                    yield data[j], labels[j]
+                for _ in range(n_batches):
+                    rows, c, cond, _ = sampler.sample_train(bs, tgen)
+                    y_cond = torch.cat([eye[c], cond], dim=1).to(self.device_)  # (B, K + C)
+                    yield data[rows.to(self.device_)], y_cond
 
             loop = LoopConfig(
                 epochs=cfg.epochs,
@@ -185,6 +247,7 @@ class TabularCGAN:
                 )
                 if checkpoint is not None
                 else "",
+                g_penalty=_condition_loss(sampler, k, self.order_) if sampler.cond_dim else None,
             )
             self.generator_, self.history_ = train_adversarial(
                 G,
@@ -199,8 +262,6 @@ class TabularCGAN:
         self.noise_dim_ = cfg.noise_dim
         return self
 
-    kind = "tabular"
-
     def get_meta(self) -> dict:
         """JSON-able state besides the generator weights (see `augment.gan.persist`)."""
         return {
@@ -208,6 +269,7 @@ class TabularCGAN:
             "random_state": self.random_state,
             "classes": self.classes_.tolist(),
             "transformer": self.transformer_.to_dict(),
+            "condition_freq": self.conditions_.freq_.ravel().tolist(),
             "history": self.history_.rows,
         }
 
@@ -219,8 +281,11 @@ class TabularCGAN:
         model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
         model.device_ = resolve_device(device)
         model._rng, _ = make_generators(model.random_state)
-        spans = model.transformer_.spans_
-        G = TabularGenerator(cfg.noise_dim, len(model.classes_), cfg.hidden, spans, cfg.tau)
+        spans, k = model.transformer_.spans_, len(model.classes_)
+        model.conditions_ = ConditionSampler(spans, k, np.asarray(meta["condition_freq"]))
+        model.order_ = np.asarray(grouped_order(spans)[0])
+        cond_dim = k + model.conditions_.cond_dim
+        G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
         G.load_state_dict(state)
         model.generator_ = G.to(model.device_).eval()
         model.history_ = History(meta["history"])
@@ -232,23 +297,58 @@ class TabularCGAN:
         """``n`` rows of class ``y`` (a label): every row has exactly that class."""
         if not hasattr(self, "generator_"):
             raise RuntimeError("TabularCGAN is not fitted; call fit first")
+        if int(n) < 0:
+            raise InvalidDataError(f"n={n}: the number of rows must be >= 0")
         code = int(label_codes([y], self.classes_)[0])
         gen = seed_for_call(
             self._rng if random_state is None else np.random.default_rng(random_state)
         )
-        chunks = []
-        for i in range(0, n, 4096):
-            m = min(4096, n - i)
-            z = torch.randn(m, self.noise_dim_, generator=gen).to(self.device_)
-            labels = torch.full((m,), code, dtype=torch.long, device=self.device_)
-            chunks.append(self.generator_(z, labels).cpu().numpy())
-        Z = (
-            np.concatenate(chunks)
-            if chunks
-            else np.zeros((0, self.transformer_.output_dim_), np.float32)
+        k = len(self.classes_)
+        with _threads((self.config or TabularGANConfig()).num_threads):
+            chunks = self._generate(int(n), code, k, gen)
+        Z = np.zeros((int(n), self.transformer_.output_dim_), dtype=np.float32)
+        if chunks:
+            Z[:, self.order_] = torch.cat(chunks).numpy()  # back to the transformer's order
+        return self.transformer_.inverse_transform(
+            Z, random_state=int(torch.randint(2**31, (1,), generator=gen))
         )
-        return self.transformer_.inverse_transform(Z)
+
+    def _generate(self, n: int, code: int, k: int, gen: torch.Generator) -> list[torch.Tensor]:
+        chunks = []
+        for i in range(0, int(n), 16384):
+            m = min(16384, int(n) - i)
+            z = torch.randn(m, self.noise_dim_, generator=gen)
+            onehot = torch.zeros(m, k)
+            onehot[:, code] = 1.0
+            cond = torch.cat([onehot, self.conditions_.sample_cond(code, m, gen)], dim=1)
+            chunks.append(self.generator_(z.to(self.device_), cond.to(self.device_)).cpu())
+        return chunks
 
     @property
     def history(self) -> History:
         return self.history_
+
+
+@contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Run with ``n`` torch CPU threads, restoring the caller's setting afterwards."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _condition_loss(sampler: ConditionSampler, k: int, order: np.ndarray):
+    """Generator penalty: ``-log p`` of the category each row's condition fixes (CTGAN's)."""
+    position = torch.from_numpy(np.argsort(order))  # encoded column -> network position
+    cols = position[sampler.out_idx[sampler.out_mask]]  # network column of each cond position
+
+    def loss(fake: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        pos = y[:, k:].argmax(dim=1)  # (B,) the fixed category
+        p = fake[torch.arange(len(fake), device=fake.device), cols.to(fake.device)[pos]]
+        return -torch.log(p + 1e-6).mean()
+
+    return loss

@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from augment import InvalidDataError, TabularCGAN, load_dataset
 from augment.gan import TabularGANConfig
@@ -57,3 +58,51 @@ def test_unknown_class_is_named():
     gan = TabularCGAN(CFG, random_state=0, progress=False).fit(data.X, data.y)
     with pytest.raises(InvalidDataError, match=r"unknown class label\(s\) \['9'\]"):
         gan.sample(5, 9)
+
+
+def test_condition_sampler_rows_match_their_condition(mixed_csv):
+    from augment.transform.sampling import ConditionSampler
+
+    data = load_dataset(mixed_csv, label="outcome")
+    t = TabularTransformer(data.discrete).fit(data.X)
+    Z = t.transform(data.X)
+    s = ConditionSampler(t.spans_, 2).fit(Z, data.y)
+    gen = torch.Generator().manual_seed(0)
+    rows, c, cond, jk = s.sample_train(4000, gen)
+    assert (data.y[rows.numpy()] == c.numpy()).all()  # exact class
+    cats = [sp for sp in t.spans_ if sp.role == "category"]
+    for j, sp in enumerate(cats):
+        pick = jk[:, 0] == j
+        got = Z[rows[pick].numpy(), sp.start : sp.end].argmax(1)
+        assert (got == jk[pick, 1].numpy()).all()  # the row has the fixed category
+    assert (cond.sum(1) == 1).all() and cond.shape[1] == s.cond_dim
+    # log-frequency: both classes drawn about equally although one is 3x rarer
+    assert abs(c.float().mean().item() - 0.5) < 0.05
+
+
+@pytest.mark.parametrize(("n", "batch", "pac"), [(23, 7, 10), (120, None, 10), (5, None, 10)])
+def test_pacgan_handles_any_batch_size(n, batch, pac):
+    from augment.gan.tabular import batch_plan
+
+    bs, p, steps = batch_plan(n, batch, pac)
+    assert bs % p == 0 and 1 <= p <= pac and bs <= n and steps >= 1
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.choice(["u", "v"], n)})
+    y = np.r_[np.zeros(n - n // 2, int), np.ones(n // 2, int)]
+    cfg = TabularGANConfig(epochs=1, batch_size=batch, hidden=16, pac=pac)
+    gan = TabularCGAN(cfg, random_state=0, progress=False).fit(X, y)
+    assert len(gan.sample(3, 1)) == 3 and len(gan.sample(0, 0)) == 0
+
+
+def test_global_rng_untouched_and_nan_columns(mixed_csv):
+    data = load_dataset(mixed_csv, label="outcome")
+    X = data.X.copy()
+    X.loc[::7, "income"] = np.nan
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    gan = TabularCGAN(CFG, discrete=data.discrete, random_state=0, progress=False).fit(X, data.y)
+    assert torch.rand(1) == before
+    rows = gan.sample(300, 0, random_state=0)
+    assert rows["income"].dtype == X["income"].dtype
+    assert rows["income"].dropna().between(X["income"].min(), X["income"].max()).all()

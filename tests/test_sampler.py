@@ -1,0 +1,90 @@
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.pipeline import Pipeline
+from imblearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from augment import ConditionalGANOverSampler
+
+FAST = {"epochs": 1, "random_state": 0}
+
+
+def _table(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(n) < 0.8, "no", "yes")
+    X = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "income": rng.normal(50, 10, n) + (y == "yes") * 20,
+            "city": pd.Series(rng.choice(["Lyon", "Paris", "Nice"], n), dtype=object),
+            "member": rng.random(n) < 0.5,
+            "joined": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 500, n), "D"),
+        }
+    )
+    return X, y
+
+
+@parametrize_with_checks([ConditionalGANOverSampler(**FAST)])
+def test_imblearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_dataframe_in_dataframe_out_same_dtypes():
+    X, y = _table()
+    X_res, y_res = ConditionalGANOverSampler(**FAST).fit_resample(X, y)
+    assert isinstance(X_res, pd.DataFrame)
+    assert X_res.dtypes.to_dict() == X.dtypes.to_dict()
+    assert (np.unique(y_res, return_counts=True)[1] == (y == "no").sum()).all()
+    pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X)  # real rows first, untouched
+    assert set(X_res["city"]) <= {"Lyon", "Paris", "Nice"}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected"),
+    [
+        ("auto", {"no": 88, "yes": 88}),
+        ("minority", {"no": 88, "yes": 88}),
+        ("all", {"no": 88, "yes": 88}),
+        ("not minority", {"no": 88, "yes": 32}),
+        (0.5, {"no": 88, "yes": 44}),
+        ({"yes": 40}, {"no": 88, "yes": 40}),
+        (lambda y: {"yes": 50}, {"no": 88, "yes": 50}),
+    ],
+)
+def test_every_sampling_strategy_form(strategy, expected):
+    X, y = _table()
+    assert dict(zip(*np.unique(y, return_counts=True), strict=True)) == {"no": 88, "yes": 32}
+    _, y_res = ConditionalGANOverSampler(sampling_strategy=strategy, **FAST).fit_resample(X, y)
+    assert dict(zip(*np.unique(y_res, return_counts=True), strict=True)) == expected
+
+
+def test_in_imblearn_pipeline_under_cross_val_score():
+    X, y = _table(150)
+    pre = ColumnTransformer(
+        [
+            ("num", StandardScaler(), ["age", "income"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["city", "member"]),
+        ]
+    )
+    pipe = Pipeline(
+        [
+            ("gan", ConditionalGANOverSampler(**FAST)),
+            ("pre", pre),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    scores = cross_val_score(pipe, X, y, cv=3, scoring="balanced_accuracy")
+    assert len(scores) == 3 and np.isfinite(scores).all()
+
+
+def test_arrays_in_arrays_out_and_seeded():
+    X = np.random.default_rng(1).normal(size=(60, 3))
+    y = np.r_[np.zeros(45, int), np.ones(15, int)]
+    a = ConditionalGANOverSampler(**FAST).fit_resample(X, y)
+    b = ConditionalGANOverSampler(**FAST).fit_resample(X, y)
+    assert isinstance(a[0], np.ndarray) and a[0].shape == (90, 3)
+    np.testing.assert_array_equal(a[0], b[0])
