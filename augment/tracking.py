@@ -197,7 +197,8 @@ class Tracker:
 
         Returns the model URI to load (``models:/...``).
         """
-        from mlflow.models import infer_signature
+        from mlflow.models import ModelSignature, infer_signature
+        from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 
         meta = {"class_names": list(class_names), "label": label}
         with tempfile.TemporaryDirectory() as tmp:
@@ -208,7 +209,12 @@ class Tracker:
             wrapper.load_context(_Context(artifacts))
             example = pd.DataFrame({"class": [class_names[0]], "n": [2]})
             params = {"random_state": 0}
-            signature = infer_signature(example, wrapper.predict(None, example, params), params)
+            out = wrapper.predict(None, example, params)
+            signature = ModelSignature(
+                inputs=Schema([ColSpec("string", "class"), ColSpec("long", "n")]),
+                outputs=infer_signature(out).inputs,  # the samples' columns
+                params=ParamSchema([ParamSpec("random_state", "long", 0)]),
+            )
             mlflow.set_tracking_uri(self.cfg.tracking_uri)
             with mlflow.start_run(run_id=run_id, nested=True):  # resumes; status set by finish()
                 info = mlflow.pyfunc.log_model(
