@@ -116,6 +116,22 @@ class Tracker:
         if items:
             self.client.log_batch(run_id, metrics=items)
 
+    def log_history(self, run_id: str, rows: list[dict[str, float]], prefix: str) -> None:
+        """Per-epoch rows (with an ``epoch`` key) as metric steps, in batches of 1000."""
+        import time
+
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [
+            Metric(f"{prefix}{k}", float(v), now, int(row["epoch"]))
+            for row in rows
+            for k, v in row.items()
+            if k != "epoch" and v is not None
+        ]
+        for i in range(0, len(items), 1000):
+            self.client.log_batch(run_id, metrics=items[i : i + 1000])
+
     def log_arm(
         self,
         parent_id: str,

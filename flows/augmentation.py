@@ -157,10 +157,7 @@ def _fit_or_reuse(
     path = state.result()  # raises if the fit failed
     cached = state.name == "Cached"
     if cached:  # the losses were logged by the run that trained it; copy them to this run
-        for row in load_model(path, device="cpu").history.rows:
-            tracker.log_metrics(
-                run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, row["epoch"]
-            )
+        tracker.log_history(run_id, load_model(path, device="cpu").history.rows, "gan_")
     tracker.set_tags(run_id, {"gan_cache_key": key, "gan_cached": str(cached).lower()})
     return path, cached
 
