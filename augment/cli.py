@@ -134,6 +134,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise ConfigError(f"--n must be >= 1, got {args.n}")
+    if os.path.exists(args.out) and not args.force:  # before any download
+        raise ConfigError(f"output {args.out} already exists; pass --force to replace it")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     model, meta = load_generator(args.model_uri, load_tracking_config())
     names = meta["class_names"]
     classes = list(dict.fromkeys(args.classes or names))
