@@ -39,8 +39,51 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--classifier", help="random_forest or logistic_regression")
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    _add_orchestration_args(run)
     sub.add_parser("datasets", help="list built-in datasets")
+    _add_mlops_parsers(sub)
     return p
+
+
+def _add_orchestration_args(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--retrain", action="store_true", help="train the GAN again even if a cached one matches"
+    )
+    run.add_argument("--runner", choices=["thread", "dask"], help="task runner for arms x seeds")
+    run.add_argument("--dask-address", help="Dask scheduler address (default: a LocalCluster)")
+    run.add_argument("--cache-dir", help="where fitted GANs are cached (default .augment/cache)")
+
+
+def _orchestration_overrides(args: argparse.Namespace) -> dict:
+    return {
+        "orchestration.retrain": True if args.retrain else None,
+        "orchestration.runner": args.runner,
+        "orchestration.dask_address": args.dask_address,
+        "orchestration.cache_dir": args.cache_dir,
+    }
+
+
+def _add_mlops_parsers(sub) -> None:
+    gen = sub.add_parser("generate", help="sample from a logged generator (MLflow model URI)")
+    gen.add_argument("model_uri", help="e.g. runs:/<run id>/generator or models:/<name>@current")
+    gen.add_argument("--n", type=int, required=True, help="samples per class")
+    gen.add_argument(
+        "--class", dest="classes", action="append", help="class name (repeat; default: all)"
+    )
+    gen.add_argument("--out", required=True, help=".csv/.parquet (tables) or a folder (images)")
+    gen.add_argument("--seed", type=int, default=0, help="random seed of the draw")
+    gen.add_argument("--force", action="store_true", help="replace an existing output")
+    cmp_ = sub.add_parser("compare", help="compare arms of the last runs read back from MLflow")
+    cmp_.add_argument("--experiment", help="MLflow experiment (default: mlflow.yml's)")
+    cmp_.add_argument("--last", type=int, default=5, help="how many recent runs (default 5)")
+    cmp_.add_argument("--plot", help="write a PNG of balanced accuracy per arm here")
+    cmp_.add_argument("--metric", default="balanced_accuracy", help="metric of the plot")
+    srv = sub.add_parser("serve", help="serve the flow as a scheduled Prefect deployment")
+    srv.add_argument("config", nargs="?", help="YAML run config: the deployment's parameters")
+    when = srv.add_mutually_exclusive_group()
+    when.add_argument("--cron", help="cron schedule, e.g. '0 3 * * *'")
+    when.add_argument("--interval", type=float, help="run every SECONDS")
+    srv.add_argument("--name", default="augment-scheduled", help="deployment name")
 
 
 def _cmd_datasets() -> int:
@@ -64,6 +107,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "arms": args.arms.split(",") if args.arms else None,
         "classifier": args.classifier,
     }
+    overrides |= _orchestration_overrides(args)
     cfg = load_config(args.config, overrides)
     if args.json_path:
         check_writable(args.json_path)
@@ -95,6 +139,134 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from augment import export
+    from augment.exceptions import ConfigError, InvalidDataError
+    from augment.tracking import load_generator, load_tracking_config
+
+    if args.n < 1:
+        raise ConfigError(f"--n must be >= 1, got {args.n}")
+    if os.path.exists(args.out) and not args.force:  # before any download
+        raise ConfigError(f"output {args.out} already exists; pass --force to replace it")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    model, meta = load_generator(args.model_uri, load_tracking_config())
+    names = meta["class_names"]
+    classes = list(dict.fromkeys(args.classes or names))
+    unknown = [c for c in classes if c not in names]
+    if unknown:
+        raise InvalidDataError(f"unknown class(es) {unknown}; the generator knows {names}")
+    image = meta.get("kind") == "image"
+    if image:
+        export.check_folder_target(args.out, args.force)
+    else:
+        export.check_table_target(args.out, args.force)
+    request = pd.DataFrame({"class": classes, "n": [args.n] * len(classes)})
+    samples = model.predict(request, params={"random_state": args.seed})
+    if image:
+        shape = [len(samples), *meta["image_shape"]]
+        pixels = samples.drop(columns="class").to_numpy(dtype="float32").reshape(shape)
+        export.write_image_folder(pixels, samples["class"].tolist(), args.out, args.force)
+    else:
+        label = meta.get("label") or "class"
+        table = samples.drop(columns="class").assign(**{label: samples["class"].to_numpy()})
+        export.write_table(table, args.out, args.force)
+    counts = samples["class"].value_counts()
+    print(f"wrote {len(samples)} synthetic sample(s) to {args.out}")
+    for c in classes:
+        print(f"  {c}: {int(counts.get(c, 0))}")
+    return 0
+
+
+def _compare_table(runs: list[dict]) -> str:
+    """One block per run: arms as rows, metrics as columns, mean±std [95% CI]."""
+    from augment.evaluate import METRICS
+
+    blocks = []
+    for run in runs:
+        head = ["arm", *METRICS]
+        rows = [head]
+        for arm, aggs in run["arms"].items():
+            cells = [arm]
+            for m in METRICS:
+                a = aggs.get(m)
+                cells.append(
+                    ""
+                    if a is None
+                    else f"{a['mean']:.3f}±{a['std']:.3f} [{a['ci95'][0]:.3f},{a['ci95'][1]:.3f}]"
+                )
+            rows.append(cells)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        started = run["start_time"]
+        title = f"run {run['run_id']} ({run.get('run_name') or ''}) dataset {run['dataset']}"
+        blocks.append(f"{title}, started {started:%Y-%m-%d %H:%M:%S}\n" + "\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from augment.exceptions import ConfigError
+    from augment.tracking import Tracker, load_tracking_config
+
+    if args.last < 1:
+        raise ConfigError(f"--last must be >= 1, got {args.last}")
+    if args.plot:
+        from augment.report import check_writable
+
+        check_writable(args.plot)
+    cfg = load_tracking_config()
+    if args.experiment:
+        cfg = replace(cfg, experiment=args.experiment)
+    runs = Tracker(cfg).comparison(args.last)
+    if not runs:
+        print(f"no finished augment runs in experiment {cfg.experiment!r}")
+        return 0
+    print(_compare_table(runs))
+    if args.plot:
+        from augment import plots
+
+        plots.compare_runs(runs, args.metric, Path(args.plot))
+        print(f"\nplot written to {args.plot}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from prefect.settings import get_current_settings
+
+    from augment.config import load_config
+    from augment.exceptions import ConfigError
+
+    cfg = load_config(args.config)
+    if args.interval is not None and args.interval <= 0:
+        raise ConfigError(f"--interval must be > 0 seconds, got {args.interval}")
+    if not get_current_settings().api.url:
+        raise ConfigError(
+            "serving needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
+            "(e.g. http://127.0.0.1:4200/api)"
+        )
+    from augment.experiment import prepare
+
+    prepare(cfg.data)  # bad data fails now, not at the first scheduled run
+    from flows.augmentation import augmentation_flow
+
+    augmentation_flow.serve(
+        name=args.name,
+        parameters={"config": cfg.model_dump(mode="json")},
+        cron=args.cron,
+        interval=args.interval,
+        pause_on_shutdown=False,
+        tags=["augment"],
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _env_defaults()
     args = _parser().parse_args(argv)
@@ -103,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "datasets":
             return _cmd_datasets()
+        if args.command in ("generate", "compare", "serve"):
+            return {"generate": _cmd_generate, "compare": _cmd_compare, "serve": _cmd_serve}[
+                args.command
+            ](args)
         return _cmd_run(args)
     except AugmentError as err:
         print(f"augment: error: {err}", file=sys.stderr)

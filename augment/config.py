@@ -50,6 +50,24 @@ class GANConfig(_Strict):
     checkpoint_every: int = Field(10, ge=1)  # epochs between checkpoints
 
 
+RUNNERS = ("thread", "dask")
+
+
+class OrchestrationConfig(_Strict):
+    runner: str = "thread"  # task runner for arms x seeds: "thread" (pool) or "dask"
+    max_workers: int | None = Field(None, ge=1)  # thread pool size / Dask workers (None: auto)
+    dask_address: str | None = None  # scheduler address; None: a Dask LocalCluster per run
+    cache_dir: str = ".augment/cache"  # persisted task results and fitted GANs (relative: cwd)
+    retrain: bool = False  # ignore a cached GAN and train again (the new one replaces it)
+
+    @field_validator("runner")
+    @classmethod
+    def _known_runner(cls, name: str) -> str:
+        if name not in RUNNERS:
+            raise ValueError(f"unknown runner {name!r}; allowed: {', '.join(RUNNERS)}")
+        return name
+
+
 class RunConfig(_Strict):
     data: DataConfig = DataConfig()
     gan: GANConfig = GANConfig()
@@ -57,6 +75,7 @@ class RunConfig(_Strict):
     seeds: int = Field(5, ge=1)  # classifier (and generation) seeds per arm
     classifier: str = "random_forest"
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
+    orchestration: OrchestrationConfig = OrchestrationConfig()  # not part of any cache key
 
     @field_validator("arms")
     @classmethod

@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from augment.gan.loop import History  # noqa: E402
 
@@ -96,5 +97,78 @@ def recall_bars(per_arm: dict[str, list[float]], class_names: list[str], path: P
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("recall (mean over seeds)")
     ax.set_title("per-class recall on the real test split")
+    ax.legend(ncol=len(arms), fontsize=8, loc="lower left")
+    return _save(fig, path)
+
+
+def class_marginals(
+    real: Any,
+    y_real: np.ndarray,
+    synthetic: Any,
+    y_syn: np.ndarray,
+    class_names: list[str],
+    discrete: list[str],
+    path: Path,
+    max_features: int = 6,
+) -> Path:
+    """Per-class marginals of a table, real train rows vs GAN samples: one column per class,
+    one row per feature (the first ``max_features``). Continuous: density histograms;
+    discrete: category frequencies."""
+    cols = list(real.columns)[:max_features]
+    k = len(class_names)
+    fig, axes = plt.subplots(
+        len(cols), k, figsize=(2.4 * k, 1.7 * len(cols)), squeeze=False, sharey="row"
+    )
+    for i, col in enumerate(cols):
+        both = pd.concat([real[col], synthetic[col]], ignore_index=True)
+        for code in range(k):
+            ax = axes[i, code]
+            r, s = real[col][y_real == code], synthetic[col][y_syn == code]
+            if col in discrete:
+                cats = sorted(both.astype(str).unique())[:12]
+                rf = r.astype(str).value_counts(normalize=True)
+                sf = s.astype(str).value_counts(normalize=True)
+                x = np.arange(len(cats))
+                ax.bar(x - 0.2, [rf.get(c, 0) for c in cats], 0.4, label="real")
+                ax.bar(x + 0.2, [sf.get(c, 0) for c in cats], 0.4, label="synthetic")
+                ax.set_xticks(x, cats, rotation=45, fontsize=6)
+            else:
+                v = both.to_numpy(dtype=float)
+                lo, hi = np.nanmin(v), np.nanmax(v)
+                bins = np.linspace(lo, hi if hi > lo else lo + 1, 16)
+                ax.hist(r.to_numpy(dtype=float), bins=bins, density=True, alpha=0.55, label="real")
+                ax.hist(
+                    s.to_numpy(dtype=float), bins=bins, density=True, alpha=0.55, label="synthetic"
+                )
+            ax.tick_params(labelsize=6)
+            if i == 0:
+                ax.set_title(class_names[code], fontsize=8)
+            if code == 0:
+                ax.set_ylabel(str(col), fontsize=7)
+    axes[0, 0].legend(fontsize=6)
+    fig.suptitle("per-class marginals: real train rows vs GAN samples")
+    return _save(fig, path)
+
+
+def compare_runs(runs: list[dict[str, Any]], metric: str, path: Path) -> Path:
+    """Mean and 95% CI of ``metric`` per arm, one group per run (``Tracker.comparison`` items)."""
+    arms = list(dict.fromkeys(a for r in runs for a in r["arms"]))
+    width = 0.8 / max(len(arms), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(runs) * max(len(arms), 1) / 2 + 2), 3.5))
+    for i, arm in enumerate(arms):
+        xs, means, errs = [], [], [[], []]
+        for j, run in enumerate(runs):
+            agg = run["arms"].get(arm, {}).get(metric)
+            if agg is None:
+                continue
+            xs.append(j + i * width - 0.4 + width / 2)
+            means.append(agg["mean"])
+            errs[0].append(agg["mean"] - agg["ci95"][0])
+            errs[1].append(agg["ci95"][1] - agg["mean"])
+        ax.bar(xs, means, width, yerr=errs, capsize=3, label=arm)
+    labels = [f"{r['run_id'][:8]}\n{r.get('dataset') or ''}" for r in runs]
+    ax.set_xticks(range(len(runs)), labels, fontsize=7)
+    ax.set_ylabel(f"{metric} (mean, 95% CI)")
+    ax.set_title(f"{metric} per arm, last {len(runs)} run(s)")
     ax.legend(ncol=len(arms), fontsize=8, loc="lower left")
     return _save(fig, path)

@@ -1,7 +1,9 @@
 """MLflow at the edge: the only module that imports mlflow.
 
 Everything goes through an explicit `MlflowClient` and run ids (never the fluent, thread-local
-active run), so tasks in worker threads log to the right run.
+active run), so tasks in worker threads log to the right run. The few fluent calls MLflow has no
+client form for (``pyfunc.log_model``, ``search_runs``) set the tracking URI and run id explicitly.
+The CLI imports this module only in the commands that track, so ``augment --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
 import yaml
 
-from augment.exceptions import ConfigError
+from augment.exceptions import ConfigError, InvalidDataError
 
-_ALLOWED_KEYS = {"tracking_uri", "experiment", "registered_model", "tags"}
+_ALLOWED_KEYS = {"tracking_uri", "experiment", "registered_model", "model_alias", "tags"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class TrackingConfig:
     tracking_uri: str = "sqlite:///mlflow.db"
     experiment: str = "augment"
     registered_model: str | None = None
+    # "latest" is reserved by MLflow (models:/name/latest), so the newest version gets "current"
+    model_alias: str = "current"
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -56,7 +63,7 @@ def load_tracking_config(path: str | Path | None = None) -> TrackingConfig:
     cfg = TrackingConfig(**{k: v for k, v in values.items() if v is not None})
     env = os.environ.get("MLFLOW_TRACKING_URI")
     if env:
-        cfg = TrackingConfig(env, cfg.experiment, cfg.registered_model, dict(cfg.tags))
+        cfg = replace(cfg, tracking_uri=env)
     return cfg
 
 
@@ -165,6 +172,22 @@ class Tracker:
         if items:
             self.client.log_batch(run_id, metrics=items)
 
+    def log_history(self, run_id: str, rows: list[dict[str, float]], prefix: str) -> None:
+        """Per-epoch rows (with an ``epoch`` key) as metric steps, in batches of 1000."""
+        import time
+
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [
+            Metric(f"{prefix}{k}", float(v), now, int(row["epoch"]))
+            for row in rows
+            for k, v in row.items()
+            if k != "epoch" and v is not None
+        ]
+        for i in range(0, len(items), 1000):
+            self.client.log_batch(run_id, metrics=items[i : i + 1000])
+
     def log_arm(
         self,
         parent_id: str,
@@ -212,3 +235,231 @@ class Tracker:
     def set_tags(self, run_id: str, tags: dict[str, str]) -> None:
         for k, v in tags.items():
             self.client.set_tag(run_id, k, v)
+
+    def run_url(self, run_id: str) -> str:
+        """A link to the run in the MLflow UI (http servers), else ``URI run ID``."""
+        exp = self.client.get_run(run_id).info.experiment_id
+        uri = self.cfg.tracking_uri.rstrip("/")
+        if uri.startswith(("http://", "https://")):
+            return f"{uri}/#/experiments/{exp}/runs/{run_id}"
+        return f"{uri} run {run_id}"
+
+    def log_dataset(self, run_id: str, data: Any, context: str) -> None:
+        """Log a `LabeledDataset` split as an MLflow dataset input (pandas / numpy)."""
+        import mlflow.data
+        from mlflow.entities import DatasetInput, InputTag
+
+        name = f"{data.name}:{context}"
+        source = _dataset_source(data.name)
+        if data.kind == "table":
+            labels = np.asarray(data.class_names, dtype=object)[data.y]
+            df = data.X.assign(**{data.label: labels})
+            ds = mlflow.data.from_pandas(df, source=source, targets=data.label, name=name)
+        else:
+            ds = mlflow.data.from_numpy(
+                data.features_2d(), source=source, targets=data.y, name=name
+            )
+        tags = [InputTag("mlflow.data.context", context)]
+        self.client.log_inputs(run_id, datasets=[DatasetInput(ds._to_mlflow_entity(), tags)])
+
+    def log_generator(
+        self, run_id: str, model_path: str | Path, class_names: list[str], label: str
+    ) -> str:
+        """Log the fitted GAN file as a pyfunc model; register it if ``registered_model`` is set.
+
+        Returns the model URI to load (``models:/...``).
+        """
+        from mlflow.models import ModelSignature, infer_signature
+        from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+        meta = {"class_names": list(class_names), "label": label}
+        with tempfile.TemporaryDirectory() as tmp:
+            meta_path = Path(tmp) / "generator_meta.json"
+            meta_path.write_text(json.dumps(meta), encoding="utf-8")
+            artifacts = {"generator": str(model_path), "meta": str(meta_path)}
+            wrapper = GeneratorModel()
+            wrapper.load_context(_Context(artifacts))
+            example = pd.DataFrame({"class": [class_names[0]], "n": [2]})
+            params = {"random_state": 0}
+            out = wrapper.predict(None, example, params)
+            signature = ModelSignature(
+                inputs=Schema([ColSpec("string", "class"), ColSpec("long", "n")]),
+                outputs=infer_signature(out).inputs,  # the samples' columns
+                params=ParamSchema([ParamSpec("random_state", "long", 0)]),
+            )
+            mlflow.set_tracking_uri(self.cfg.tracking_uri)
+            with mlflow.start_run(run_id=run_id, nested=True):  # resumes; status set by finish()
+                info = mlflow.pyfunc.log_model(
+                    name="generator",
+                    python_model=wrapper,
+                    artifacts=artifacts,
+                    signature=signature,
+                    input_example=example,
+                    # listed, not inferred: inference re-imports the model in a subprocess (slow)
+                    pip_requirements=_generator_requirements(),
+                    metadata={"kind": wrapper.kind, "image_shape": wrapper.image_shape, **meta},
+                )
+        uri = info.model_uri
+        if self.cfg.registered_model:
+            version = mlflow.register_model(uri, self.cfg.registered_model).version
+            self.client.set_registered_model_alias(
+                self.cfg.registered_model, self.cfg.model_alias, version
+            )
+            self.client.set_tag(
+                run_id, "registered_model", f"{self.cfg.registered_model}/{version}"
+            )
+        self.client.set_tag(run_id, "generator_uri", uri)
+        return uri
+
+    def comparison(self, last: int = 5) -> list[dict[str, Any]]:
+        """The last ``last`` finished parent runs of the experiment with their arms' aggregates.
+
+        Each item: ``{"run_id", "run_name", "dataset", "start_time", "arms": {arm: {metric:
+        {"mean", "std", "ci95": [lo, hi]}}}}``, read back with ``mlflow.search_runs``.
+        """
+        mlflow.set_tracking_uri(self.cfg.tracking_uri)
+        if self.client.get_experiment_by_name(self.cfg.experiment) is None:
+            raise ConfigError(
+                f"no MLflow experiment {self.cfg.experiment!r} at {self.cfg.tracking_uri}"
+            )
+        df = mlflow.search_runs(
+            experiment_names=[self.cfg.experiment],
+            order_by=["attributes.start_time DESC"],
+            max_results=50_000,
+        )
+        if df.empty:
+            return []
+        parent_col = "tags.mlflow.parentRunId"
+        if parent_col not in df:
+            df[parent_col] = None
+        is_parent = df[parent_col].isna() & (df["status"] == "FINISHED")
+        if "tags.dataset" in df:
+            is_parent &= df["tags.dataset"].notna()
+        parents = df[is_parent].head(last)
+        out = []
+        for _, p in parents.iterrows():
+            kids = df[df[parent_col] == p["run_id"]]
+            arms: dict[str, dict[str, Any]] = {}
+            for _, k in kids.sort_values("start_time").iterrows():
+                arms[k["tags.arm"]] = _aggregates_from_row(k)
+            out.append(
+                {
+                    "run_id": p["run_id"],
+                    "run_name": p.get("tags.mlflow.runName"),
+                    "dataset": p.get("tags.dataset"),
+                    "start_time": p["start_time"],
+                    "arms": arms,
+                }
+            )
+        return out
+
+
+def _generator_requirements() -> list[str]:
+    """What loading the generator needs besides ``augment`` itself (install it from source)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    reqs = []
+    for pkg in ("mlflow", "torch", "numpy", "pandas", "scikit-learn", "pyyaml"):
+        try:
+            reqs.append(f"{pkg}=={version(pkg)}")
+        except PackageNotFoundError:
+            reqs.append(pkg)
+    return reqs
+
+
+def _dataset_source(name: str) -> Any:
+    """Files and folders resolve to MLflow's local source; ``builtin:NAME`` to a code source."""
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+    from mlflow.exceptions import MlflowException
+
+    if Path(name).exists():
+        try:
+            return resolve_dataset_source(str(Path(name).resolve()))
+        except MlflowException:
+            pass
+    return CodeDatasetSource({"augment.source": name})
+
+
+def _aggregates_from_row(row: pd.Series) -> dict[str, Any]:
+    """``metric -> {mean, std, ci95}`` from a child run's ``metrics.*`` columns."""
+    from augment.evaluate import METRICS
+
+    res = {}
+    for m in METRICS:
+        col = f"metrics.{m}"
+        if col not in row or pd.isna(row[col]):
+            continue
+        res[m] = {
+            "mean": float(row[col]),
+            "std": float(row.get(f"metrics.{m}_std", float("nan"))),
+            "ci95": [
+                float(row.get(f"metrics.{m}_ci95_low", float("nan"))),
+                float(row.get(f"metrics.{m}_ci95_high", float("nan"))),
+            ],
+        }
+    return res
+
+
+@dataclass
+class _Context:
+    """Stands in for MLflow's PythonModelContext when the wrapper is used before logging."""
+
+    artifacts: dict[str, str]
+
+
+class GeneratorModel(mlflow.pyfunc.PythonModel):
+    """A fitted conditional GAN as an MLflow pyfunc model.
+
+    Input: a DataFrame with ``class`` (a class name) and ``n`` (how many samples) per row.
+    Output: a DataFrame, one row per sample, with ``class`` first, then the table's feature
+    columns (tables) or the flattened pixels ``px0..`` in [0, 1] (images; the shape is in the
+    model metadata). Param ``random_state`` (int) makes the draw reproducible.
+    """
+
+    def load_context(self, context: Any) -> None:
+        from augment.gan.persist import load_model
+
+        meta = json.loads(Path(context.artifacts["meta"]).read_text(encoding="utf-8"))
+        self.class_names: list[str] = meta["class_names"]
+        self.label: str = meta["label"]
+        self.model = load_model(context.artifacts["generator"], device="cpu")
+        self.kind = "table" if self.model.kind == "tabular" else "image"
+        shape = getattr(self.model, "image_shape_", None)
+        self.image_shape = list(shape) if shape is not None else None
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
+        missing = {"class", "n"} - set(model_input.columns)
+        if missing:
+            raise InvalidDataError(f"generator input needs columns 'class' and 'n'; {missing=}")
+        seed = int((params or {}).get("random_state", 0))
+        frames = []
+        for i, (name, n) in enumerate(zip(model_input["class"], model_input["n"], strict=True)):
+            name, n = str(name), int(n)
+            if name not in self.class_names:
+                raise InvalidDataError(f"unknown class {name!r}; allowed: {self.class_names}")
+            if n < 0:
+                raise InvalidDataError(f"n must be >= 0 for class {name!r}, got {n}")
+            x = self.model.sample(n, self.class_names.index(name), random_state=seed * 1000 + i)
+            if self.kind == "table":
+                df = x.reset_index(drop=True)
+            else:
+                flat = x.reshape(n, -1)
+                df = pd.DataFrame(flat, columns=[f"px{j}" for j in range(flat.shape[1])])
+            df.insert(0, "class", name)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+
+def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[str, Any]]:
+    """Load a logged generator: the pyfunc model and its metadata (kind, classes, image shape)."""
+    mlflow.set_tracking_uri(tracking.tracking_uri)
+    try:
+        model = mlflow.pyfunc.load_model(model_uri)
+    except mlflow.exceptions.MlflowException as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
+    meta = dict(model.metadata.metadata or {})
+    if "class_names" not in meta:
+        raise ConfigError(f"{model_uri!r} is not an augment generator (no class_names metadata)")
+    return model, meta

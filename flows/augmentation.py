@@ -1,4 +1,11 @@
-"""The Prefect flow: thin tasks over the library, MLflow through `augment.tracking`."""
+"""The Prefect flow: thin tasks over the library, MLflow through `augment.tracking`.
+
+- ``load_data`` reads files: the one task that retries (I/O that can fail transiently).
+- ``fit_gan`` is cached on (dataset content hash, split + GAN config, code version) with its
+  result persisted under ``orchestration.cache_dir``; it returns the path of the saved GAN, so
+  a second identical run reuses it. ``orchestration.retrain`` (``--retrain``) refreshes it.
+- arms x seeds run as one task each through a Prefect task runner (thread pool or Dask).
+"""
 
 from __future__ import annotations
 
@@ -7,55 +14,90 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from augment import plots
-from augment.arms import ArmResult, run_arm
+from augment.arms import ArmResult, run_arm, synthesize
 from augment.balance import balance_plan
 from augment.config import RunConfig
 from augment.data import LabeledDataset, Splits
 from augment.experiment import build_summary, check_arms, fit_generator, prepare, synthetic_quality
+from augment.gan.persist import load_model, save_model
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.tracking import Tracker, check_reachable, load_tracking_config
+from flows.caching import cache_paths, gan_cache_key
+from flows.report import markdown_summary
+from flows.runners import make_task_runner
 
-# live objects (arrays, models) pass between tasks in-process; they are not hashed or cached
-_task = task(cache_policy=NO_CACHE)
 
-
-@_task
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def load_data(cfg: RunConfig) -> tuple[LabeledDataset, Splits]:
     return prepare(cfg.data)
 
 
-@_task
-def fit_gan(train: LabeledDataset, cfg: RunConfig, tracker: Tracker, run_id: str, progress: bool):
+def _gan_key(context: Any, parameters: dict[str, Any]) -> str:
+    return parameters["cache_key"]
+
+
+@task(cache_key_fn=_gan_key, persist_result=True)
+def fit_gan(
+    train: LabeledDataset,
+    cfg: RunConfig,
+    cache_key: str,
+    model_path: str,
+    tracker: Tracker,
+    run_id: str,
+    progress: bool,
+) -> str:
+    """Fit the GAN, save it to ``model_path``; the returned path is the cached result."""
+
     def on_epoch(epoch: int, row: dict[str, float]) -> None:
         tracker.log_metrics(
             run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
         )
 
-    return fit_generator(train, cfg.gan, callback=on_epoch, progress=progress)
+    model = fit_generator(train, cfg.gan, callback=on_epoch, progress=progress)
+    return str(save_model(model, model_path))
 
 
-@_task
-def evaluate_arm(arm: str, splits: Splits, plan: dict, cfg: RunConfig, model: Any) -> ArmResult:
-    return run_arm(arm, splits, plan, list(range(cfg.seeds)), cfg.classifier, model)
+@task(cache_policy=NO_CACHE, task_run_name="{arm}-seed{seed}")
+def evaluate_arm_seed(
+    arm: str, seed: int, splits: Splits, plan: dict, classifier: str, model_path: str | None
+) -> ArmResult:
+    model = load_model(model_path, device="cpu") if model_path and arm == "gan" else None
+    return run_arm(arm, splits, plan, [seed], classifier, model)
 
 
-@_task
-def leakage_check(splits: Splits, test_hash: str, model: Any, plan: dict, cfg: RunConfig) -> dict:
+@task(cache_policy=NO_CACHE)
+def leakage_check(
+    splits: Splits, test_hash: str, model_path: str | None, plan: dict, cfg: RunConfig
+) -> dict:
+    """The test split is unchanged since before generation and shares no row with synthetic."""
     synthetic = (
         []
-        if model is None
-        else gan_arm_synthetic(model, splits.train, plan, list(range(cfg.seeds)))
+        if model_path is None
+        else gan_arm_synthetic(load_model(model_path), splits.train, plan, list(range(cfg.seeds)))
     )
     return check_no_leakage(splits, synthetic, test_hash)
 
 
-@_task
-def quality(model: Any, splits: Splits, cfg: RunConfig) -> dict[str, float]:
-    return synthetic_quality(model, splits, cfg.classifier, seed=cfg.gan.seed)
+@task(cache_policy=NO_CACHE)
+def quality(model_path: str, splits: Splits, cfg: RunConfig) -> dict[str, float]:
+    return synthetic_quality(load_model(model_path), splits, cfg.classifier, seed=cfg.gan.seed)
+
+
+def _merge(parts: list[ArmResult]) -> ArmResult:
+    """One arm's per-seed results (one task each, seed order) as one `ArmResult`."""
+    return ArmResult(
+        parts[0].arm,
+        [row for p in parts for row in p.per_seed],
+        np.sum([p.confusion for p in parts], axis=0),
+        np.mean([p.per_class_recall for p in parts], axis=0).tolist(),
+        parts[0].n_train,
+    )
 
 
 def _git_commit() -> str:
@@ -75,7 +117,8 @@ def _git_commit() -> str:
 def _log_plots(
     tracker: Tracker, run_id: str, splits: Splits, model: Any, results: dict[str, ArmResult]
 ) -> None:
-    names = splits.train.class_names
+    train = splits.train
+    names = train.class_names
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         files = [
@@ -93,10 +136,68 @@ def _log_plots(
         ]
         if model is not None:
             files.append(plots.loss_curves(model.history, out / "gan_loss_curves.png"))
-            if splits.train.kind == "image":
+            if train.kind == "image":
                 files.append(plots.sample_grid(model, names, out / "sample_grid.png"))
+            else:
+                counts = np.bincount(train.y, minlength=train.n_classes)
+                plan = {c: max(int(n), 100) for c, n in enumerate(counts)}
+                syn, y_syn = synthesize(model, plan, 0, "table")
+                files.append(
+                    plots.class_marginals(
+                        train.X,
+                        train.y,
+                        syn,
+                        y_syn,
+                        names,
+                        train.discrete,
+                        out / "class_marginals.png",
+                    )
+                )
         for f in files:
             tracker.log_artifact(run_id, f, "plots")
+
+
+def _fit_or_reuse(
+    cfg: RunConfig, data_hash: str, splits: Splits, tracker: Tracker, run_id: str, progress: bool
+) -> tuple[str, bool]:
+    """The saved GAN's path and whether it came from the cache."""
+    key = gan_cache_key(data_hash, cfg.data, cfg.gan)
+    results_dir, model_path = cache_paths(cfg.orchestration.cache_dir, key)
+    # a cache record whose model file was deleted is useless: train again
+    refresh = cfg.orchestration.retrain or not model_path.is_file()
+    state = fit_gan.with_options(result_storage=results_dir, refresh_cache=refresh)(
+        splits.train, cfg, key, str(model_path), tracker, run_id, progress, return_state=True
+    )
+    path = state.result()  # raises if the fit failed
+    cached = state.name == "Cached"
+    if cached:  # the losses were logged by the run that trained it; copy them to this run
+        tracker.log_history(run_id, load_model(path, device="cpu").history.rows, "gan_")
+    tracker.set_tags(run_id, {"gan_cache_key": key, "gan_cached": str(cached).lower()})
+    return path, cached
+
+
+def _run_arms(
+    arms: list[str], cfg: RunConfig, splits: Splits, plan: dict, model_path: str | None
+) -> dict[str, ArmResult]:
+    """Every arm x seed as its own task on the configured Prefect task runner."""
+    with make_task_runner(cfg.orchestration) as runner:
+        futures = {
+            (arm, seed): runner.submit(
+                evaluate_arm_seed,
+                parameters={
+                    "arm": arm,
+                    "seed": seed,
+                    "splits": splits,
+                    "plan": plan,
+                    "classifier": cfg.classifier,
+                    "model_path": model_path,
+                },
+            )
+            for arm in arms
+            for seed in range(cfg.seeds)
+        }
+        done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
+    return {arm: _merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in arms}
 
 
 @flow(name="augmentation", log_prints=True)
@@ -114,6 +215,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     test_hash = splits.test.content_hash()  # fixed before any generation; checked after it
     arms = check_arms(cfg.arms, splits)
     plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
+    data_hash = data.content_hash()
     run_id = tracker.start_parent(
         f"{data.name}-{runtime.flow_run.name or 'local'}",
         params={
@@ -122,19 +224,23 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         },
         tags={
             "dataset": data.name,
-            "dataset_hash": data.content_hash(),
+            "dataset_hash": data_hash,
             "git_commit": _git_commit(),
             "prefect_flow_run_id": str(runtime.flow_run.id or ""),
         },
     )
     logger.info("MLflow parent run %s", run_id)
     try:
-        model = fit_gan(splits.train, cfg, tracker, run_id, progress) if "gan" in arms else None
-        futures = {arm: evaluate_arm.submit(arm, splits, plan, cfg, model) for arm in arms}
-        results = {arm: fut.result() for arm, fut in futures.items()}  # raise, never half-complete
-        qual = quality(model, splits, cfg) if model is not None else None
+        tracker.log_dataset(run_id, splits.train, "train")
+        tracker.log_dataset(run_id, splits.test, "test")
+        model_path = None
+        if "gan" in arms:
+            model_path, cached = _fit_or_reuse(cfg, data_hash, splits, tracker, run_id, progress)
+            logger.info("GAN %s: %s", "reused from cache" if cached else "trained", model_path)
+        results = _run_arms(arms, cfg, splits, plan, model_path)
+        qual = quality(model_path, splits, cfg) if model_path else None
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
-        summary["leakage_check"] = leakage_check(splits, test_hash, model, plan, cfg)
+        summary["leakage_check"] = leakage_check(splits, test_hash, model_path, plan, cfg)
         for arm, res in results.items():
             tracker.log_arm(
                 run_id,
@@ -148,8 +254,19 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         for arm, d in summary["delta_vs_baseline"].items():
             parent_metrics |= {f"delta_{m}_{arm}": v for m, v in d.items()}
         tracker.log_metrics(run_id, parent_metrics)
+        model = load_model(model_path, device="cpu") if model_path else None
         _log_plots(tracker, run_id, splits, model, results)
         tracker.log_json(run_id, summary, "summary.json")
+        if model_path:
+            uri = tracker.log_generator(
+                run_id, model_path, splits.train.class_names, splits.train.label
+            )
+            summary["generator_uri"] = uri
+        create_markdown_artifact(
+            key="augment-comparison",
+            markdown=markdown_summary(summary, tracker.run_url(run_id)),
+            description=f"augment: arms compared on {data.name}",
+        )
     except BaseException:
         tracker.finish(run_id, "FAILED")
         raise

@@ -1,0 +1,25 @@
+"""The Prefect task runner that runs arms x seeds: a thread pool, or Dask via prefect-dask."""
+
+from __future__ import annotations
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from augment.config import OrchestrationConfig
+from augment.exceptions import ConfigError
+
+
+def make_task_runner(cfg: OrchestrationConfig) -> TaskRunner:
+    """``thread``: `ThreadPoolTaskRunner`; ``dask``: `DaskTaskRunner` on ``dask_address`` or a
+    `LocalCluster` started (and closed) by the runner. Needs the ``dask`` extra."""
+    if cfg.runner == "thread":
+        return ThreadPoolTaskRunner(max_workers=cfg.max_workers)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise ConfigError("runner 'dask' needs prefect-dask: pip install 'augment[dask]'") from None
+    if cfg.dask_address:
+        return DaskTaskRunner(address=cfg.dask_address)
+    kwargs = {"processes": True, "threads_per_worker": 1}
+    if cfg.max_workers:
+        kwargs["n_workers"] = cfg.max_workers
+    return DaskTaskRunner(cluster_kwargs=kwargs)
