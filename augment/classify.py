@@ -1,4 +1,4 @@
-"""Downstream classifiers trained in every arm (scikit-learn estimators)."""
+"""Downstream classifiers trained in every arm (scikit-learn estimators, a small torch CNN)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from augment.data import LabeledDataset
 
 
+def resolve_classifier(name: str, kind: str) -> str:
+    """``"auto"``: the CNN for images, a random forest for tables; other names unchanged."""
+    if name != "auto":
+        return name
+    return "cnn" if kind == "image" else "random_forest"
+
+
 def _estimator(name: str, seed: int) -> ClassifierMixin:
     if name == "random_forest":
         return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
@@ -22,6 +29,13 @@ def _estimator(name: str, seed: int) -> ClassifierMixin:
 
 def make_classifier(name: str, data: LabeledDataset, seed: int) -> Pipeline:
     """A fresh, unfitted classifier for ``data``'s schema: scaling + one-hot where needed."""
+    name = resolve_classifier(name, data.kind)
+    if name == "cnn":
+        if data.kind != "image":
+            raise ValueError("classifier 'cnn' needs an image dataset; use one on tables")
+        from augment.cnn import CNNClassifier  # torch, lazily
+
+        return CNNClassifier(image_shape=data.image_shape, random_state=seed)
     est = _estimator(name, seed)
     if data.kind == "image":
         return (

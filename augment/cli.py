@@ -30,8 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--label", help="label column of a table")
     run.add_argument("--epochs", type=int, help="GAN training epochs")
     run.add_argument("--seeds", type=int, help="classifier seeds per arm")
-    run.add_argument("--arms", help="comma-separated arms: baseline,gan,smote,oracle")
-    run.add_argument("--classifier", help="random_forest or logistic_regression")
+    run.add_argument(
+        "--arms", help="comma-separated arms: baseline,gan,smote,oracle,classical,gan+classical"
+    )
+    run.add_argument(
+        "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
+    )
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     sub.add_parser("datasets", help="list built-in datasets")

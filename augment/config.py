@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from augment.exceptions import ConfigError
 
-ARMS = ("baseline", "gan", "smote", "oracle")
-CLASSIFIERS = ("random_forest", "logistic_regression")
+ARMS = ("baseline", "gan", "smote", "oracle", "classical", "gan+classical")
+IMAGE_ONLY_ARMS = ("classical", "gan+classical")  # dropped (with a log line) for tables
+# "auto": the small CNN for images, random_forest for tables
+CLASSIFIERS = ("random_forest", "logistic_regression", "cnn", "auto")
 
 
 class _Strict(BaseModel):
@@ -48,8 +50,11 @@ class RunConfig(_Strict):
     gan: GANConfig = GANConfig()
     arms: list[str] = list(ARMS)
     seeds: int = Field(5, ge=1)  # classifier (and generation) seeds per arm
-    classifier: str = "random_forest"
+    classifier: str = "auto"
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
+    # albumentations pipeline of the classical arms, [{name: Affine, rotate: [-12, 12]}, ...];
+    # None: augment.augmentations.DEFAULT_PIPELINE
+    augmentations: list[dict[str, Any]] | None = None
 
     @field_validator("arms")
     @classmethod
@@ -67,6 +72,18 @@ class RunConfig(_Strict):
         if name not in CLASSIFIERS:
             raise ValueError(f"unknown classifier {name!r}; allowed: {', '.join(CLASSIFIERS)}")
         return name
+
+    @field_validator("augmentations")
+    @classmethod
+    def _known_transforms(cls, spec: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if spec is not None:
+            from augment.augmentations import build_pipeline  # albumentations, lazily
+
+            try:
+                build_pipeline(spec)
+            except ConfigError as err:
+                raise ValueError(str(err)) from None
+        return spec
 
 
 def _format_validation_error(err: ValidationError, where: str) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from augment.arms import ArmResult, features, synthesize
-from augment.classify import make_classifier
-from augment.config import DataConfig, GANConfig, RunConfig
+from augment.classify import make_classifier, resolve_classifier
+from augment.config import IMAGE_ONLY_ARMS, DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
 from augment.evaluate import (
     c2st_auc,
@@ -42,6 +42,9 @@ def check_arms(arms: list[str], splits: Splits) -> list[str]:
     if "oracle" in arms and splits.oracle is None:
         log.info("no induced imbalance: skipping the oracle arm")
         arms = [a for a in arms if a != "oracle"]
+    if splits.train.kind != "image" and any(a in IMAGE_ONLY_ARMS for a in arms):
+        log.info("tables: skipping the image-only arms %s", IMAGE_ONLY_ARMS)
+        arms = [a for a in arms if a not in IMAGE_ONLY_ARMS]
     if not arms:
         raise InvalidDataError("no arm left to run (the oracle arm needs an induced imbalance)")
     return arms
@@ -118,7 +121,7 @@ def build_summary(
         "class_counts_train": splits.train.class_counts(),
         "reduced_classes": splits.reduced_classes,
         "seeds": cfg.seeds,
-        "classifier": cfg.classifier,
+        "classifier": resolve_classifier(cfg.classifier, data.kind),
         "gan_epochs": cfg.gan.epochs,
         "sampling_strategy": cfg.sampling_strategy,
         "arms": arms,

@@ -39,7 +39,8 @@ def fit_gan(train: LabeledDataset, cfg: RunConfig, tracker: Tracker, run_id: str
 
 @_task
 def evaluate_arm(arm: str, splits: Splits, plan: dict, cfg: RunConfig, model: Any) -> ArmResult:
-    return run_arm(arm, splits, plan, list(range(cfg.seeds)), cfg.classifier, model)
+    seeds = list(range(cfg.seeds))
+    return run_arm(arm, splits, plan, seeds, cfg.classifier, model, cfg.augmentations)
 
 
 @_task
@@ -116,7 +117,8 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     )
     logger.info("MLflow parent run %s", run_id)
     try:
-        model = fit_gan(splits.train, cfg, tracker, run_id, progress) if "gan" in arms else None
+        needs_gan = "gan" in arms or "gan+classical" in arms
+        model = fit_gan(splits.train, cfg, tracker, run_id, progress) if needs_gan else None
         futures = {arm: evaluate_arm.submit(arm, splits, plan, cfg, model) for arm in arms}
         results = {arm: fut.result() for arm, fut in futures.items()}  # raise, never half-complete
         qual = quality(model, splits, cfg) if model is not None else None
