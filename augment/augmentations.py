@@ -11,6 +11,7 @@ it lives in the YAML run config and in MLflow params as plain data::
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -46,10 +47,15 @@ def build_pipeline(spec: list[dict[str, Any]] | None, seed: int | None = None):
                 f"augmentations[{i}]: {name!r} is not an albumentations transform "
                 "(e.g. Affine, GaussNoise, CoarseDropout, ElasticTransform)"
             )
-        try:
-            steps.append(cls(**params))
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"augmentations[{i}] ({name}): {err}") from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                steps.append(cls(**params))
+            except (TypeError, ValueError) as err:
+                raise ConfigError(f"augmentations[{i}] ({name}): {err}") from None
+        bad = [str(w.message) for w in caught if "not valid" in str(w.message)]
+        if bad:  # albumentations only warns about unknown arguments; a typo should fail
+            raise ConfigError(f"augmentations[{i}] ({name}): {bad[0]}")
     return A.Compose(steps, seed=seed)
 
 

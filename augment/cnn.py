@@ -17,19 +17,24 @@ from augment.gan.base import make_generators, resolve_device, torch_rng_scope
 
 
 class SmallCNN(nn.Module):
-    """``(B, C, H, W) -> logits (B, K)``: three 3x3 conv blocks, one 2x pool, global average."""
+    """``(B, C, H, W) -> logits (B, K)``: three 3x3 conv blocks, 2x pools, global average.
 
-    def __init__(self, in_channels: int, n_classes: int, width: int = 32) -> None:
+    Images of side 16 or more are pooled once more after the first block (CPU cost).
+    """
+
+    def __init__(self, in_channels: int, n_classes: int, width: int = 32, side: int = 8) -> None:
         super().__init__()
         w = width
+        early = [nn.MaxPool2d(2)] if side >= 16 else []  # 28x28 -> 14x14
         self.body = nn.Sequential(
             nn.Conv2d(in_channels, w, 3, padding=1),
             nn.BatchNorm2d(w),
             nn.ReLU(),
+            *early,
             nn.Conv2d(w, 2 * w, 3, padding=1),
             nn.BatchNorm2d(2 * w),
             nn.ReLU(),
-            nn.MaxPool2d(2),  # 8x8 -> 4x4, 28x28 -> 14x14
+            nn.MaxPool2d(2),  # 8x8 -> 4x4, 14x14 -> 7x7
             nn.Conv2d(2 * w, 2 * w, 3, padding=1),
             nn.BatchNorm2d(2 * w),
             nn.ReLU(),
@@ -89,7 +94,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         rng, tgen = make_generators(self.random_state)
         data, labels = self._tensor(X), torch.from_numpy(codes.astype(np.int64)).to(self.device_)
         with torch_rng_scope(rng):
-            net = SmallCNN(self.image_shape[0], len(self.classes_), self.width).to(self.device_)
+            c, h, w = self.image_shape
+            net = SmallCNN(c, len(self.classes_), self.width, min(h, w)).to(self.device_)
         opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, self.lr, total_steps=self.steps)
         bs = min(self.batch_size, len(data))

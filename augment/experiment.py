@@ -55,8 +55,12 @@ def fit_generator(
     cfg: GANConfig,
     callback: EpochCallback | None = None,
     progress: bool = True,
+    snapshot: Any = None,
 ) -> TabularCGAN | ImageCGAN:
-    """Fit the conditional GAN that matches the data kind on the train split only."""
+    """Fit the conditional GAN that matches the data kind on the train split only.
+
+    ``snapshot(epoch, model)`` (images) is called at each quality check (sample grids).
+    """
     given = {
         "epochs": cfg.epochs,
         "noise_dim": cfg.noise_dim,
@@ -68,7 +72,9 @@ def fit_generator(
     }
     common = {k: v for k, v in given.items() if v is not None}  # None: the model's default
     if train.kind == "image":
+        common |= {"eval_every": cfg.eval_every, "patience": cfg.patience}
         model = ImageCGAN(ImageGANConfig(**common), random_state=cfg.seed, progress=progress)
+        return model.fit(train.X, train.y, callback=callback, snapshot=snapshot)
     else:
         model = TabularCGAN(
             TabularGANConfig(**common),
@@ -82,11 +88,22 @@ def fit_generator(
 def synthetic_quality(
     model: Any, splits: Splits, classifier: str, seed: int = 0
 ) -> dict[str, float]:
-    """C2ST AUC (real train vs as many synthetic rows per class) and TSTR balanced accuracy."""
+    """C2ST AUC (real train vs as many synthetic rows per class) and TSTR balanced accuracy.
+
+    Images add domain FID, precision/recall/density/coverage and per-class diversity
+    (`augment.imagemetrics`); their TSTR uses the small CNN whatever ``classifier`` is.
+    """
     train = splits.train
     counts = np.bincount(train.y, minlength=train.n_classes)
     X_syn, _ = synthesize(model, dict(enumerate(counts.tolist())), seed + 7919, train.kind)
     c2st = c2st_auc(features(train), X_syn, seed)
+    if train.kind == "image":
+        from augment.imagemetrics import image_quality  # torch CNN, lazily
+
+        test = splits.test
+        return {"c2st_auc": c2st} | image_quality(
+            model, train.X, train.y, test.X, test.y, seed=seed
+        )
     # TSTR: a classifier that only ever saw synthetic rows, balanced, tested on real test rows
     X_tstr, y_tstr = synthesize(
         model, dict.fromkeys(range(train.n_classes), int(counts.max())), seed + 104729, train.kind

@@ -34,7 +34,14 @@ def fit_gan(train: LabeledDataset, cfg: RunConfig, tracker: Tracker, run_id: str
             run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
         )
 
-    return fit_generator(train, cfg.gan, callback=on_epoch, progress=progress)
+    def on_snapshot(epoch: int, model: Any) -> None:
+        if cfg.gan.grid_every and epoch % cfg.gan.grid_every == 0:
+            with tempfile.TemporaryDirectory() as tmp:
+                png = Path(tmp) / f"sample_grid_epoch{epoch:04d}.png"
+                plots.sample_grid(model, train.class_names, png, title=f"epoch {epoch} (EMA)")
+                tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
+
+    return fit_generator(train, cfg.gan, callback=on_epoch, progress=progress, snapshot=on_snapshot)
 
 
 @_task

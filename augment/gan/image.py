@@ -39,12 +39,13 @@ class ImageGANConfig:
     lr_d: float = 4e-4
     ema_decay: float = 0.999
     translate: float = 0.125  # DiffAugment translation, as a fraction of the image side
-    cutout: float = 0.0  # DiffAugment cutout: side of the erased square, fraction of the side
+    cutout: float = 0.25  # DiffAugment cutout: side of the erased square, fraction of the side
     color: bool = False  # DiffAugment brightness/saturation/contrast jitter
     device: str = "auto"
     eval_every: int = 10  # epochs between diversity (and early-stopping) checks; 0: never
     patience: int | None = None  # checks without a better domain FID before stopping; None: off
     collapse_threshold: float = 0.3  # warn when a class's diversity ratio falls below this
+    fid_steps: int = 300  # training steps of the domain-feature CNN used for early stopping
 
 
 def padded_side(h: int, w: int) -> int:
@@ -260,6 +261,7 @@ class ImageCGAN:
                 int(self._rng.integers(2**31)),
                 [str(c) for c in self.classes_],
                 snapshot=snap,
+                feature_steps=cfg.fid_steps,
             )
 
             def on_epoch_end(epoch: int, row: dict[str, float], G_ema: nn.Module) -> bool:

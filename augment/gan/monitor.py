@@ -30,6 +30,7 @@ class ImageMonitor:
     seed : seeds the fixed evaluation noise (the same z at every check)
     class_names : for warnings
     snapshot : ``fn(epoch)`` called at every check (e.g. to write a sample grid)
+    feature_steps : training steps of the domain-feature CNN (FID)
     """
 
     def __init__(
@@ -45,6 +46,7 @@ class ImageMonitor:
         class_names: list[str],
         snapshot: Callable[[int], None] | None = None,
         per_class: int = 64,
+        feature_steps: int = 300,
     ) -> None:
         self.real, self.codes, self.to_images = real, codes, to_images
         self.every, self.patience, self.threshold = every, patience, threshold
@@ -61,7 +63,7 @@ class ImageMonitor:
         if patience is not None:
             from augment.imagemetrics import feature_extractor  # the small CNN on real data
 
-            self.features = feature_extractor(real, codes, seed)
+            self.features = feature_extractor(real, codes, seed, steps=feature_steps)
             self.real_feats = self.features.transform(real)
 
     @torch.no_grad()
