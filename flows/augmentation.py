@@ -139,9 +139,13 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
                 {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train},
             )
         parent_metrics = dict(qual or {})
-        parent_metrics |= {f"gap_recovered_{a}": g for a, g in summary["gap_recovered"].items()}
+        # MLflow metric names allow no "+": gan+classical -> gan_and_classical
+        parent_metrics |= {
+            f"gap_recovered_{a.replace('+', '_and_')}": g
+            for a, g in summary["gap_recovered"].items()
+        }
         for arm, d in summary["delta_vs_baseline"].items():
-            parent_metrics |= {f"delta_{m}_{arm}": v for m, v in d.items()}
+            parent_metrics |= {f"delta_{m}_{arm.replace('+', '_and_')}": v for m, v in d.items()}
         tracker.log_metrics(run_id, parent_metrics)
         _log_plots(tracker, run_id, splits, model, results)
         tracker.log_json(run_id, summary, "summary.json")

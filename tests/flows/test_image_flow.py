@@ -27,3 +27,4 @@ def test_image_flow_grids_diversity_and_quality(mlflow_tmp):
     grids = {a.path for a in client.list_artifacts(run_id, "plots/grid_by_epoch")}
     assert grids == {"plots/grid_by_epoch/sample_grid_epoch0002.png"}
     assert len(client.get_metric_history(run_id, "gan_diversity_min")) == 2
+    assert "delta_balanced_accuracy_gan_and_classical" in client.get_run(run_id).data.metrics
