@@ -7,6 +7,8 @@
 - ``random_oversample``: real rows of each class repeated at random to the same targets.
 - ``smotenc``: SMOTE-NC to the same targets (tables with both discrete and continuous columns).
 - ``class_weight``: the train split as it is, classifier with ``class_weight="balanced"``.
+- ``classical`` (images): albumentations-augmented copies of real images per the balance plan.
+- ``gan+classical`` (images): the plan filled half by GAN samples, half by classical copies.
 """
 
 from __future__ import annotations
@@ -98,11 +100,39 @@ def _smotenc(train: LabeledDataset, plan: dict[int, int], seed: int) -> tuple[Fe
     return X.astype(train.X.dtypes.to_dict()), y
 
 
+def _classical(
+    train: LabeledDataset, plan: dict[int, int], seed: int, spec: list | None
+) -> tuple[np.ndarray, np.ndarray]:
+    from augment.augmentations import oversample  # albumentations, lazily
+
+    if train.kind != "image":
+        raise ValueError("the classical arm needs an image dataset")
+    X_new, y_new = oversample(train.X, train.y, plan, spec, seed)
+    return X_new.reshape(len(y_new), -1), y_new
+
+
 def training_set(
-    arm: str, splits: Splits, plan: dict[int, int], seed: int, model: Any = None
+    arm: str,
+    splits: Splits,
+    plan: dict[int, int],
+    seed: int,
+    model: Any = None,
+    augmentations: list | None = None,
 ) -> tuple[Features, np.ndarray]:
-    """The (X, y) an arm trains its classifier on, for one seed."""
+    """The (X, y) an arm trains its classifier on, for one seed.
+
+    ``augmentations`` is the albumentations spec of the classical arms (None: the default).
+    """
     train = splits.train
+    if arm == "classical":
+        X_new, y_new = _classical(train, plan, seed, augmentations)
+        return np.concatenate([features(train), X_new]), np.concatenate([train.y, y_new])
+    if arm == "gan+classical":
+        half = {c: n // 2 for c, n in plan.items()}
+        X_gan, y_gan = synthesize(model, {c: n - half[c] for c, n in plan.items()}, seed, "image")
+        X_cls, y_cls = _classical(train, half, seed, augmentations)
+        parts = [features(train), X_cls] + ([X_gan] if len(y_gan) else [])
+        return np.concatenate(parts), np.concatenate([train.y, y_cls, y_gan])
     if arm in ("baseline", "class_weight"):  # class_weight changes the classifier, not the data
         return features(train), train.y
     if arm == "random_oversample":
@@ -146,6 +176,7 @@ def run_arm(
     seeds: list[int],
     classifier: str,
     model: Any = None,
+    augmentations: list | None = None,
 ) -> ArmResult:
     """Train the downstream classifier on the arm's training set per seed; evaluate on real test."""
     test = splits.test
@@ -155,7 +186,7 @@ def run_arm(
     conf = np.zeros((k, k), dtype=np.int64)
     n_train = 0
     for seed in seeds:
-        X, y = training_set(arm, splits, plan, seed, model)
+        X, y = training_set(arm, splits, plan, seed, model, augmentations)
         n_train = n_train or len(y)
         weight = "balanced" if arm == "class_weight" else None
         clf = make_classifier(classifier, splits.train, seed, class_weight=weight).fit(X, y)

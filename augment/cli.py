@@ -19,6 +19,10 @@ def _env_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # arms x seeds already run in parallel tasks; torch's default of one OpenMP thread per core
+    # in every task oversubscribes the CPU (measured: 7 ms -> 425 ms per CNN step on 2 cores).
+    # Set OMP_NUM_THREADS yourself to give each task more threads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,8 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--epochs", type=int, help="GAN training epochs")
     run.add_argument("--seeds", type=int, help="classifier seeds per arm")
-    run.add_argument("--arms", help="comma-separated arms: baseline,gan,smote,oracle")
-    run.add_argument("--classifier", help="random_forest or logistic_regression")
+    run.add_argument(
+        "--arms", help="comma-separated arms: baseline,gan,smote,oracle,classical,gan+classical"
+    )
+    run.add_argument(
+        "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
+    )
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _add_orchestration_args(run)
@@ -116,7 +124,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from augment.experiment import check_arms, prepare
 
     _, splits = prepare(cfg.data)
-    check_arms(cfg.arms, splits)
+    check_arms(cfg.arms, splits, cfg.classifier)
     balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     # and the places results go: tracking store and checkpoint folder, in seconds
     from augment.tracking import check_reachable, load_tracking_config

@@ -14,10 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from augment.exceptions import ConfigError
 
-ARMS = ("baseline", "gan", "smote", "oracle")
+ARMS = ("baseline", "gan", "smote", "oracle", "classical", "gan+classical")
+IMAGE_ONLY_ARMS = ("classical", "gan+classical")  # dropped (with a log line) for tables
+# "auto": the small CNN for images, random_forest for tables
+CLASSIFIERS = ("random_forest", "logistic_regression", "cnn", "auto")
 # more arms, opt-in with `arms:` / --arms (the remedies the literature says are hard to beat)
 EXTRA_ARMS = ("random_oversample", "smotenc", "class_weight")
-CLASSIFIERS = ("random_forest", "logistic_regression")
 
 
 class _Strict(BaseModel):
@@ -46,6 +48,12 @@ class GANConfig(_Strict):
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
+    # images: quality checks (per-class diversity, mode-collapse warnings) every N epochs
+    eval_every: int = Field(10, ge=0)
+    # images: stop after this many checks without a better domain FID, keep the best EMA
+    # weights; None: train all epochs
+    patience: int | None = Field(None, ge=1)
+    grid_every: int = Field(50, ge=0)  # images: log a per-class sample grid every N epochs
     checkpoint_dir: str | None = None  # write resumable training checkpoints here (None: off)
     checkpoint_every: int = Field(10, ge=1)  # epochs between checkpoints
 
@@ -73,9 +81,12 @@ class RunConfig(_Strict):
     gan: GANConfig = GANConfig()
     arms: list[str] = list(ARMS)
     seeds: int = Field(5, ge=1)  # classifier (and generation) seeds per arm
-    classifier: str = "random_forest"
+    classifier: str = "auto"
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
     orchestration: OrchestrationConfig = OrchestrationConfig()  # not part of any cache key
+    # albumentations pipeline of the classical arms, [{name: Affine, rotate: [-12, 12]}, ...];
+    # None: augment.augmentations.DEFAULT_PIPELINE
+    augmentations: list[dict[str, Any]] | None = None
 
     @field_validator("arms")
     @classmethod
@@ -93,6 +104,18 @@ class RunConfig(_Strict):
         if name not in CLASSIFIERS:
             raise ValueError(f"unknown classifier {name!r}; allowed: {', '.join(CLASSIFIERS)}")
         return name
+
+    @field_validator("augmentations")
+    @classmethod
+    def _known_transforms(cls, spec: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if spec is not None:
+            from augment.augmentations import build_pipeline  # albumentations, lazily
+
+            try:
+                build_pipeline(spec)
+            except ConfigError as err:
+                raise ValueError(str(err)) from None
+        return spec
 
 
 def _format_validation_error(err: ValidationError, where: str) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from augment.arms import ArmResult, features, synthesize
-from augment.classify import make_classifier
-from augment.config import DataConfig, GANConfig, RunConfig
+from augment.classify import make_classifier, resolve_classifier
+from augment.config import IMAGE_ONLY_ARMS, DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
 from augment.evaluate import (
     c2st_auc,
@@ -38,15 +38,23 @@ def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
     return data, splits
 
 
-def check_arms(arms: list[str], splits: Splits) -> list[str]:
-    """Drop ``oracle`` when no imbalance was induced (there is no untouched split to train on)."""
+def check_arms(arms: list[str], splits: Splits, classifier: str = "auto") -> list[str]:
+    """Drop the arms that cannot run on this data, each with a log line: ``oracle`` without an
+    induced imbalance, image-only arms on tables, ``smotenc`` without mixed columns and
+    ``class_weight`` with the CNN (it has no class weights)."""
     if "oracle" in arms and splits.oracle is None:
         log.info("no induced imbalance: skipping the oracle arm")
         arms = [a for a in arms if a != "oracle"]
+    if splits.train.kind != "image" and any(a in IMAGE_ONLY_ARMS for a in arms):
+        log.info("tables: skipping the image-only arms %s", IMAGE_ONLY_ARMS)
+        arms = [a for a in arms if a not in IMAGE_ONLY_ARMS]
     train = splits.train
     if "smotenc" in arms and not (train.kind == "table" and train.discrete and train.continuous):
         log.info("smotenc needs discrete and continuous columns: skipping the smotenc arm")
         arms = [a for a in arms if a != "smotenc"]
+    if "class_weight" in arms and resolve_classifier(classifier, train.kind) == "cnn":
+        log.info("the cnn classifier has no class weights: skipping the class_weight arm")
+        arms = [a for a in arms if a != "class_weight"]
     if not arms:
         raise InvalidDataError("no arm left to run (the oracle arm needs an induced imbalance)")
     return arms
@@ -57,8 +65,12 @@ def fit_generator(
     cfg: GANConfig,
     callback: EpochCallback | None = None,
     progress: bool = True,
+    snapshot: Any = None,
 ) -> TabularCGAN | ImageCGAN:
-    """Fit the conditional GAN that matches the data kind on the train split only."""
+    """Fit the conditional GAN that matches the data kind on the train split only.
+
+    ``snapshot(epoch, model)`` (images) is called at each quality check (sample grids).
+    """
     given = {
         "epochs": cfg.epochs,
         "noise_dim": cfg.noise_dim,
@@ -70,7 +82,9 @@ def fit_generator(
     }
     common = {k: v for k, v in given.items() if v is not None}  # None: the model's default
     if train.kind == "image":
+        common |= {"eval_every": cfg.eval_every, "patience": cfg.patience}
         model = ImageCGAN(ImageGANConfig(**common), random_state=cfg.seed, progress=progress)
+        return model.fit(train.X, train.y, callback=callback, snapshot=snapshot)
     else:
         model = TabularCGAN(
             TabularGANConfig(**common),
@@ -97,11 +111,22 @@ def fit_generator(
 def synthetic_quality(
     model: Any, splits: Splits, classifier: str, seed: int = 0
 ) -> dict[str, float]:
-    """C2ST AUC (real train vs as many synthetic rows per class) and TSTR balanced accuracy."""
+    """C2ST AUC (real train vs as many synthetic rows per class) and TSTR balanced accuracy.
+
+    Images add domain FID, precision/recall/density/coverage and per-class diversity
+    (`augment.imagemetrics`); their TSTR uses the small CNN whatever ``classifier`` is.
+    """
     train = splits.train
     counts = np.bincount(train.y, minlength=train.n_classes)
     X_syn, _ = synthesize(model, dict(enumerate(counts.tolist())), seed + 7919, train.kind)
     c2st = c2st_auc(features(train), X_syn, seed)
+    if train.kind == "image":
+        from augment.imagemetrics import image_quality  # torch CNN, lazily
+
+        test = splits.test
+        return {"c2st_auc": c2st} | image_quality(
+            model, train.X, train.y, test.X, test.y, seed=seed
+        )
     # TSTR: a classifier that only ever saw synthetic rows, balanced, tested on real test rows
     X_tstr, y_tstr = synthesize(
         model, dict.fromkeys(range(train.n_classes), int(counts.max())), seed + 104729, train.kind
@@ -136,7 +161,7 @@ def build_summary(
         "class_counts_train": splits.train.class_counts(),
         "reduced_classes": splits.reduced_classes,
         "seeds": cfg.seeds,
-        "classifier": cfg.classifier,
+        "classifier": resolve_classifier(cfg.classifier, data.kind),
         "gan_epochs": cfg.gan.epochs,
         "sampling_strategy": cfg.sampling_strategy,
         "arms": arms,

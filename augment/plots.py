@@ -24,7 +24,12 @@ def _save(fig, path: Path) -> Path:
 
 
 def sample_grid(
-    model: Any, class_names: list[str], path: Path, per_class: int = 10, seed: int = 0
+    model: Any,
+    class_names: list[str],
+    path: Path,
+    per_class: int = 10,
+    seed: int = 0,
+    title: str = "EMA generator",
 ) -> Path:
     """One row per class of generated images (a fitted image GAN), class names on the left."""
     k = len(class_names)
@@ -38,7 +43,7 @@ def sample_grid(
             ax.set_xticks([])
             ax.set_yticks([])
         axes[code, 0].set_ylabel(class_names[code], rotation=0, ha="right", va="center")
-    fig.suptitle("generated samples per class (EMA generator)")
+    fig.suptitle(f"generated samples per class ({title})")
     return _save(fig, path)
 
 

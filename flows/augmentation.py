@@ -59,16 +59,32 @@ def fit_gan(
             run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
         )
 
-    model = fit_generator(train, cfg.gan, callback=on_epoch, progress=progress)
+    def on_snapshot(epoch: int, model: Any) -> None:
+        if cfg.gan.grid_every and epoch % cfg.gan.grid_every == 0:
+            with tempfile.TemporaryDirectory() as tmp:
+                png = Path(tmp) / f"sample_grid_epoch{epoch:04d}.png"
+                plots.sample_grid(model, train.class_names, png, title=f"epoch {epoch} (EMA)")
+                tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
+
+    model = fit_generator(
+        train, cfg.gan, callback=on_epoch, progress=progress, snapshot=on_snapshot
+    )
     return str(save_model(model, model_path))
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{arm}-seed{seed}")
 def evaluate_arm_seed(
-    arm: str, seed: int, splits: Splits, plan: dict, classifier: str, model_path: str | None
+    arm: str,
+    seed: int,
+    splits: Splits,
+    plan: dict,
+    classifier: str,
+    model_path: str | None,
+    augmentations: list | None = None,
 ) -> ArmResult:
-    model = load_model(model_path, device="cpu") if model_path and arm == "gan" else None
-    return run_arm(arm, splits, plan, [seed], classifier, model)
+    uses_gan = arm in ("gan", "gan+classical")
+    model = load_model(model_path, device="cpu") if model_path and uses_gan else None
+    return run_arm(arm, splits, plan, [seed], classifier, model, augmentations)
 
 
 @task(cache_policy=NO_CACHE)
@@ -191,6 +207,7 @@ def _run_arms(
                     "plan": plan,
                     "classifier": cfg.classifier,
                     "model_path": model_path,
+                    "augmentations": cfg.augmentations,
                 },
             )
             for arm in arms
@@ -213,7 +230,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     tracker.experiment_id()  # fail fast on an unreachable tracking URI, before any training
     data, splits = load_data(cfg)
     test_hash = splits.test.content_hash()  # fixed before any generation; checked after it
-    arms = check_arms(cfg.arms, splits)
+    arms = check_arms(cfg.arms, splits, cfg.classifier)
     plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     data_hash = data.content_hash()
     run_id = tracker.start_parent(
@@ -234,7 +251,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         tracker.log_dataset(run_id, splits.train, "train")
         tracker.log_dataset(run_id, splits.test, "test")
         model_path = None
-        if "gan" in arms:
+        if "gan" in arms or "gan+classical" in arms:
             model_path, cached = _fit_or_reuse(cfg, data_hash, splits, tracker, run_id, progress)
             logger.info("GAN %s: %s", "reused from cache" if cached else "trained", model_path)
         results = _run_arms(arms, cfg, splits, plan, model_path)
@@ -250,9 +267,13 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
                 {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train},
             )
         parent_metrics = dict(qual or {})
-        parent_metrics |= {f"gap_recovered_{a}": g for a, g in summary["gap_recovered"].items()}
+        # MLflow metric names allow no "+": gan+classical -> gan_and_classical
+        parent_metrics |= {
+            f"gap_recovered_{a.replace('+', '_and_')}": g
+            for a, g in summary["gap_recovered"].items()
+        }
         for arm, d in summary["delta_vs_baseline"].items():
-            parent_metrics |= {f"delta_{m}_{arm}": v for m, v in d.items()}
+            parent_metrics |= {f"delta_{m}_{arm.replace('+', '_and_')}": v for m, v in d.items()}
         tracker.log_metrics(run_id, parent_metrics)
         model = load_model(model_path, device="cpu") if model_path else None
         _log_plots(tracker, run_id, splits, model, results)

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # as the CLI: parallel tasks, one thread each
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

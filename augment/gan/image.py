@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from augment.gan.base import (
 )
 from augment.gan.checkpoint import fingerprint
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
+from augment.gan.monitor import ImageMonitor
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,13 @@ class ImageGANConfig:
     lr_d: float = 4e-4
     ema_decay: float = 0.999
     translate: float = 0.125  # DiffAugment translation, as a fraction of the image side
+    cutout: float = 0.25  # DiffAugment cutout: side of the erased square, fraction of the side
+    color: bool = False  # DiffAugment brightness/saturation/contrast jitter
     device: str = "auto"
+    eval_every: int = 10  # epochs between diversity (and early-stopping) checks; 0: never
+    patience: int | None = None  # checks without a better domain FID before stopping; None: off
+    collapse_threshold: float = 0.3  # warn when a class's diversity ratio falls below this
+    fid_steps: int = 300  # training steps of the domain-feature CNN used for early stopping
 
 
 def padded_side(h: int, w: int) -> int:
@@ -124,6 +132,35 @@ class ProjectionDiscriminator(nn.Module):
         return self.linear(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)
 
 
+def cutout(x: torch.Tensor, ratio: float, gen: torch.Generator) -> torch.Tensor:
+    """DiffAugment cutout: erase one random square of side ``ratio * side`` per image (to 0)."""
+    if ratio <= 0:
+        return x
+    b, _, h, w = x.shape
+    size = max(1, int(h * ratio + 0.5))
+    cy = torch.randint(0, h + (1 - size % 2), (b, 1, 1), generator=gen).to(x.device)
+    cx = torch.randint(0, w + (1 - size % 2), (b, 1, 1), generator=gen).to(x.device)
+    ys = torch.arange(h, device=x.device)[None, :, None]
+    xs = torch.arange(w, device=x.device)[None, None, :]
+    inside = ((ys - cy).abs() <= size // 2) & ((xs - cx).abs() <= size // 2)  # (B, H, W)
+    return x * (~inside)[:, None].to(x.dtype)
+
+
+def color(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """DiffAugment colour: random brightness, saturation (RGB only) and contrast per image."""
+    b = x.shape[0]
+
+    def r() -> torch.Tensor:
+        return torch.rand(b, 1, 1, 1, generator=gen).to(x.device)
+
+    x = x + (r() - 0.5)
+    if x.shape[1] > 1:
+        mean = x.mean(dim=1, keepdim=True)
+        x = (x - mean) * (r() * 2) + mean
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    return (x - mean) * (r() + 0.5) + mean
+
+
 def translate(x: torch.Tensor, ratio: float, gen: torch.Generator) -> torch.Tensor:
     """DiffAugment translation: shift each image by up to ``ratio`` of its side, zero-filled."""
     if ratio <= 0:
@@ -168,11 +205,16 @@ class ImageCGAN:
         callback: EpochCallback | None = None,
         checkpoint: str | Path | None = None,
         checkpoint_every: int = 10,
+        snapshot: Callable[[int, ImageCGAN], None] | None = None,
     ) -> ImageCGAN:
         """Fit on images ``X`` (N, C, H, W) in [0, 1] with labels ``y``.
 
         ``checkpoint``: a file to resume from (if it holds a compatible checkpoint) and to write
         every ``checkpoint_every`` epochs; a killed fit rerun with the same arguments continues.
+        ``callback(epoch, row)`` gets each epoch's losses, D outputs and, every
+        ``config.eval_every`` epochs, per-class diversity (and domain FID with ``patience``).
+        ``snapshot(epoch, model)`` is called at those checks with the model sampling from the
+        current EMA generator (e.g. to write a sample grid).
         """
         cfg = self.config or ImageGANConfig()
         X = np.asarray(X, dtype=np.float32)
@@ -205,6 +247,38 @@ class ImageCGAN:
                 for j in idx.to(self.device_).view(n_batches, bs):
                     yield data[j], labels[j]
 
+            self.noise_dim_ = cfg.noise_dim
+
+            def to_images(out: torch.Tensor) -> np.ndarray:
+                return self._from_model_space(out.float().cpu().numpy())
+
+            def snap(epoch: int) -> None:
+                if snapshot is not None:
+                    snapshot(epoch, self)
+
+            monitor = ImageMonitor(
+                X,
+                codes,
+                to_images,
+                cfg.noise_dim,
+                cfg.eval_every,
+                cfg.patience,
+                cfg.collapse_threshold,
+                int(self._rng.integers(2**31)),
+                [str(c) for c in self.classes_],
+                snapshot=snap,
+                feature_steps=cfg.fid_steps,
+            )
+
+            def on_epoch_end(epoch: int, row: dict[str, float], G_ema: nn.Module) -> bool:
+                self.generator_ = G_ema  # what `snapshot` samples from
+                return monitor(epoch, row, G_ema)
+
+            def diff_augment(x: torch.Tensor) -> torch.Tensor:
+                if cfg.color:
+                    x = color(x, tgen)
+                return cutout(translate(x, cfg.translate, tgen), cfg.cutout, tgen)
+
             loop = LoopConfig(
                 epochs=cfg.epochs,
                 noise_dim=cfg.noise_dim,
@@ -227,12 +301,15 @@ class ImageCGAN:
                 batches,
                 loop,
                 tgen,
-                augment=lambda x: translate(x, cfg.translate, tgen),
+                augment=diff_augment,
                 callback=callback,
                 progress=self.progress,
                 np_rng=self._rng,
+                on_epoch_end=on_epoch_end,
             )
-        self.noise_dim_ = cfg.noise_dim
+        if monitor.best_state is not None:  # early stopping: keep the best EMA weights
+            self.generator_.load_state_dict(monitor.best_state)
+            self.best_epoch_ = monitor.best_epoch
         return self
 
     kind = "image"
@@ -264,6 +341,12 @@ class ImageCGAN:
         model.noise_dim_ = cfg.noise_dim
         return model
 
+    def _from_model_space(self, x: np.ndarray) -> np.ndarray:
+        """Generator output ``(B, C, S, S)`` in [-1, 1] -> images cropped back, in [0, 1]."""
+        c, h, w = self.image_shape_
+        top, left = (self.side_ - h) // 2, (self.side_ - w) // 2
+        return np.clip((x[:, :, top : top + h, left : left + w] + 1.0) / 2.0, 0.0, 1.0)
+
     def _to_model_space(self, X: np.ndarray) -> np.ndarray:
         c, h, w = X.shape[1:]
         s = self.side_
@@ -287,9 +370,7 @@ class ImageCGAN:
             m = min(512, n - i)
             z = torch.randn(m, self.noise_dim_, generator=gen).to(self.device_)
             labels = torch.full((m,), int(code), dtype=torch.long, device=self.device_)
-            x = self.generator_(z, labels).float().cpu().numpy()
-            top, left = (self.side_ - h) // 2, (self.side_ - w) // 2
-            out.append((x[:, :, top : top + h, left : left + w] + 1.0) / 2.0)
+            out.append(self._from_model_space(self.generator_(z, labels).float().cpu().numpy()))
         if not out:
             return np.zeros((0, c, h, w), dtype=np.float32)
         return np.clip(np.concatenate(out), 0.0, 1.0).astype(np.float32)

@@ -21,6 +21,8 @@ from tqdm.auto import tqdm
 Loss = Literal["hinge", "wgan-gp"]
 Batches = Callable[[], Iterator[tuple[torch.Tensor, torch.Tensor]]]
 EpochCallback = Callable[[int, dict[str, float]], None]
+# (epoch, history row, EMA generator) -> True to stop; may add metrics to the row in place
+EpochEndHook = Callable[[int, dict[str, float], nn.Module], bool | None]
 
 
 @dataclass
@@ -155,6 +157,7 @@ def train_adversarial(
     callback: EpochCallback | None = None,
     progress: bool = True,
     np_rng: np.random.Generator | None = None,
+    on_epoch_end: EpochEndHook | None = None,
 ) -> tuple[nn.Module, History]:
     """Train ``G`` against ``D``; return the EMA generator and the per-epoch history.
 
@@ -163,6 +166,8 @@ def train_adversarial(
     With ``cfg.checkpoint_path`` set, training resumes from a compatible checkpoint there and
     writes one every ``cfg.checkpoint_every`` epochs (see `augment.gan.checkpoint`); ``np_rng``
     is a numpy generator whose state is checkpointed too.
+    ``on_epoch_end`` sees the EMA generator after each epoch (quality checks, early stopping)
+    before ``callback`` gets the row.
     """
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
@@ -209,9 +214,12 @@ def train_adversarial(
         row = {k: v / max(n, 1) for k, v in sums.items()}
         row["epoch"] = epoch + 1
         history.rows.append(row)
+        stop = bool(on_epoch_end(epoch + 1, row, ema.model)) if on_epoch_end is not None else False
         bar.set_postfix(d=f"{row.get('d_loss', 0):.3f}", g=f"{row.get('g_loss', 0):.3f}")
         if callback is not None:
             callback(epoch + 1, row)
+        if stop:
+            break
         # timeouts cannot interrupt a thread, so the budget is enforced here
         out_of_time = cfg.max_seconds is not None and time.monotonic() - start > cfg.max_seconds
         done = epoch + 1 == cfg.epochs or out_of_time

@@ -37,3 +37,35 @@ def test_padded_side_and_translate_shape():
     x = torch.zeros(3, 1, 8, 8)
     g = torch.Generator().manual_seed(0)
     assert translate(x, 0.125, g).shape == x.shape
+
+
+def test_monitor_logs_diversity_fid_snapshots_and_keeps_best_weights(caplog):
+    from augment.gan.image import color, cutout
+
+    X = np.random.default_rng(2).random((40, 1, 8, 8), dtype=np.float32)
+    y = np.repeat([0, 1], 20)
+    rows, snaps = [], []
+    cfg = ImageGANConfig(
+        epochs=3,
+        batch_size=16,
+        channels=16,
+        device="cpu",
+        eval_every=1,
+        patience=1,
+        collapse_threshold=2.0,
+        fid_steps=5,
+        color=True,
+    )
+    with caplog.at_level("WARNING"):
+        gan = ImageCGAN(cfg, random_state=0, progress=False).fit(
+            X, y, callback=lambda e, r: rows.append(r), snapshot=lambda e, m: snaps.append(e)
+        )
+    assert {"diversity_c0", "diversity_c1", "diversity_min", "fid_domain"} <= set(rows[0])
+    assert snaps == [r["epoch"] for r in rows]
+    assert "possible mode collapse" in caplog.text  # threshold 2.0: always "collapsed"
+    fids = [r["fid_domain"] for r in rows]
+    assert gan.best_epoch_ == rows[int(np.argmin(fids))]["epoch"]
+    assert len(rows) <= 3  # patience 1 stops at the first check without improvement
+    g = torch.Generator().manual_seed(0)
+    x = torch.zeros(4, 3, 8, 8)
+    assert cutout(x + 1, 0.25, g).min() == 0 and color(x, g).shape == x.shape

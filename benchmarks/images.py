@@ -1,0 +1,151 @@
+"""Image augmentation benchmark: every arm on imbalanced digits (and MNIST when present).
+
+Datasets
+- ``digits``: scikit-learn's 8x8 digits, 70/30 stratified split, classes 5-9 keep 10% of their
+  train rows (the default demo).
+- ``mnist``: the 28x28 MNIST test set at ../shared/data/mnist-test (if present), subsampled to
+  ``--mnist-per-class`` images per class (seeded, stratified) to stay feasible on CPU, then the
+  same 70/30 split and 5-9 at 10%.
+
+One GAN per dataset (seed 0), then each arm x classifier over ``--seeds`` seeds on the real test
+split: mean, CI95, gap recovered; GAN seconds per epoch and samples per second; synthetic
+quality (domain FID, PRDC, TSTR). Prints tables, writes benchmarks/results/images_<name>.json.
+
+    python benchmarks/images.py --datasets digits,mnist
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+from augment.arms import run_arm  # noqa: E402
+from augment.balance import balance_plan  # noqa: E402
+from augment.config import DataConfig, GANConfig  # noqa: E402
+from augment.data import LabeledDataset, make_splits  # noqa: E402
+from augment.evaluate import deltas_and_gap, summarize_arms  # noqa: E402
+from augment.experiment import fit_generator, prepare, synthetic_quality  # noqa: E402
+from augment.report import comparison_table  # noqa: E402
+
+ARMS = ["baseline", "oracle", "smote", "classical", "gan", "gan+classical"]
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-test"
+
+
+def load_mnist(per_class: int, seed: int = 0) -> LabeledDataset:
+    """``per_class`` images of each digit from the MNIST test set, as (N, 1, 28, 28) in [0, 1]."""
+    with gzip.open(MNIST / "t10k-images-idx3-ubyte.gz") as f:
+        X = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+    with gzip.open(MNIST / "t10k-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(
+        np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, False) for c in range(10)])
+    )
+    return LabeledDataset(
+        name=f"mnist-test[{per_class}/class]",
+        X=(X[idx] / 255.0).astype(np.float32),
+        y=y[idx],
+        class_names=[str(c) for c in range(10)],
+        kind="image",
+        demo_imbalance=["5", "6", "7", "8", "9"],
+    )
+
+
+def bench(name: str, splits, epochs: int, seeds: int, classifiers: list[str]) -> dict:
+    train = splits.train
+    plan = balance_plan(train.y)
+    print(f"\n== {name}: train {len(train)} {train.class_counts()}, test {len(splits.test)}")
+    t0 = time.perf_counter()
+    gan = fit_generator(train, GANConfig(epochs=epochs, eval_every=0), progress=False)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n_sample = 5000
+    for c in range(train.n_classes):
+        gan.sample(n_sample // train.n_classes, c, random_state=c)
+    sps = n_sample / (time.perf_counter() - t0)
+    print(
+        f"GAN: {epochs} epochs in {fit_s:.1f} s = {fit_s / epochs:.3f} s/epoch; {sps:.0f} samples/s"
+    )
+    t0 = time.perf_counter()
+    quality = synthetic_quality(gan, splits, "cnn", seed=0)
+    print(
+        "synthetic quality:",
+        {k: round(v, 3) for k, v in quality.items()},
+        f"({time.perf_counter() - t0:.0f} s)",
+    )
+    out = {
+        "dataset": name,
+        "n_train": len(train),
+        "n_test": len(splits.test),
+        "class_counts_train": train.class_counts(),
+        "gan_epochs": epochs,
+        "gan_fit_seconds": fit_s,
+        "gan_seconds_per_epoch": fit_s / epochs,
+        "gan_samples_per_second": sps,
+        "synthetic_quality": quality,
+        "by_classifier": {},
+    }
+    for clf in classifiers:
+        results, secs = {}, {}
+        for arm in ARMS:
+            t0 = time.perf_counter()
+            results[arm] = run_arm(arm, splits, plan, list(range(seeds)), clf, gan).per_seed
+            secs[arm] = time.perf_counter() - t0
+        arms = summarize_arms(results)
+        deltas, gap = deltas_and_gap(arms)
+        summary = {"arms": arms, "delta_vs_baseline": deltas, "gap_recovered": gap}
+        summary |= {"dataset": name, "n_train": len(train), "n_test": len(splits.test)}
+        summary |= {"seeds": seeds, "classifier": clf}
+        print(f"\n{name}, classifier {clf}, {seeds} seeds:")
+        print(comparison_table(summary))
+        out["by_classifier"][clf] = summary | {"seconds_per_arm": secs}
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--datasets", default="digits,mnist")
+    p.add_argument("--classifiers", default="cnn,random_forest")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=200, help="GAN epochs on digits")
+    p.add_argument("--mnist-epochs", type=int, default=40)
+    p.add_argument("--mnist-per-class", type=int, default=300)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    args = p.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    results_dir = Path(__file__).parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    classifiers = args.classifiers.split(",")
+    for name in args.datasets.split(","):
+        if name == "digits":
+            _, splits = prepare(DataConfig())
+            epochs = args.epochs
+        elif name == "mnist":
+            if not MNIST.is_dir():
+                print(f"skipping mnist: {MNIST} not found")
+                continue
+            splits = make_splits(load_mnist(args.mnist_per_class), 0.3, 0, None, 0.1)
+            epochs = args.mnist_epochs
+        else:
+            raise SystemExit(f"unknown dataset {name!r}; use digits, mnist")
+        res = bench(name, splits, epochs, args.seeds, classifiers)
+        path = results_dir / f"images_{name}.json"
+        path.write_text(json.dumps(res, indent=2, default=float), encoding="utf-8")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
