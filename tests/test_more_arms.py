@@ -43,7 +43,14 @@ def test_class_weight_arm_uses_balanced_classifier():
 
 
 def test_config_accepts_new_arms_and_keeps_defaults():
-    assert load_config().arms == ["baseline", "gan", "smote", "oracle"]
+    assert load_config().arms == [
+        "baseline",
+        "gan",
+        "smote",
+        "oracle",
+        "classical",
+        "gan+classical",
+    ]
     cfg = load_config(overrides={"arms": ["baseline", "random_oversample", "class_weight"]})
     assert cfg.arms == ["baseline", "random_oversample", "class_weight"]
     with pytest.raises(Exception, match="unknown arm"):
