@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,6 +10,8 @@ import numpy as np
 import torch
 
 from augment.exceptions import InvalidDataError
+
+_GLOBAL_RNG_LOCK = threading.RLock()  # reentrant: a scope may fit a CNN inside a GAN fit
 
 
 def resolve_device(device: str) -> torch.device:
@@ -54,7 +57,9 @@ def torch_rng_scope(rng: np.random.Generator) -> Iterator[None]:
     Weight init, dropout and Gumbel noise draw from the global RNG; inside this scope they are
     reproducible from ``random_state`` and the caller's RNG state is left untouched.
     """
-    with torch.random.fork_rng(devices=[]):
+    # the global RNG is shared by all threads: parallel tasks (arms x seeds on a thread pool)
+    # would otherwise seed and draw from it interleaved and lose reproducibility
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(rng.integers(2**31)))
         yield
 
