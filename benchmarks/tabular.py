@@ -17,6 +17,7 @@ Writes benchmarks/results/tabular.json and prints the tables.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing as mp
 import resource
@@ -259,6 +260,8 @@ def main() -> None:
     p.add_argument("--ctgan-100k", action="store_true", help="also run ctgan on 100k rows")
     p.add_argument("--efficacy-epochs", type=int, default=300)
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--tables", default="breast_cancer,wine,mixed10000,mixed100000")
+    p.add_argument("--repeat", type=int, default=1, help="speed runs per table (ours, ctgan, ...)")
     p.add_argument("--skip-speed", action="store_true")
     p.add_argument("--skip-efficacy", action="store_true")
     p.add_argument("--quick", action="store_true", help="150 epochs on builtins, 5 on 10k")
@@ -275,11 +278,12 @@ def main() -> None:
         ("mixed10000", a.mixed_epochs, a.batch, True),
         ("mixed100000", a.big_epochs, a.batch, a.ctgan_100k),
     ]
+    runs = [r for r in runs if r[0] in a.tables.split(",")]
     if not a.skip_speed:
-        for table, epochs, batch, with_ctgan in runs:
+        for (table, epochs, batch, with_ctgan), rep in itertools.product(runs, range(a.repeat)):
             for fn in (run_ours, run_ctgan) if with_ctgan else (run_ours,):
                 r = _in_child(fn, table, epochs, batch, a.threads)
-                r |= {"epochs": epochs, "batch": batch}
+                r |= {"epochs": epochs, "batch": batch, "repeat": rep}
                 results["speed"].append(r)
                 print(json.dumps(r), flush=True)
                 out.write_text(json.dumps(results, indent=2))
@@ -301,9 +305,10 @@ def print_tables(results: dict) -> None:
             "| 10k one class s | peak RSS MB | C2ST AUC | TSTR bal.acc |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|---|")
-        ct = {r["table"]: r for r in rows if r["model"] == "ctgan"}
+        # ratio: against the ctgan run of the same table and repeat (run just after ours)
+        ct = {(r["table"], r.get("repeat", 0)): r for r in rows if r["model"] == "ctgan"}
         for r in rows:
-            ref = ct.get(r["table"])
+            ref = ct.get((r["table"], r.get("repeat", 0)))
             ratio = f"{ref['epoch_s'] / r['epoch_s']:.1f}x" if ref and r["model"] != "ctgan" else ""
             print(
                 f"| {r['table']} | {r['rows']} | {r['model']} | {r['epochs']}/{r['batch']} "

@@ -106,3 +106,40 @@ def test_global_rng_untouched_and_nan_columns(mixed_csv):
     rows = gan.sample(300, 0, random_state=0)
     assert rows["income"].dtype == X["income"].dtype
     assert rows["income"].dropna().between(X["income"].min(), X["income"].max()).all()
+
+
+def test_span_activation_is_a_softmax_per_span(mixed_csv):
+    from augment.gan.tabular import SpanActivation, grouped_order
+
+    X = load_dataset(mixed_csv, label="outcome").X
+    spans = TabularTransformer().fit(X).spans_
+    act = SpanActivation(spans, tau=0.2)
+    raw = torch.randn(64, spans[-1].end, generator=torch.Generator().manual_seed(0))
+    position = np.argsort(grouped_order(spans)[0])  # encoded column -> network position
+    for training in (False, True):
+        out = act.train(training)(raw)
+        for s in spans:
+            cols = position[s.start : s.end]
+            if s.kind == "tanh":
+                torch.testing.assert_close(out[:, cols], torch.tanh(raw[:, cols]))
+            else:  # Gumbel-softmax (when sampling too): a distribution over the span
+                torch.testing.assert_close(out[:, cols].sum(1), torch.ones(64))
+    # its argmax is a draw from softmax(logits): the rarer category is drawn too
+    span = next(s for s in spans if s.kind == "softmax" and s.width == 2)
+    cols = position[span.start : span.end]
+    logits = torch.zeros(4000, spans[-1].end)
+    logits[:, cols[0]] = np.log(3.0)  # p = (0.75, 0.25)
+    share = (act.eval()(logits)[:, cols].argmax(1) == 1).float().mean().item()
+    assert abs(share - 0.25) < 0.03
+
+
+def test_loop_speedups_are_opt_in():
+    from augment.gan.loop import LoopConfig
+
+    loop = LoopConfig(epochs=1, noise_dim=2, lr_g=1e-3, lr_d=1e-3)
+    assert (loop.reuse_fake, loop.gp_every, loop.fused_adam, loop.freeze_d_for_g) == (
+        False,
+        1,
+        False,
+        False,
+    )
