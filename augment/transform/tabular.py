@@ -281,7 +281,9 @@ class TabularTransformer:
         if pd.api.types.is_datetime64_any_dtype(dtype):
             stamps = pd.to_datetime(pd.Series(v), unit="ns")
             tz = getattr(dtype, "tz", None)
-            return stamps.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else stamps.astype(dtype)
+            if tz:  # back to the column's own zone and unit (pandas 3 defaults to "us")
+                return stamps.dt.tz_localize("UTC").dt.tz_convert(tz).astype(dtype)
+            return stamps.astype(dtype)
         if pd.api.types.is_timedelta64_dtype(dtype):
             return pd.Series(pd.to_timedelta(v, unit="ns")).astype(dtype)
         if pd.api.types.is_bool_dtype(dtype):
