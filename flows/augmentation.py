@@ -28,7 +28,7 @@ from augment.experiment import build_summary, check_arms, fit_generator, prepare
 from augment.gan.persist import load_model, save_model
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.tracking import Tracker, check_reachable, load_tracking_config
-from flows.caching import cache_paths, gan_cache_key
+from flows.caching import cache_paths, eval_cache_key, gan_cache_key
 from flows.report import markdown_summary
 from flows.runners import make_task_runner
 
@@ -72,7 +72,7 @@ def fit_gan(
     return str(save_model(model, model_path))
 
 
-@task(cache_policy=NO_CACHE, task_run_name="{arm}-seed{seed}")
+@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="{arm}-seed{seed}")
 def evaluate_arm_seed(
     arm: str,
     seed: int,
@@ -80,8 +80,10 @@ def evaluate_arm_seed(
     plan: dict,
     classifier: str,
     model_path: str | None,
+    cache_key: str,
     augmentations: list | None = None,
 ) -> ArmResult:
+    """One arm x seed; cached on ``cache_key`` (same data, GAN, arm, seed, code: same numbers)."""
     uses_gan = arm in ("gan", "gan+classical")
     model = load_model(model_path, device="cpu") if model_path and uses_gan else None
     return run_arm(arm, splits, plan, [seed], classifier, model, augmentations)
@@ -100,8 +102,8 @@ def leakage_check(
     return check_no_leakage(splits, synthetic, test_hash)
 
 
-@task(cache_policy=NO_CACHE)
-def quality(model_path: str, splits: Splits, cfg: RunConfig) -> dict[str, float]:
+@task(cache_key_fn=_gan_key, persist_result=True)
+def quality(model_path: str, splits: Splits, cfg: RunConfig, cache_key: str) -> dict[str, float]:
     return synthetic_quality(load_model(model_path), splits, cfg.classifier, seed=cfg.gan.seed)
 
 
@@ -193,14 +195,40 @@ def _fit_or_reuse(
 
 
 def _run_arms(
-    arms: list[str], cfg: RunConfig, splits: Splits, plan: dict, model_path: str | None
+    arms: list[str],
+    cfg: RunConfig,
+    splits: Splits,
+    plan: dict,
+    model_path: str | None,
+    gan_key: str,
 ) -> dict[str, ArmResult]:
-    """Every arm x seed as its own task on the configured Prefect task runner."""
+    """Every arm x seed as its own task on the configured Prefect task runner.
+
+    Each result is cached (persisted) on its inputs' key: a repeated run replays them; a change
+    of data, GAN, arm settings or evaluation code recomputes; ``retrain`` recomputes all.
+    """
+    results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
+    evaluate = evaluate_arm_seed.with_options(
+        result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
+    )
+    plan_json = {str(k): v for k, v in plan.items()}
+
+    def key(arm: str, seed: int) -> str:
+        return eval_cache_key(
+            gan_key,
+            arm=arm,
+            seed=seed,
+            classifier=cfg.classifier,
+            plan=plan_json,
+            augmentations=cfg.augmentations,
+        )
+
     with make_task_runner(cfg.orchestration) as runner:
         futures = {
             (arm, seed): runner.submit(
-                evaluate_arm_seed,
+                evaluate,
                 parameters={
+                    "cache_key": key(arm, seed),
                     "arm": arm,
                     "seed": seed,
                     "splits": splits,
@@ -254,8 +282,14 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         if "gan" in arms or "gan+classical" in arms:
             model_path, cached = _fit_or_reuse(cfg, data_hash, splits, tracker, run_id, progress)
             logger.info("GAN %s: %s", "reused from cache" if cached else "trained", model_path)
-        results = _run_arms(arms, cfg, splits, plan, model_path)
-        qual = quality(model_path, splits, cfg) if model_path else None
+        gan_key = gan_cache_key(data_hash, cfg.data, cfg.gan)
+        results = _run_arms(arms, cfg, splits, plan, model_path, gan_key)
+        qual = None
+        if model_path:
+            results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
+            qual = quality.with_options(
+                result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
+            )(model_path, splits, cfg, eval_cache_key(gan_key, quality=cfg.classifier))
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
         summary["leakage_check"] = leakage_check(splits, test_hash, model_path, plan, cfg)
         for arm, res in results.items():

@@ -45,6 +45,41 @@ def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> s
     return "gan-" + hashlib.sha256(blob).hexdigest()[:32]
 
 
+# the code an arm's numbers depend on besides the GAN: arms, classifiers, metrics
+_EVAL_FILES = (
+    "arms.py",
+    "augmentations.py",
+    "balance.py",
+    "classify.py",
+    "cnn.py",
+    "evaluate.py",
+    "imagemetrics.py",
+)
+
+
+@lru_cache(maxsize=1)
+def eval_code_version() -> str:
+    """SHA-256 over the source files that turn a training set into downstream metrics."""
+    root = Path(augment.__file__).parent
+    h = hashlib.sha256(code_version().encode())
+    for name in _EVAL_FILES:
+        f = root / name
+        if f.is_file():
+            h.update(name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def eval_cache_key(gan_key: str, **parts: object) -> str:
+    """Key of a deterministic evaluation (one arm x seed, or the quality metrics).
+
+    ``gan_key`` already pins the data, split, GAN config and GAN code; ``parts`` add what the
+    evaluation itself depends on (arm, seed, classifier, plan, augmentations).
+    """
+    blob = json.dumps({"gan": gan_key, "code": eval_code_version(), **parts}, sort_keys=True)
+    return "eval-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
 def cache_paths(cache_dir: str | Path, key: str) -> tuple[Path, Path]:
     """``(results dir for Prefect, model file)`` under an absolute cache dir (created)."""
     root = Path(cache_dir).expanduser().resolve()

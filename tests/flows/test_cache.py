@@ -35,7 +35,14 @@ def test_second_identical_run_reuses_gan_changed_epochs_or_retrain_trains(tmp_pa
     model_file = tmp_path / "cache" / "models" / f"{first['gan_cache_key']}.pt"
     mtime = model_file.stat().st_mtime_ns
 
+    results = tmp_path / "cache" / "results"
+    evals = {f.name: f.stat().st_mtime_ns for f in results.iterdir() if f.name.startswith("eval-")}
+    assert len(evals) == 2 + 1  # baseline and gan x 1 seed, and the quality metrics
+
     second_summary = augmentation_flow(_cfg(tmp_path))
+    # arm x seed evaluations and quality were replayed from the cache, not recomputed
+    again = {f.name: f.stat().st_mtime_ns for f in results.iterdir() if f.name.startswith("eval-")}
+    assert again == evals
     second = _tags(mlflow_tmp, second_summary)
     assert second["gan_cached"] == "true" and second["gan_cache_key"] == first["gan_cache_key"]
     assert model_file.stat().st_mtime_ns == mtime  # not written again
