@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from augment.atomic import atomic_write
 from augment.exceptions import ConfigError
 
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -57,18 +58,9 @@ def write_table(df: pd.DataFrame, path: str | Path, force: bool = False) -> Path
     """``df`` plus ``is_synthetic=True`` to CSV or Parquet (by suffix), atomically."""
     path = check_table_target(path, force)
     out = df.assign(is_synthetic=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if TABLE_FORMATS[path.suffix.lower()] == "parquet":
-            out.to_parquet(tmp, index=False)
-        else:
-            out.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    if TABLE_FORMATS[path.suffix.lower()] == "parquet":
+        return atomic_write(path, lambda tmp: out.to_parquet(tmp, index=False))
+    return atomic_write(path, lambda tmp: out.to_csv(tmp, index=False))
 
 
 def write_image_folder(

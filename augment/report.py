@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from augment.atomic import atomic_write
 from augment.evaluate import METRICS
 
 
@@ -40,17 +40,8 @@ def comparison_table(summary: dict[str, Any]) -> str:
 
 def write_json_atomic(obj: dict[str, Any], path: str | Path) -> Path:
     """Write JSON to a temp file beside ``path`` and rename it over: never a half-written file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2, default=str)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = json.dumps(obj, indent=2, default=str) + "\n"
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def check_writable(path: str | Path) -> None:

@@ -7,13 +7,12 @@ never pickled code, so a tampered or foreign file fails with a clear error inste
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from augment.atomic import atomic_write
 from augment.exceptions import InvalidDataError
 
 FORMAT = "augment-cgan/1"
@@ -30,15 +29,7 @@ def save_model(model: Any, path: str | Path) -> Path:
         "meta": json.dumps(model.get_meta()),
         "generator": {k: v.detach().cpu() for k, v in model.generator_.state_dict().items()},
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def load_model(path: str | Path, device: str = "auto") -> Any:
