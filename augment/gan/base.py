@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from augment.exceptions import InvalidDataError
+from augment.gan.loop import History
 
 _GLOBAL_RNG_LOCK = threading.RLock()  # reentrant: a scope may fit a CNN inside a GAN fit
 
@@ -69,3 +73,36 @@ def seed_for_call(rng: np.random.Generator) -> torch.Generator:
     g = torch.Generator(device="cpu")
     g.manual_seed(int(rng.integers(0, 2**63 - 1)))
     return g
+
+
+def cpu_state(module: nn.Module) -> dict[str, torch.Tensor]:
+    """A module's state dict as detached CPU tensors (what we save)."""
+    return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+
+def load_weights_only(path: Path, fmt: str, what: str, hint: str = "") -> dict[str, Any]:
+    """``torch.load(weights_only=True)`` of a file we wrote in format ``fmt``.
+
+    A corrupt, unsafe (pickled code) or foreign file raises `InvalidDataError` naming ``path``
+    and ``what`` it should have been; no code in it runs.
+    """
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for corrupt or unsafe files
+        first = (str(err).splitlines() or [type(err).__name__])[0][:200]
+        raise InvalidDataError(f"{path}: not a loadable augment {what} ({first}){hint}") from None
+    if not isinstance(payload, dict) or payload.get("format") != fmt:
+        raise InvalidDataError(f"{path}: not an augment {what} (expected format {fmt}){hint}")
+    return payload
+
+
+def attach_generator(model: Any, G: nn.Module, meta: dict, state: dict, device: str) -> Any:
+    """Finish a model rebuilt by ``from_meta``: saved weights into ``G`` on ``device``, the
+    training history, and a sampling RNG from the saved ``random_state``."""
+    G.load_state_dict(state)
+    model.device_ = resolve_device(device)
+    model.generator_ = G.to(model.device_).eval()
+    model.history_ = History(meta["history"])
+    model.noise_dim_ = int(meta["config"]["noise_dim"])
+    model._rng, _ = make_generators(model.random_state)
+    return model

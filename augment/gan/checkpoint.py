@@ -27,6 +27,7 @@ from torch import nn
 
 from augment.atomic import atomic_write
 from augment.exceptions import ConfigError, InvalidDataError
+from augment.gan.base import cpu_state, load_weights_only
 
 FORMAT = "augment-ckpt/1"
 
@@ -56,10 +57,6 @@ def check_checkpoint_dir(folder: str | Path) -> None:
         raise ConfigError(f"checkpoint folder {folder} cannot be created or written")
 
 
-def _cpu_state(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu() for k, v in module.state_dict().items()}
-
-
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     """Write ``state`` (see `training_state`) to ``path`` atomically."""
     path = Path(path)
@@ -86,9 +83,9 @@ def training_state(
         "format": FORMAT,
         "fingerprint": key,
         "epoch": int(epoch),
-        "G": _cpu_state(G),
-        "D": _cpu_state(D),
-        "ema": _cpu_state(ema.model),
+        "G": cpu_state(G),
+        "D": cpu_state(D),
+        "ema": cpu_state(ema.model),
         "ema_steps": int(ema.steps),
         "opt_g": opt_g.state_dict(),
         "opt_d": opt_d.state_dict(),
@@ -102,20 +99,7 @@ def training_state(
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load a checkpoint safely; `InvalidDataError` naming the file if it is not a valid one."""
-    path = Path(path)
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many types for corrupt or unsafe files
-        first = (str(err).splitlines() or [type(err).__name__])[0][:200]
-        raise InvalidDataError(
-            f"{path}: not a loadable augment checkpoint ({first}); delete it to train afresh"
-        ) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise InvalidDataError(
-            f"{path}: not an augment checkpoint (expected format {FORMAT}); delete it to train"
-            " afresh"
-        )
-    return payload
+    return load_weights_only(Path(path), FORMAT, "checkpoint", "; delete it to train afresh")
 
 
 def restore_training_state(

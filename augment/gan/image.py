@@ -18,6 +18,7 @@ from torch.nn.utils import spectral_norm
 
 from augment.exceptions import InvalidDataError
 from augment.gan.base import (
+    attach_generator,
     label_codes,
     make_generators,
     resolve_device,
@@ -332,14 +333,8 @@ class ImageCGAN:
         c, h, w = meta["image_shape"]
         model.image_shape_ = (c, h, w)
         model.side_ = padded_side(h, w)
-        model.device_ = resolve_device(device)
-        model._rng, _ = make_generators(model.random_state)
         G = ImageGenerator(cfg.noise_dim, len(model.classes_), c, model.side_, cfg.channels)
-        G.load_state_dict(state)
-        model.generator_ = G.to(model.device_).eval()
-        model.history_ = History(meta["history"])
-        model.noise_dim_ = cfg.noise_dim
-        return model
+        return attach_generator(model, G, meta, state, device)
 
     def _from_model_space(self, x: np.ndarray) -> np.ndarray:
         """Generator output ``(B, C, S, S)`` in [-1, 1] -> images cropped back, in [0, 1]."""

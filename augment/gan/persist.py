@@ -14,6 +14,7 @@ import torch
 
 from augment.atomic import atomic_write
 from augment.exceptions import InvalidDataError
+from augment.gan.base import cpu_state, load_weights_only
 
 FORMAT = "augment-cgan/1"
 
@@ -27,7 +28,7 @@ def save_model(model: Any, path: str | Path) -> Path:
         "format": FORMAT,
         "kind": model.kind,
         "meta": json.dumps(model.get_meta()),
-        "generator": {k: v.detach().cpu() for k, v in model.generator_.state_dict().items()},
+        "generator": cpu_state(model.generator_),
     }
     return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
@@ -40,13 +41,7 @@ def load_model(path: str | Path, device: str = "auto") -> Any:
     path = Path(path)
     if not path.is_file():
         raise InvalidDataError(f"{path}: no such model file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many types for corrupt or unsafe files
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise InvalidDataError(f"{path}: not a loadable augment model file ({first})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise InvalidDataError(f"{path}: not an augment model file (expected format {FORMAT})")
+    payload = load_weights_only(path, FORMAT, "model file")
     classes = {"tabular": TabularCGAN, "image": ImageCGAN}
     cls = classes.get(payload.get("kind"))
     if cls is None:

@@ -20,6 +20,7 @@ from torch import nn
 
 from augment.exceptions import InvalidDataError
 from augment.gan.base import (
+    attach_generator,
     label_codes,
     make_generators,
     resolve_device,
@@ -307,18 +308,12 @@ class TabularCGAN:
         model = cls(cfg, random_state=meta["random_state"], progress=False)
         model.classes_ = np.asarray(meta["classes"])
         model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
-        model.device_ = resolve_device(device)
-        model._rng, _ = make_generators(model.random_state)
         spans, k = model.transformer_.spans_, len(model.classes_)
         model.conditions_ = ConditionSampler(spans, k, np.asarray(meta["condition_freq"]))
         model.order_ = np.asarray(grouped_order(spans)[0])
         cond_dim = k + model.conditions_.cond_dim
         G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
-        G.load_state_dict(state)
-        model.generator_ = G.to(model.device_).eval()
-        model.history_ = History(meta["history"])
-        model.noise_dim_ = cfg.noise_dim
-        return model
+        return attach_generator(model, G, meta, state, device)
 
     @torch.no_grad()
     def sample(self, n: int, y, random_state: int | None = None) -> pd.DataFrame:
