@@ -333,7 +333,8 @@ class ImageCGAN:
         c, h, w = meta["image_shape"]
         model.image_shape_ = (c, h, w)
         model.side_ = padded_side(h, w)
-        G = ImageGenerator(cfg.noise_dim, len(model.classes_), c, model.side_, cfg.channels)
+        with torch_rng_scope(np.random.default_rng(0)):  # init draws: not from other threads'
+            G = ImageGenerator(cfg.noise_dim, len(model.classes_), c, model.side_, cfg.channels)
         return attach_generator(model, G, meta, state, device)
 
     def _from_model_space(self, x: np.ndarray) -> np.ndarray:

@@ -312,7 +312,8 @@ class TabularCGAN:
         model.conditions_ = ConditionSampler(spans, k, np.asarray(meta["condition_freq"]))
         model.order_ = np.asarray(grouped_order(spans)[0])
         cond_dim = k + model.conditions_.cond_dim
-        G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
+        with torch_rng_scope(np.random.default_rng(0)):  # init draws: not from other threads'
+            G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
         return attach_generator(model, G, meta, state, device)
 
     @torch.no_grad()
