@@ -17,7 +17,6 @@ Writes benchmarks/results/tabular.json and prints the tables.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import multiprocessing as mp
 import resource
@@ -76,19 +75,26 @@ def load_table(name: str):
     return splits.train, splits.test
 
 
-def _quality(train, test, X_syn: pd.DataFrame, y_syn: np.ndarray, seed: int = 0) -> dict:
+def _quality(train, test, X_syn: pd.DataFrame, y_syn: np.ndarray, subsamples: int = 3) -> dict:
+    """C2ST AUC (mean over ``subsamples`` draws of up to 2000 real and 2000 synthetic rows,
+    label included) and TSTR balanced accuracy (random forest, real test split)."""
+    from sklearn.metrics import balanced_accuracy_score
+
     from augment.classify import make_classifier
     from augment.evaluate import c2st_auc
 
-    rng = np.random.default_rng(seed)
-    n = min(2000, len(train), len(X_syn))
-    ri, si = rng.choice(len(train), n, replace=False), rng.choice(len(X_syn), n, replace=False)
-    real = train.X.iloc[ri].assign(_y=train.y[ri].astype(str)).reset_index(drop=True)
-    fake = X_syn.iloc[si].assign(_y=y_syn[si].astype(str)).reset_index(drop=True)
-    c2st = c2st_auc(real, fake[real.columns].astype(real.dtypes.to_dict()), seed)
-    from sklearn.metrics import balanced_accuracy_score
+    aucs = []
+    for seed in range(subsamples):
+        rng = np.random.default_rng(seed)
+        n = min(2000, len(train), len(X_syn))
+        ri = rng.choice(len(train), n, replace=False)
+        si = rng.choice(len(X_syn), n, replace=False)
+        real = train.X.iloc[ri].assign(_y=train.y[ri].astype(str)).reset_index(drop=True)
+        fake = X_syn.iloc[si].assign(_y=y_syn[si].astype(str)).reset_index(drop=True)
+        aucs.append(c2st_auc(real, fake[real.columns].astype(real.dtypes.to_dict()), seed))
+    c2st = float(np.mean(aucs))
 
-    clf = make_classifier("random_forest", train, seed)
+    clf = make_classifier("random_forest", train, 0)
     if len(np.unique(y_syn)) < 2:
         tstr = float("nan")
     else:
@@ -101,7 +107,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_ours(table: str, epochs: int, batch: int, threads: int) -> dict:
+def run_ours(table: str, epochs: int, batch: int, threads: int, seed: int = 0) -> dict:
     import torch
 
     torch.set_num_threads(threads)
@@ -112,7 +118,7 @@ def run_ours(table: str, epochs: int, batch: int, threads: int) -> dict:
     stamps: list[float] = []
     cfg = TabularGANConfig(epochs=epochs, batch_size=batch, device="cpu", num_threads=threads)
     t0 = time.perf_counter()
-    gan = TabularCGAN(cfg, discrete=train.discrete, random_state=0, progress=False)
+    gan = TabularCGAN(cfg, discrete=train.discrete, random_state=seed, progress=False)
     gan.fit(train.X, train.y, callback=lambda e, r: stamps.append(time.perf_counter()))
     t_fit = time.perf_counter() - t0
     counts = np.bincount(train.y)
@@ -142,7 +148,7 @@ def run_ours(table: str, epochs: int, batch: int, threads: int) -> dict:
     }
 
 
-def run_ctgan(table: str, epochs: int, batch: int, threads: int) -> dict:
+def run_ctgan(table: str, epochs: int, batch: int, threads: int, seed: int = 0) -> dict:
     import torch
 
     torch.set_num_threads(threads)
@@ -168,6 +174,7 @@ def run_ctgan(table: str, epochs: int, batch: int, threads: int) -> dict:
     rss0 = _peak_rss_mb()
     df = train.X.assign(label=train.y.astype(str))
     model = CTGAN(epochs=epochs, batch_size=batch, verbose=True)
+    model.set_random_state(seed)
     t0 = time.perf_counter()
     model.fit(df, discrete_columns=[*train.discrete, "label"])
     t_fit = time.perf_counter() - t0
@@ -254,35 +261,45 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1, help="torch threads for both models")
     p.add_argument("--small-epochs", type=int, default=300, help="epochs on builtin tables")
     p.add_argument("--small-batch", type=int, default=100)
-    p.add_argument("--mixed-epochs", type=int, default=10, help="epochs on the 10k table")
+    p.add_argument(
+        "--mixed-epochs", default="10,100", help="epoch budgets on the 10k table (comma list)"
+    )
     p.add_argument("--big-epochs", type=int, default=2, help="epochs on the 100k table")
     p.add_argument("--batch", type=int, default=500, help="batch size on the mixed tables")
     p.add_argument("--ctgan-100k", action="store_true", help="also run ctgan on 100k rows")
     p.add_argument("--efficacy-epochs", type=int, default=300)
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--tables", default="breast_cancer,wine,mixed10000,mixed100000")
-    p.add_argument("--repeat", type=int, default=1, help="speed runs per table (ours, ctgan, ...)")
+    p.add_argument(
+        "--repeat", type=int, default=3, help="runs per table and budget, seeds 0..N-1 for both"
+    )
     p.add_argument("--skip-speed", action="store_true")
     p.add_argument("--skip-efficacy", action="store_true")
     p.add_argument("--quick", action="store_true", help="150 epochs on builtins, 5 on 10k")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "tabular.json"))
     a = p.parse_args()
     if a.quick:
-        a.small_epochs, a.mixed_epochs, a.efficacy_epochs = 150, 5, 150
+        a.small_epochs, a.mixed_epochs, a.efficacy_epochs, a.repeat = 150, "5", 150, 1
     results: dict = {"settings": vars(a), "speed": [], "efficacy": []}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     runs = [
         ("breast_cancer", a.small_epochs, a.small_batch, True),
         ("wine", a.small_epochs, a.small_batch, True),
-        ("mixed10000", a.mixed_epochs, a.batch, True),
+        *[("mixed10000", int(e), a.batch, True) for e in str(a.mixed_epochs).split(",")],
         ("mixed100000", a.big_epochs, a.batch, a.ctgan_100k),
     ]
     runs = [r for r in runs if r[0] in a.tables.split(",")]
     if not a.skip_speed:
-        for (table, epochs, batch, with_ctgan), rep in itertools.product(runs, range(a.repeat)):
+        plan = [
+            (run, rep)
+            for run in runs
+            # one run at 100k rows: ctgan alone takes minutes per epoch there
+            for rep in range(1 if run[0] == "mixed100000" else a.repeat)
+        ]
+        for (table, epochs, batch, with_ctgan), rep in plan:
             for fn in (run_ours, run_ctgan) if with_ctgan else (run_ours,):
-                r = _in_child(fn, table, epochs, batch, a.threads)
+                r = _in_child(fn, table, epochs, batch, a.threads, rep)
                 r |= {"epochs": epochs, "batch": batch, "repeat": rep}
                 results["speed"].append(r)
                 print(json.dumps(r), flush=True)
@@ -306,9 +323,9 @@ def print_tables(results: dict) -> None:
         )
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         # ratio: against the ctgan run of the same table and repeat (run just after ours)
-        ct = {(r["table"], r.get("repeat", 0)): r for r in rows if r["model"] == "ctgan"}
+        ct = {(r["table"], r["epochs"], r["repeat"]): r for r in rows if r["model"] == "ctgan"}
         for r in rows:
-            ref = ct.get((r["table"], r.get("repeat", 0)))
+            ref = ct.get((r["table"], r["epochs"], r["repeat"]))
             ratio = f"{ref['epoch_s'] / r['epoch_s']:.1f}x" if ref and r["model"] != "ctgan" else ""
             print(
                 f"| {r['table']} | {r['rows']} | {r['model']} | {r['epochs']}/{r['batch']} "
@@ -316,6 +333,7 @@ def print_tables(results: dict) -> None:
                 f"| {r['sample10k_one_class_s']:.2f} | {r['peak_rss_mb']:.0f} "
                 f"| {r['c2st_auc']:.3f} | {r['tstr_balanced_accuracy']:.3f} |"
             )
+        print_means(rows)
     for e in results["efficacy"]:
         print(
             f"\n{e['dataset']} (GAN {e['gan_epochs']} epochs, fit {e['gan_fit_s']:.0f}s), "
@@ -334,6 +352,29 @@ def print_tables(results: dict) -> None:
                 f"| {arm} | {m['mean']:.3f} [{m['ci95'][0]:.3f}, {m['ci95'][1]:.3f}] "
                 f"| {gap} | {gps} |"
             )
+
+
+def print_means(rows: list[dict]) -> None:
+    """Per table, budget and model: means over the seeded repeats, C2ST with its range."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["table"], r["epochs"], r["model"]), []).append(r)
+    print("\n| table | epochs | model | runs | s/epoch | ratio | C2ST AUC mean [min, max] | TSTR |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (table, epochs, model), rs in groups.items():
+        sec = statistics.mean(r["epoch_s"] for r in rs)
+        ref = groups.get((table, epochs, "ctgan"))
+        ratio = (
+            f"{statistics.mean(r['epoch_s'] for r in ref) / sec:.1f}x"
+            if ref and model != "ctgan"
+            else ""
+        )
+        c = [r["c2st_auc"] for r in rs]
+        tstr = statistics.mean(r["tstr_balanced_accuracy"] for r in rs)
+        print(
+            f"| {table} | {epochs} | {model} | {len(rs)} | {sec:.3f} | {ratio} "
+            f"| {statistics.mean(c):.3f} [{min(c):.3f}, {max(c):.3f}] | {tstr:.3f} |"
+        )
 
 
 if __name__ == "__main__":
