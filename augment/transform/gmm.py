@@ -19,7 +19,7 @@ def fit_gmm(
     n_modes: int = 10,
     n_iter: int = 100,
     tol: float = 1e-4,
-    weight_threshold: float = 0.02,
+    weight_threshold: float = 0.005,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Fit a ``n_modes``-component mixture per column of ``V`` ``(n, C)``.
 
@@ -71,6 +71,11 @@ def fit_gmm(
         keep = w[j] > 0
         order = np.argsort(mu[j][keep])
         wj, mj, sj = w[j][keep][order], mu[j][keep][order], np.sqrt(var[j][keep][order])
+        # components started on tied quantiles (integer columns) stay identical: merge them
+        same = np.r_[False, (np.diff(mj) < 1e-6) & (np.abs(np.diff(sj)) < 1e-6)]
+        if same.any():
+            wj = np.bincount(np.cumsum(~same) - 1, weights=wj)
+            mj, sj = mj[~same], sj[~same]
         # widen the outer modes so the whole seen range lies within 3.9 of their stds
         # (values are encoded as offsets / 4 std, clipped to +-0.99)
         zj = z[observed[:, j], j]

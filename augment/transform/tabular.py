@@ -61,6 +61,11 @@ class TabularTransformer:
         Columns to one-hot encode; by default text, category and boolean columns.
     n_modes : int
         Most mixture components per continuous column (unused ones are pruned).
+    weight_threshold : float
+        Components explaining less than this share of a column's rows are pruned during the
+        fit (CTGAN's 0.005). Many narrow modes put most of a value into its mode, which the GAN
+        learns as a category, fast: on the 10k x 20 mixed benchmark table 0.005 took C2ST AUC
+        from 0.987 to 0.961 at 10 epochs and from 0.911 to 0.805 at 100 epochs against 0.02.
     max_categories : int
         Widest one-hot per discrete column; rarer values share an ``other`` slot.
     max_fit_rows : int
@@ -73,12 +78,14 @@ class TabularTransformer:
         self,
         discrete: list[str] | None = None,
         n_modes: int = 10,
+        weight_threshold: float = 0.005,
         max_categories: int = 50,
         max_fit_rows: int = 20_000,
         random_state: int | None = 0,
     ) -> None:
         self.discrete = discrete
         self.n_modes = n_modes
+        self.weight_threshold = weight_threshold
         self.max_categories = max_categories
         self.max_fit_rows = max_fit_rows
         self.random_state = random_state
@@ -109,7 +116,9 @@ class TabularTransformer:
             rows = np.arange(len(X))
             if len(rows) > self.max_fit_rows:
                 rows = np.sort(rng.choice(len(X), self.max_fit_rows, replace=False))
-            mixtures = fit_gmm(V[rows], observed[rows], self.n_modes)
+            mixtures = fit_gmm(
+                V[rows], observed[rows], self.n_modes, weight_threshold=self.weight_threshold
+            )
             for j, col in enumerate(cont):
                 v = V[observed[:, j], j]
                 w, mu, sd = mixtures[j]
