@@ -320,6 +320,8 @@ class TabularCGAN:
                 np_rng=self._rng,
                 on_epoch_end=monitor,
             )
+        if monitor is not None:
+            monitor.finish()
         if monitor is not None and monitor.best_state is not None:  # keep the best EMA weights
             self.generator_.load_state_dict(monitor.best_state)
             self.best_epoch_, self.best_val_distance_ = monitor.best_epoch, monitor.best_value

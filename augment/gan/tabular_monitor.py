@@ -263,6 +263,13 @@ class TabularMonitor:
         return False
 
     # ------------------------------------------------------------- resumed fits
+    def finish(self) -> None:
+        """After the loop: a fit resumed from a finished checkpoint ran no epoch (so no call);
+        take the checks and best weights from file as a resume after the last epoch would."""
+        if not self._started:
+            self._started = True
+            self._resume(self.last_epoch + 1)
+
     def _save(self) -> None:
         """Write the checks and the best weights beside the checkpoint (atomic)."""
         if self.best_path is None:

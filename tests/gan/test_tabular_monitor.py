@@ -25,6 +25,7 @@ def _table(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
             "t": pd.Series(np.where(rng.random(n) < 0.3 + 0.4 * y, "x", "z"), dtype=object),
         }
     )
+    X["c"] = X["a"] + rng.normal(0, 0.5, n)  # correlated with "a" inside each class
     X.loc[rng.random(n) < 0.05, "b"] = np.nan
     return X, y
 
@@ -54,7 +55,7 @@ def test_fidelity_distance_zero_on_identical_and_grows_with_damage():
     order = np.argsort(y, kind="stable")
     Xs, ys = X.iloc[order].reset_index(drop=True), y[order]
     scrambled = Xs.copy()
-    for c in ("a", "b", "n"):
+    for c in ("a", "b", "n", "c"):
         for k in (0, 1):
             rows = np.flatnonzero(ys == k)
             scrambled.loc[rows, c] = Xs.loc[rng.permutation(rows), c].to_numpy()
@@ -147,6 +148,13 @@ def test_resumed_fit_with_patience_equals_uninterrupted(tmp_path):
     )
     pd.testing.assert_frame_equal(
         resumed.sample(30, 0, random_state=2), straight.sample(30, 0, random_state=2)
+    )
+    # a fit resumed from a finished checkpoint trains no epoch but keeps the best weights
+    done = TabularGANConfig(epochs=stop - 1, eval_every=1, patience=2, **TINY)
+    again = TabularCGAN(done, random_state=0, progress=False).fit(X, y, checkpoint=ckpt)
+    assert again.best_epoch_ == straight.best_epoch_
+    pd.testing.assert_frame_equal(
+        again.sample(30, 0, random_state=2), straight.sample(30, 0, random_state=2)
     )
 
 
