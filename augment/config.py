@@ -48,10 +48,12 @@ class GANConfig(_Strict):
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
-    # images: quality checks (per-class diversity, mode-collapse warnings) every N epochs
+    # quality checks every N epochs: images per-class diversity (mode-collapse warnings) and,
+    # with patience, domain FID; tables (only with patience) the held-out val_distance
     eval_every: int = Field(10, ge=0)
-    # images: stop after this many checks without a better domain FID, keep the best EMA
-    # weights; None: train all epochs
+    # stop after this many checks without a better domain FID (images) or held-out distance
+    # (tables: 10% of each class's train rows are then held out of GAN training), keep the
+    # best EMA weights; None: train all epochs
     patience: int | None = Field(None, ge=1)
     grid_every: int = Field(50, ge=0)  # images: log a per-class sample grid every N epochs
     checkpoint_dir: str | None = None  # write resumable training checkpoints here (None: off)

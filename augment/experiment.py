@@ -81,8 +81,8 @@ def fit_generator(
         "device": cfg.device,
     }
     common = {k: v for k, v in given.items() if v is not None}  # None: the model's default
+    common |= {"eval_every": cfg.eval_every, "patience": cfg.patience}  # early stopping
     if train.kind == "image":
-        common |= {"eval_every": cfg.eval_every, "patience": cfg.patience}
         model = ImageCGAN(ImageGANConfig(**common), random_state=cfg.seed, progress=progress)
         return model.fit(train.X, train.y, callback=callback, snapshot=snapshot)
     else:

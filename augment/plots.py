@@ -15,6 +15,8 @@ import pandas as pd  # noqa: E402
 
 from augment.gan.loop import History  # noqa: E402
 
+QUALITY_KEYS = ("val_distance", "fid_domain")  # per-check metrics in GAN history rows
+
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,9 +50,17 @@ def sample_grid(
 
 
 def loss_curves(history: History, path: Path) -> Path:
-    """D and G loss, and mean D(x) vs D(G(z)), per epoch."""
+    """D and G loss, and mean D(x) vs D(G(z)), per epoch; and the early-stopping signal
+    (tables' held-out ``val_distance``, images' ``fid_domain``) at its checks, if any."""
     epochs = history.column("epoch")
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    checks = [k for k in QUALITY_KEYS if any(k in r for r in history.rows)]
+    fig, (a, b, *c) = plt.subplots(1, 2 + bool(checks), figsize=(10 + 5 * bool(checks), 3.5))
+    for key in checks:
+        rows = [r for r in history.rows if key in r]
+        c[0].plot([r["epoch"] for r in rows], [r[key] for r in rows], "o-", label=key)
+        c[0].set_xlabel("epoch")
+        c[0].legend()
+        c[0].set_title("early-stopping signal (lower is better)")
     a.plot(epochs, history.column("d_loss"), label="D loss")
     a.plot(epochs, history.column("g_loss"), label="G loss")
     a.set_xlabel("epoch")

@@ -29,6 +29,7 @@ from augment.gan.base import (
 )
 from augment.gan.checkpoint import fingerprint
 from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
+from augment.gan.tabular_monitor import TabularMonitor, monitor_split, row_generator
 from augment.transform.sampling import ConditionSampler
 from augment.transform.tabular import Span, TabularTransformer
 
@@ -55,6 +56,16 @@ class TabularGANConfig:
     # machine extra threads spin and slow everything down (None: leave torch's setting)
     num_threads: int | None = 1
     device: str = "auto"
+    # early stopping (see `augment.gan.tabular_monitor`): with ``patience`` set, ``val_fraction``
+    # of each class's rows (at least 1 when it has 2) is held out and never trained on; every
+    # ``eval_every`` epochs (0: never) and at the last epoch the EMA generator makes rows for the
+    # held-out labels and ``val_distance`` (KS / total variation per class, rank correlations)
+    # goes into the history row; after ``patience`` checks without a lower one training stops
+    # and the best EMA weights are kept. The cost: fewer training rows, a check every
+    # ``eval_every`` epochs. None (default): no held-out rows, no checks, all epochs.
+    eval_every: int = 10
+    patience: int | None = None
+    val_fraction: float = 0.1
 
 
 class Residual(nn.Module):
@@ -223,6 +234,10 @@ class TabularCGAN:
 
         ``checkpoint``: a file to resume from (if it holds a compatible checkpoint) and to write
         every ``checkpoint_every`` epochs; a killed fit rerun with the same arguments continues.
+        With ``config.patience``, held-out rows are set aside, checked every ``eval_every``
+        epochs (``val_distance`` in the history) and the best EMA weights kept (``best_epoch_``,
+        ``best_val_distance_``); with a checkpoint, the checks and best weights are kept in
+        ``<checkpoint>.monitor`` so a resumed fit stops where the uninterrupted one would.
         """
         cfg = self.config or TabularGANConfig()
         if not isinstance(X, pd.DataFrame):
@@ -234,6 +249,9 @@ class TabularCGAN:
         self.classes_ = np.unique(np.asarray(y))
         codes = label_codes(y, self.classes_)
         self._rng, tgen = make_generators(self.random_state)
+        held_out = None
+        if cfg.patience is not None and cfg.eval_every > 0:  # early stopping: hold rows out
+            X, codes, held_out = monitor_split(X, codes, cfg.val_fraction, self._rng)
         seed = int(self._rng.integers(2**31))
         self.transformer_ = TabularTransformer(self.discrete, random_state=seed).fit(X)
         encoded = self.transformer_.transform(X, random_state=seed)
@@ -286,6 +304,19 @@ class TabularCGAN:
                 fused_adam=True,
                 freeze_d_for_g=True,
             )
+            monitor = None
+            if held_out is not None:
+                monitor = TabularMonitor(
+                    *held_out,
+                    row_generator(self.transformer_, sampler, self.order_, k, cfg.noise_dim),
+                    [c for c, i in self.transformer_.info_.items() if i["type"] == "discrete"],
+                    cfg.eval_every,
+                    cfg.patience,
+                    cfg.epochs,
+                    int(self._rng.integers(2**31)),
+                    best_path=None if checkpoint is None else f"{checkpoint}.monitor",
+                    key=loop.checkpoint_key,
+                )
             self.generator_, self.history_ = train_adversarial(
                 G,
                 D,
@@ -295,7 +326,13 @@ class TabularCGAN:
                 callback=callback,
                 progress=self.progress,
                 np_rng=self._rng,
+                on_epoch_end=monitor,
             )
+        if monitor is not None:
+            monitor.finish()
+        if monitor is not None and monitor.best_state is not None:  # keep the best EMA weights
+            self.generator_.load_state_dict(monitor.best_state)
+            self.best_epoch_, self.best_val_distance_ = monitor.best_epoch, monitor.best_value
         self.noise_dim_ = cfg.noise_dim
         return self
 
