@@ -47,6 +47,12 @@ class ConditionalGANOverSampler(BaseOverSampler):
         Seeds the GAN and the generation; the global RNGs are not touched.
     progress : bool, default=False
         Show a progress bar while the GAN trains.
+    patience : int or None, default=None
+        Early stopping: hold out 10% of each class's rows, check the GAN's fidelity on them
+        every ``eval_every`` epochs and stop after ``patience`` checks without improvement,
+        keeping the best weights (see `augment.gan.tabular_monitor`). None trains all epochs.
+    eval_every : int, default=10
+        Epochs between early-stopping checks.
 
     Attributes
     ----------
@@ -65,6 +71,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "progress": ["boolean"],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "eval_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -77,6 +85,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         device: str = "auto",
         random_state=None,
         progress: bool = False,
+        patience: int | None = None,
+        eval_every: int = 10,
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
@@ -86,6 +96,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.patience = patience
+        self.eval_every = eval_every
 
     def _check_X_y(self, X, y):
         # imblearn's default forces a numeric array; keep DataFrames (mixed types) as they are
@@ -101,7 +113,12 @@ class ConditionalGANOverSampler(BaseOverSampler):
             discrete = [str(c) for c in discrete]
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         cfg = TabularGANConfig(
-            epochs=self.epochs, batch_size=self.batch_size, pac=self.pac, device=self.device
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            pac=self.pac,
+            device=self.device,
+            patience=self.patience,
+            eval_every=self.eval_every,
         )
         gan = TabularCGAN(cfg, discrete=discrete, random_state=seed, progress=self.progress)
         self.generator_ = gan.fit(frame.reset_index(drop=True), y)
