@@ -119,9 +119,10 @@ class TabularTransformer:
             rows = np.arange(len(X))
             if len(rows) > self.max_fit_rows:
                 rows = np.sort(rng.choice(len(X), self.max_fit_rows, replace=False))
-            mixtures = fit_gmm(
-                V[rows], observed[rows], self.n_modes, weight_threshold=self.weight_threshold
-            )
+            threshold = self.weight_threshold
+            if threshold is None:  # at least 10 rows per mode
+                threshold = max(0.005, 10 / len(rows))
+            mixtures = fit_gmm(V[rows], observed[rows], self.n_modes, weight_threshold=threshold)
             for j, col in enumerate(cont):
                 v = V[observed[:, j], j]
                 w, mu, sd = mixtures[j]
