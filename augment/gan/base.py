@@ -61,10 +61,19 @@ def torch_rng_scope(rng: np.random.Generator) -> Iterator[None]:
     Weight init, dropout and Gumbel noise draw from the global RNG; inside this scope they are
     reproducible from ``random_state`` and the caller's RNG state is left untouched.
     """
+    with seeded_torch_rng(int(rng.integers(2**31))):
+        yield
+
+
+@contextmanager
+def seeded_torch_rng(seed: int, device: torch.device | None = None) -> Iterator[None]:
+    """Fork torch's global RNG (CPU, and ``device``'s when it is a GPU), seed it with ``seed``,
+    restore it on exit."""
     # the global RNG is shared by all threads: parallel tasks (arms x seeds on a thread pool)
     # would otherwise seed and draw from it interleaved and lose reproducibility
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(rng.integers(2**31)))
+    cuda = [device.index or 0] if device is not None and device.type == "cuda" else []
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
         yield
 
 

@@ -25,6 +25,7 @@ from augment.gan.base import (
     make_generators,
     resolve_device,
     seed_for_call,
+    seeded_torch_rng,
     torch_rng_scope,
 )
 from augment.gan.checkpoint import fingerprint
@@ -309,7 +310,7 @@ class TabularCGAN:
             if held_out is not None:
                 monitor = TabularMonitor(
                     *held_out,
-                    row_generator(self.transformer_, sampler, self.order_, k, cfg.noise_dim),
+                    row_generator(self.transformer_, sampler, self.order_, cfg.noise_dim),
                     [c for c, i in self.transformer_.info_.items() if i["type"] == "discrete"],
                     cfg.eval_every,
                     cfg.patience,
@@ -373,9 +374,8 @@ class TabularCGAN:
         gen = seed_for_call(
             self._rng if random_state is None else np.random.default_rng(random_state)
         )
-        k = len(self.classes_)
         with _threads((self.config or TabularGANConfig()).num_threads):
-            chunks = self._generate(int(n), code, k, gen)
+            chunks = self._generate(int(n), code, gen)
         Z = np.zeros((int(n), self.transformer_.output_dim_), dtype=np.float32)
         if chunks:
             Z[:, self.order_] = torch.cat(chunks).numpy()  # back to the transformer's order
@@ -383,22 +383,18 @@ class TabularCGAN:
             Z, random_state=int(torch.randint(2**31, (1,), generator=gen))
         )
 
-    def _generate(self, n: int, code: int, k: int, gen: torch.Generator) -> list[torch.Tensor]:
+    def _generate(self, n: int, code: int, gen: torch.Generator) -> list[torch.Tensor]:
         chunks = []
         # the Gumbel noise of SpanActivation draws from torch's global RNG: seed a fork of it
         seed = int(torch.randint(2**62, (1,), generator=gen))
-        cuda = [self.device_.index or 0] if self.device_.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
+        with seeded_torch_rng(seed, self.device_):
             for i in range(0, int(n), 16384):
-                chunks.append(self._chunk(min(16384, int(n) - i), code, k, gen))
+                chunks.append(self._chunk(min(16384, int(n) - i), code, gen))
         return chunks
 
-    def _chunk(self, m: int, code: int, k: int, gen: torch.Generator) -> torch.Tensor:
+    def _chunk(self, m: int, code: int, gen: torch.Generator) -> torch.Tensor:
         z = torch.randn(m, self.noise_dim_, generator=gen)
-        onehot = torch.zeros(m, k)
-        onehot[:, code] = 1.0
-        cond = torch.cat([onehot, self.conditions_.sample_cond(code, m, gen)], dim=1)
+        cond = self.conditions_.generator_input(np.full(m, code), gen)
         return self.generator_(z.to(self.device_), cond.to(self.device_)).cpu()
 
     @property

@@ -22,7 +22,7 @@ from torch import nn
 
 from augment.atomic import atomic_write
 from augment.exceptions import InvalidDataError
-from augment.gan.base import load_weights_only
+from augment.gan.base import load_weights_only, seeded_torch_rng
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def fidelity_distance(
 
 
 def row_generator(
-    transformer, conditions, order: np.ndarray, n_classes: int, noise_dim: int
+    transformer, conditions, order: np.ndarray, noise_dim: int
 ) -> Callable[[nn.Module, np.ndarray, int], pd.DataFrame]:
     """``generate(G, codes, seed)``: one decoded row per class code, drawn from ``G``.
 
@@ -161,18 +161,11 @@ def row_generator(
     def generate(G: nn.Module, codes: np.ndarray, seed: int) -> pd.DataFrame:
         gen = torch.Generator().manual_seed(seed)
         device = next(G.parameters()).device
-        n = len(codes)
-        z = torch.randn(n, noise_dim, generator=gen)
-        cond = torch.zeros(n, n_classes + conditions.cond_dim)
-        cond[torch.arange(n), torch.from_numpy(np.asarray(codes, dtype=np.int64))] = 1.0
-        for c in np.unique(codes):
-            rows = torch.from_numpy(np.flatnonzero(codes == c))
-            cond[rows, n_classes:] = conditions.sample_cond(int(c), len(rows), gen)
-        cuda = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
+        z = torch.randn(len(codes), noise_dim, generator=gen)
+        cond = conditions.generator_input(codes, gen)
+        with seeded_torch_rng(seed, device):
             out = G(z.to(device), cond.to(device)).float().cpu().numpy()
-        Z = np.zeros((n, transformer.output_dim_), dtype=np.float32)
+        Z = np.zeros((len(codes), transformer.output_dim_), dtype=np.float32)
         Z[:, order] = out  # back to the transformer's column order
         return transformer.inverse_transform(Z, random_state=seed)
 
@@ -237,12 +230,8 @@ class TabularMonitor:
         row["val_distance"] = d["distance"]
         row["val_marginal"] = d["marginal"]
         row["val_correlation"] = d["correlation"]
-        self.checks.append((epoch, d["distance"]))
-        if d["distance"] < self.best_value:
-            self.best_value, self.best_epoch, self.bad_checks = d["distance"], epoch, 0
+        if self._record(epoch, d["distance"]):
             self.best_state = copy.deepcopy(G.state_dict())
-        else:
-            self.bad_checks += 1
         self._save()
         if self.bad_checks >= self.patience:
             self.stopped_at = epoch
@@ -260,6 +249,15 @@ class TabularMonitor:
                 self.best_epoch,
             )
             return True
+        return False
+
+    def _record(self, epoch: int, value: float) -> bool:
+        """Count a check; True when it is a new best (the patience count starts again)."""
+        self.checks.append((epoch, value))
+        if value < self.best_value:
+            self.best_value, self.best_epoch, self.bad_checks = value, epoch, 0
+            return True
+        self.bad_checks += 1
         return False
 
     # ------------------------------------------------------------- resumed fits
@@ -304,11 +302,7 @@ class TabularMonitor:
         for e, v in saved["checks"].tolist():
             if e >= epoch:
                 break
-            self.checks.append((int(e), float(v)))
-            if v < self.best_value:
-                self.best_value, self.best_epoch, self.bad_checks = float(v), int(e), 0
-            else:
-                self.bad_checks += 1
+            self._record(int(e), float(v))
         if self.best_epoch and self.best_epoch == int(saved["best_epoch"]):
             self.best_state = saved["best"]
         log.info(

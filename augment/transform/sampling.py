@@ -104,3 +104,15 @@ class ConditionSampler:
         """Conditions for generating ``n`` rows of class ``c``: categories by their frequency."""
         cls = torch.full((n,), c, dtype=torch.long)
         return self._condition(cls, self._p_orig, gen)[2]
+
+    def generator_input(self, codes: np.ndarray, gen: torch.Generator) -> torch.Tensor:
+        """The generator's conditioning input ``(N, n_classes + cond_dim)`` for rows of classes
+        ``codes``: the class one-hot and, per class, conditions drawn by `sample_cond`."""
+        codes = np.asarray(codes, dtype=np.int64)
+        onehot = torch.zeros(len(codes), self.n_classes)
+        onehot[torch.arange(len(codes)), torch.from_numpy(codes)] = 1.0
+        cond = torch.zeros(len(codes), self.cond_dim)
+        for c in np.unique(codes):
+            rows = torch.from_numpy(np.flatnonzero(codes == c))
+            cond[rows] = self.sample_cond(int(c), len(rows), gen)
+        return torch.cat([onehot, cond], dim=1)
