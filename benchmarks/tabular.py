@@ -75,12 +75,9 @@ def load_table(name: str):
     return splits.train, splits.test
 
 
-def _quality(train, test, X_syn: pd.DataFrame, y_syn: np.ndarray, subsamples: int = 3) -> dict:
-    """C2ST AUC (mean over ``subsamples`` draws of up to 2000 real and 2000 synthetic rows,
-    label included) and TSTR balanced accuracy (random forest, real test split)."""
-    from sklearn.metrics import balanced_accuracy_score
-
-    from augment.classify import make_classifier
+def c2st_subsamples(train, X_syn: pd.DataFrame, y_syn: np.ndarray, subsamples: int = 3):
+    """C2ST AUC of ``subsamples`` draws of up to 2000 real and 2000 synthetic rows (label
+    included; seeds 0, 1, ...): a list, one AUC per draw (lower is better)."""
     from augment.evaluate import c2st_auc
 
     aucs = []
@@ -92,7 +89,17 @@ def _quality(train, test, X_syn: pd.DataFrame, y_syn: np.ndarray, subsamples: in
         real = train.X.iloc[ri].assign(_y=train.y[ri].astype(str)).reset_index(drop=True)
         fake = X_syn.iloc[si].assign(_y=y_syn[si].astype(str)).reset_index(drop=True)
         aucs.append(c2st_auc(real, fake[real.columns].astype(real.dtypes.to_dict()), seed))
-    c2st = float(np.mean(aucs))
+    return aucs
+
+
+def _quality(train, test, X_syn: pd.DataFrame, y_syn: np.ndarray) -> dict:
+    """C2ST AUC (mean of `c2st_subsamples`) and TSTR balanced accuracy (random forest, real
+    test split)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    from augment.classify import make_classifier
+
+    c2st = float(np.mean(c2st_subsamples(train, X_syn, y_syn)))
 
     clf = make_classifier("random_forest", train, 0)
     if len(np.unique(y_syn)) < 2:

@@ -20,27 +20,18 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tabular import load_table  # noqa: E402
+from tabular import c2st_subsamples, load_table  # noqa: E402
 
-from augment.evaluate import c2st_auc  # noqa: E402
 from augment.gan.tabular import TabularCGAN, TabularGANConfig  # noqa: E402
 
 
 def c2st(model: TabularCGAN, train) -> tuple[float, list[float]]:
     """Mean C2ST AUC over 3 subsamples of 2000 real vs 2000 synthetic rows (labels included)."""
     counts = np.bincount(train.y)
-    parts = [
-        model.sample(int(n), model.classes_[c], random_state=c).assign(label=str(model.classes_[c]))
-        for c, n in enumerate(counts)
-    ]
-    syn = pd.concat(parts, ignore_index=True)
-    real = train.X.assign(label=train.y.astype(str))
-    vals = []
-    for seed in range(3):
-        rng = np.random.default_rng(seed)
-        r = real.iloc[rng.choice(len(real), 2000, replace=False)].reset_index(drop=True)
-        s = syn.iloc[rng.choice(len(syn), 2000, replace=False)].reset_index(drop=True)
-        vals.append(c2st_auc(r, s[r.columns].astype(r.dtypes.to_dict()), seed))
+    parts = [model.sample(int(n), model.classes_[c], random_state=c) for c, n in enumerate(counts)]
+    vals = c2st_subsamples(
+        train, pd.concat(parts, ignore_index=True), np.repeat(np.arange(len(counts)), counts)
+    )
     return float(np.mean(vals)), vals
 
 
