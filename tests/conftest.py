@@ -14,6 +14,18 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture
+def one_thread():
+    """torch on one thread for the test: as the subprocesses and the CLI (float sums comparable
+    bit for bit), and far faster than default threads on a busy 2-core box."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A real, temporary Prefect API for the whole session (started once: ~10 s)."""

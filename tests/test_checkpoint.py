@@ -55,15 +55,6 @@ def _start(script: Path, ckpt: Path, out: Path, mode: str) -> subprocess.Popen:
     )
 
 
-@pytest.fixture
-def one_thread():
-    """Same thread count as the subprocesses, so float sums are comparable bit for bit."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _same_rows(a: list[dict], b: list[dict]) -> bool:
     return len(a) == len(b) and all(
         x == pytest.approx(y, rel=1e-6) for x, y in zip(a, b, strict=True)

@@ -9,7 +9,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from augment.cli import main
 from augment.data import load_dataset, make_splits
@@ -19,12 +18,7 @@ from augment.leakage import LeakageError, check_no_leakage, gan_arm_synthetic
 CFG = TabularGANConfig(epochs=1, batch_size=64, hidden=16)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # a busy 2-core box runs torch far faster on one thread
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def _synthetic(gan, data, n=20):
