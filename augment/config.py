@@ -63,6 +63,13 @@ class GANConfig(_Strict):
 RUNNERS = ("thread", "dask")
 
 
+def _one_of(name: str, allowed, what: str) -> str:
+    """``name`` if it is in ``allowed``, else the error naming it and what is allowed."""
+    if name not in allowed:
+        raise ValueError(f"unknown {what} {name!r}; allowed: {', '.join(allowed)}")
+    return name
+
+
 class OrchestrationConfig(_Strict):
     runner: str = "thread"  # task runner for arms x seeds: "thread" (pool) or "dask"
     max_workers: int | None = Field(None, ge=1)  # thread pool size / Dask workers (None: auto)
@@ -73,9 +80,7 @@ class OrchestrationConfig(_Strict):
     @field_validator("runner")
     @classmethod
     def _known_runner(cls, name: str) -> str:
-        if name not in RUNNERS:
-            raise ValueError(f"unknown runner {name!r}; allowed: {', '.join(RUNNERS)}")
-        return name
+        return _one_of(name, RUNNERS, "runner")
 
 
 class RunConfig(_Strict):
@@ -103,9 +108,7 @@ class RunConfig(_Strict):
     @field_validator("classifier")
     @classmethod
     def _known_classifier(cls, name: str) -> str:
-        if name not in CLASSIFIERS:
-            raise ValueError(f"unknown classifier {name!r}; allowed: {', '.join(CLASSIFIERS)}")
-        return name
+        return _one_of(name, CLASSIFIERS, "classifier")
 
     @field_validator("augmentations")
     @classmethod
