@@ -1,0 +1,139 @@
+"""Repeated stratified k-fold, per-fold seeds, and the evaluation of one (table, repeat, fold).
+
+Every resampler is fitted on the training fold only; the test fold is predicted as it is (real,
+untouched). Resampled rows are shared by all classifiers of the fold (one GAN fit per seed, not
+one per classifier).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from augment.suite.arms import Arm, FoldContext
+from augment.suite.classifiers import make_classifier
+from augment.suite.data import SuiteTable
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class FoldJob:
+    """One unit of work: every arm x classifier on one fold of one table."""
+
+    table: SuiteTable
+    arms: dict[str, Arm]
+    classifiers: tuple[str, ...]
+    repeat: int
+    fold: int
+    train: np.ndarray
+    test: np.ndarray
+    gan_seeds: int
+    seed: int
+
+
+def make_folds(
+    y: np.ndarray, folds: int, repeats: int, seed: int
+) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """``[(repeat, fold, train_idx, test_idx)]`` of a repeated stratified k-fold (shuffled)."""
+    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    out = []
+    for i, (train, test) in enumerate(cv.split(np.zeros(len(y)), y)):
+        out.append((i // folds, i % folds, train, test))
+    return out
+
+
+def fold_seed(seed: int, repeat: int, fold: int, k: int = 0) -> int:
+    """The resamplers' seed for generator ``k`` of (repeat, fold): distinct per fold and k."""
+    state = np.random.SeedSequence([seed, repeat, fold, k]).generate_state(1)[0]
+    return int(state & 0x7FFFFFFF)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """BLAS/OpenMP pools and torch limited to one thread (restored afterwards)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def init_worker() -> None:
+    """Process-pool initializer: one thread for every library in this worker."""
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def run_fold(job: FoldJob) -> dict:
+    """Evaluate every arm x classifier on one fold.
+
+    Returns
+    -------
+    dict
+        ``{"records": [...], "wall_s", "cpu_s"}``; a record is ``{table, repeat, fold, arm,
+        classifier, k, seed, balanced_accuracy, resample_s, fit_s}`` (``k``: generator seed
+        index; resample_s is the sampler's ``fit_resample`` time, fit_s the classifier's).
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
+    table = job.table
+    X_tr, y_tr = table.X.iloc[job.train].reset_index(drop=True), table.y[job.train]
+    X_te, y_te = table.X.iloc[job.test].reset_index(drop=True), table.y[job.test]
+    ctx = FoldContext(
+        repeat=job.repeat,
+        fold=job.fold,
+        nominal=list(table.nominal),
+        n_features=table.X.shape[1],
+        n_min=int(np.bincount(y_tr).min()),
+    )
+    records = []
+    for name, arm in job.arms.items():
+        for k in range(job.gan_seeds if arm.gan_seeds else 1):
+            seed = fold_seed(job.seed, job.repeat, job.fold, k)
+            sampler = arm.factory(seed, ctx)
+            start = time.perf_counter()
+            X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
+            resample_s = time.perf_counter() - start
+            for clf_name in job.classifiers:
+                clf = make_classifier(clf_name, table.nominal, table.numeric, arm.class_weight)
+                start = time.perf_counter()
+                clf.fit(X_fit, y_fit)
+                fit_s = time.perf_counter() - start
+                score = balanced_accuracy_score(y_te, clf.predict(X_te))
+                records.append(
+                    {
+                        "table": table.name,
+                        "repeat": job.repeat,
+                        "fold": job.fold,
+                        "arm": name,
+                        "classifier": clf_name,
+                        "k": k,
+                        "seed": seed,
+                        "balanced_accuracy": float(score),
+                        "resample_s": resample_s,
+                        "fit_s": fit_s,
+                    }
+                )
+    return {
+        "records": records,
+        "wall_s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
+    }

@@ -1,0 +1,77 @@
+"""Plain-text / markdown tables of a `SuiteResult`."""
+
+from __future__ import annotations
+
+from augment.suite.runner import SuiteResult
+
+_SHORT = {"logistic_regression": "LR", "hist_gradient_boosting": "HGB"}
+
+
+def format_table(result: SuiteResult) -> str:
+    """The suite as markdown: a row per table x classifier, then counts, ranks, cost.
+
+    Each arm cell is ``mean [CI95]`` of balanced accuracy over folds; per "ours" arm the best
+    classical arm, the difference, the corrected t-test p-value and win/tie/loss.
+    """
+    s, cfg = result.summary, result.config
+    arms = list(cfg["arms"])
+    ours = [a for a, v in cfg["arms"].items() if not v["classical"]]
+    head = ["table", "clf", *arms, "best classical"]
+    for o in ours:
+        head += [f"{o} - best", "p", "W/T/L"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in s["rows"]:
+        cells = [row["table"], _SHORT.get(row["classifier"], row["classifier"])]
+        for a in arms:
+            v = row["arms"][a]
+            cells.append(f"{v['mean']:.3f} [{v['ci95'][0]:.3f},{v['ci95'][1]:.3f}]")
+        cells.append(row["best_classical"] or "-")
+        for o in ours:
+            c = row["vs_best"].get(o)
+            cells += [f"{c['diff']:+.3f}", f"{c['p']:.3f}", c["outcome"]] if c else ["-"] * 3
+        lines.append("| " + " | ".join(cells) + " |")
+    out = ["\n".join(lines), ""]
+    for o in ours:
+        c = s["counts"][o]
+        out.append(
+            f"{o} vs best classical arm (corrected t-test, p < {cfg['alpha']}): "
+            f"{c['win']} win / {c['tie']} tie / {c['loss']} loss over {s['n_rows']} rows; "
+            f"mean above best classical in {c['mean_above']}/{s['n_rows']}"
+        )
+    ranks = sorted(s["ranks"].items(), key=lambda kv: kv[1])
+    out.append("mean rank (1 = best): " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
+    if s["friedman"]:
+        f = s["friedman"]
+        out.append(
+            f"Friedman chi2 = {f['chi2']:.2f} (p = {f['p_chi2']:.3g}), Iman-Davenport F = "
+            f"{f['iman_davenport_f']:.2f} (p = {f['p_f']:.3g}); Nemenyi CD (alpha 0.05) = "
+            f"{s['cd']:.2f} over N = {s['n_rows']} rows, k = {len(arms)} arms"
+        )
+    out.append("")
+    out.append(format_cost(result))
+    return "\n".join(out)
+
+
+def format_cost(result: SuiteResult) -> str:
+    """Mean seconds per fold of each arm's resampling (+ its classifiers' fits), over the suite."""
+    by_arm: dict[str, list[float]] = {}
+    fit: dict[str, list[float]] = {}
+    for row in result.summary["rows"]:
+        for a, v in row["arms"].items():
+            if row["classifier"] == result.config["classifiers"][0]:
+                by_arm.setdefault(a, []).append(v["resample_s"])
+            fit.setdefault(a, []).append(v["fit_s"])
+    lines = [
+        "| arm | resample s / fold (mean over tables) | classifier fit s (mean) |",
+        "|---|---|---|",
+    ]
+    for a in result.config["arms"]:
+        r, f = by_arm.get(a, [0.0]), fit.get(a, [0.0])
+        lines.append(f"| {a} | {sum(r) / len(r):.3f} | {sum(f) / len(f):.3f} |")
+    t = result.timing
+    lines.append("")
+    lines.append(
+        f"wall {t['wall_s']:.0f} s with {result.config['n_jobs']} process(es), 1 thread each "
+        f"(OMP/MKL/OpenBLAS/torch); CPU {t['cpu_s']:.0f} s summed over {t['jobs']} jobs"
+    )
+    return "\n".join(lines)

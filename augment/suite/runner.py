@@ -1,0 +1,216 @@
+"""`run_suite`: every (table, repeat, fold) job, in ``n_jobs`` single-threaded processes."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from augment.exceptions import ConfigError
+from augment.suite.arms import Arm, default_arms
+from augment.suite.classifiers import CLASSIFIERS
+from augment.suite.data import SuiteTable, default_tables, load_suite_table
+from augment.suite.protocol import (
+    THREAD_VARS,
+    FoldJob,
+    init_worker,
+    make_folds,
+    one_thread,
+    run_fold,
+)
+from augment.suite.summary import summarize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SuiteResult:
+    """Everything the suite measured.
+
+    Attributes
+    ----------
+    config : dict
+        folds, repeats, gan_seeds, seed, n_jobs, threads per job, arms, classifiers.
+    tables : list of dict
+        `SuiteTable.describe` of each table (+ ``removed`` for built-ins).
+    records : list of dict
+        One per (table, repeat, fold, arm, classifier, generator seed).
+    summary : dict
+        `augment.suite.summary.summarize` output (rows, counts, ranks, friedman, cd).
+    timing : dict
+        ``wall_s`` (the whole suite), ``cpu_s`` (sum of the jobs' CPU seconds), ``jobs``,
+        and ``per_table_cpu_s``.
+    """
+
+    config: dict[str, Any]
+    tables: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    summary: dict[str, Any]
+    timing: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "config": self.config,
+            "tables": self.tables,
+            "summary": self.summary,
+            "timing": self.timing,
+            "records": self.records,
+        }
+
+
+def run_suite(
+    tables: Sequence[str | Path | SuiteTable] | None = None,
+    arms: dict[str, Arm] | None = None,
+    classifiers: Sequence[str] = CLASSIFIERS,
+    folds: int = 3,
+    repeats: int = 2,
+    n_jobs: int = 1,
+    gan_seeds: int = 1,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> SuiteResult:
+    """Run the benchmark suite (BENCHMARK.md, "Generalisation").
+
+    Parameters
+    ----------
+    tables : list, optional
+        CSV paths (class column ``label``), ``builtin:NAME`` or `SuiteTable` objects; default
+        `augment.suite.default_tables()` (the KEEL suite + breast_cancer + wine).
+    arms : dict, optional
+        ``name -> Arm``; default `augment.suite.default_arms()`. Arms with ``classical=False``
+        are "ours" and are compared with the best classical arm of every row.
+    classifiers : sequence of str
+        Names from `augment.suite.CLASSIFIERS`.
+    folds, repeats : int
+        Repeated stratified k-fold.
+    n_jobs : int
+        Worker processes (1: in this process); each job uses one thread.
+    gan_seeds : int
+        Generators fitted per fold for "ours" arms (each with its own seed); their scores are
+        averaged per fold before the paired test.
+    seed : int
+        Seeds the folds (repeat r uses a fresh shuffle) and every fold's resampler seeds.
+    alpha : float
+        Level of the paired test for win/tie/loss.
+    """
+    if folds < 2 or repeats < 1 or n_jobs < 1 or gan_seeds < 1:
+        raise ConfigError(
+            f"need folds >= 2, repeats >= 1, n_jobs >= 1, gan_seeds >= 1; got {folds=}, "
+            f"{repeats=}, {n_jobs=}, {gan_seeds=}"
+        )
+    unknown = sorted(set(classifiers) - set(CLASSIFIERS))
+    if unknown:
+        raise ConfigError(f"unknown classifier(s) {unknown}; allowed: {list(CLASSIFIERS)}")
+    arms = default_arms() if arms is None else arms
+    loaded = [
+        t if isinstance(t, SuiteTable) else load_suite_table(t) for t in tables or default_tables()
+    ]
+    jobs = [
+        FoldJob(t, arms, tuple(classifiers), r, f, tr, te, gan_seeds, seed)
+        for t in loaded
+        for r, f, tr, te in make_folds(t.y, folds, repeats, seed)
+    ]
+    log.info(
+        "suite: %d tables, %d jobs, %d process(es), 1 thread each", len(loaded), len(jobs), n_jobs
+    )
+    start = time.perf_counter()
+    outputs = _execute(jobs, n_jobs)
+    wall = time.perf_counter() - start
+    records = sorted(
+        (r for out in outputs for r in out["records"]),
+        key=lambda r: (r["table"], r["repeat"], r["fold"], r["arm"], r["classifier"], r["k"]),
+    )
+    per_table: dict[str, float] = {}
+    for job, out in zip(jobs, outputs, strict=True):
+        per_table[job.table.name] = per_table.get(job.table.name, 0.0) + out["cpu_s"]
+    summary = summarize(
+        records,
+        [t.name for t in loaded],
+        list(classifiers),
+        {name: arm.classical for name, arm in arms.items()},
+        folds,
+        alpha,
+    )
+    config = {
+        "folds": folds,
+        "repeats": repeats,
+        "gan_seeds": gan_seeds,
+        "gan_seeds_aggregation": "mean per fold",
+        "seed": seed,
+        "n_jobs": n_jobs,
+        "threads_per_job": 1,
+        "alpha": alpha,
+        "arms": {
+            n: {"classical": a.classical, "class_weight": a.class_weight} for n, a in arms.items()
+        },
+        "classifiers": list(classifiers),
+        "metric": "balanced_accuracy",
+        "ci": "95%, t with Nadeau-Bengio corrected variance over folds",
+        "test": "Nadeau-Bengio corrected resampled t-test over folds, two-sided",
+    }
+    timing = {
+        "wall_s": wall,
+        "cpu_s": sum(o["cpu_s"] for o in outputs),
+        "job_wall_s": sum(o["wall_s"] for o in outputs),
+        "jobs": len(jobs),
+        "per_table_cpu_s": per_table,
+    }
+    tables_info = [
+        {**t.describe(), **({"removed": t.removed} if t.removed else {})} for t in loaded
+    ]
+    return SuiteResult(config, tables_info, records, summary, timing)
+
+
+def _execute(jobs: list[FoldJob], n_jobs: int) -> list[dict]:
+    """Run the jobs, in order of submission; biggest tables first so workers finish together."""
+    if n_jobs == 1:
+        with one_thread():
+            return [_logged(run_fold(job), job, i, len(jobs)) for i, job in enumerate(jobs)]
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].train))
+    results: list[dict | None] = [None] * len(jobs)
+    with (
+        _thread_env(),
+        ProcessPoolExecutor(
+            n_jobs, mp_context=mp.get_context("spawn"), initializer=init_worker
+        ) as pool,
+    ):
+        futures = {i: pool.submit(run_fold, jobs[i]) for i in order}
+        for n_done, i in enumerate(order):
+            results[i] = _logged(futures[i].result(), jobs[i], n_done, len(jobs))
+    return results  # type: ignore[return-value]
+
+
+def _logged(out: dict, job: FoldJob, i: int, n: int) -> dict:
+    log.info(
+        "job %d/%d %s repeat %d fold %d: %.1f s",
+        i + 1,
+        n,
+        job.table.name,
+        job.repeat,
+        job.fold,
+        out["wall_s"],
+    )
+    return out
+
+
+@contextmanager
+def _thread_env() -> Iterator[None]:
+    """OMP/MKL/OpenBLAS at one thread in the environment the spawned workers inherit."""
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    os.environ.update({v: "1" for v in THREAD_VARS})
+    try:
+        yield
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old

@@ -1,0 +1,121 @@
+"""The suite's protocol: folds, what resamplers see, SMOTE variants, tables, the real GAN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
+
+from augment.suite import (
+    Arm,
+    FoldContext,
+    SuiteTable,
+    classical_arms,
+    load_suite_table,
+    make_folds,
+    ours,
+    run_suite,
+    smote_for,
+)
+from augment.suite.data import default_keel_dir
+
+SEEN: list[tuple[int, int, int, np.ndarray]] = []
+
+
+class RecordingSampler:
+    """Duplicates every minority row and records which row ids it was given."""
+
+    def __init__(self, seed: int, ctx: FoldContext) -> None:
+        self.seed, self.ctx = seed, ctx
+
+    def fit_resample(self, X, y):
+        SEEN.append((self.ctx.repeat, self.ctx.fold, self.seed, X["rid"].to_numpy().copy()))
+        counts = np.bincount(y)
+        extra = np.flatnonzero(y != counts.argmax())
+        return pd.concat([X, X.iloc[extra]], ignore_index=True), np.r_[y, y[extra]]
+
+
+def tiny_table(n: int = 60, nominal: bool = False, seed: int = 0) -> SuiteTable:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.25).astype(np.int64)
+    y[:4] = 1  # at least 4 minority rows
+    X = pd.DataFrame({"rid": np.arange(n, dtype=float), "x": rng.normal(y * 2.0, 1.0)})
+    if nominal:
+        X["colour"] = np.where(rng.random(n) < 0.5 + 0.3 * y, "red", "blue")
+    return SuiteTable("tiny", X, y, ["a", "b"], ["colour"] if nominal else [])
+
+
+def test_resampler_sees_only_training_rows_of_its_fold():
+    SEEN.clear()
+    table = tiny_table()
+    arms = {"none": classical_arms()["none"], "rec": Arm(RecordingSampler, classical=False,
+                                                         gan_seeds=True)}  # fmt: skip
+    res = run_suite([table], arms, ["logistic_regression"], folds=2, repeats=2, gan_seeds=2)
+    folds = {(r, f): (tr, te) for r, f, tr, te in make_folds(table.y, 2, 2, 0)}
+    assert len(SEEN) == 2 * 2 * 2  # repeats x folds x generator seeds
+    for repeat, fold, _, ids in SEEN:
+        train, test = folds[(repeat, fold)]
+        assert set(ids.astype(int)) == set(train)
+        assert not set(ids.astype(int)) & set(test)
+    seeds = {(r, f, s) for r, f, s, _ in SEEN}
+    assert len({s for _, _, s in seeds}) == 8  # a generator seed per (repeat, fold, k)
+    # every test fold is scored as it is: 2 repeats x 2 folds, each arm and generator
+    assert len(res.records) == 4 + 4 * 2
+
+
+def test_smote_variant_follows_column_types():
+    numeric = FoldContext(0, 0, [], 3, n_min=20)
+    mixed = FoldContext(0, 0, ["c"], 3, n_min=3)
+    nominal = FoldContext(0, 0, ["a", "b", "c"], 3, n_min=9)
+    s = smote_for(1, numeric)
+    assert type(s) is SMOTE and s.k_neighbors == 5
+    s = smote_for(1, mixed)
+    assert type(s) is SMOTENC and s.k_neighbors == 2 and list(s.categorical_features) == ["c"]
+    s = smote_for(1, nominal)
+    assert type(s) is SMOTEN and s.k_neighbors == 5
+
+
+def test_keel_manifest_reads_digit_coded_columns_as_categories():
+    path = default_keel_dir() / "kr-vs-k-zero_vs_eight.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    t = load_suite_table(path)
+    assert t.nominal == list(t.X.columns) and len(t.nominal) == 6
+    assert all(t.X[c].map(type).eq(str).all() for c in t.X.columns)
+    assert set(t.X["White_king_row"]) <= {str(i) for i in range(1, 9)}
+    assert len(t.y) == 1460 and np.bincount(t.y).min() == 27
+
+
+def test_builtin_tables_get_the_demo_imbalance():
+    t = load_suite_table("builtin:wine")
+    counts = np.bincount(t.y)
+    assert counts.tolist() == [59, 71, 5]  # class_2 keeps 10% of its 48 rows
+    assert t.removed["n_removed"] == 43 and len(t.removed["rows"]) == 43
+
+
+def test_mixed_table_all_arms_and_classifiers_run_deterministically():
+    table = tiny_table(80, nominal=True)
+    kw = dict(classifiers=["logistic_regression", "hist_gradient_boosting"], folds=2, repeats=1)
+    a = run_suite([table], classical_arms(), **kw)
+    b = run_suite([table], classical_arms(), **kw)
+    score = [r["balanced_accuracy"] for r in a.records]
+    assert score == [r["balanced_accuracy"] for r in b.records]
+    assert len(score) == 4 * 2 * 2 and all(0 <= s <= 1 for s in score)
+    assert a.summary["n_rows"] == 2
+
+
+def tiny_gan(seed: int):
+    from augment import ConditionalGANOverSampler
+
+    return ConditionalGANOverSampler(epochs=1, random_state=seed, device="cpu")
+
+
+def test_real_gan_oversampler_as_ours(one_thread):
+    table = tiny_table(60, nominal=True)
+    arms = {**classical_arms(), "ours": ours(tiny_gan)}
+    res = run_suite([table], arms, ["logistic_regression"], folds=2, repeats=1)
+    row = res.summary["rows"][0]
+    assert set(row["arms"]) == {"none", "random_oversampling", "smote", "class_weight", "ours"}
+    assert row["vs_best"]["ours"]["outcome"] in {"win", "tie", "loss"}
+    assert row["arms"]["ours"]["resample_s"] > 0
