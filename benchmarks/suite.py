@@ -86,6 +86,15 @@ def main(argv: list[str] | None = None) -> int:
 
         tracking = replace(load_tracking_config(), experiment=args.experiment)
         check_reachable(tracking)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".jobs.jsonl")  # each finished job's records, as they come
+    partial.write_text("", encoding="utf-8")
+
+    def keep(job_out: dict) -> None:
+        with partial.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(job_out) + "\n")
+
     result = run_suite(
         tables=_tables(args.tables, args.keel_dir),
         arms=arms,
@@ -95,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         n_jobs=args.jobs,
         gan_seeds=args.gan_seeds,
         seed=args.seed,
+        on_job=keep,
     )
     table = format_table(result)
     removed = [
@@ -115,8 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
     plot = None
     if args.plot and result.summary["cd"] is not None:

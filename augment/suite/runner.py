@@ -6,7 +6,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,6 +76,7 @@ def run_suite(
     gan_seeds: int = 1,
     seed: int = 0,
     alpha: float = 0.05,
+    on_job: Callable[[dict], None] | None = None,
 ) -> SuiteResult:
     """Run the benchmark suite (BENCHMARK.md, "Generalisation").
 
@@ -100,6 +101,9 @@ def run_suite(
         Seeds the folds (repeat r uses a fresh shuffle) and every fold's resampler seeds.
     alpha : float
         Level of the paired test for win/tie/loss.
+    on_job : callable, optional
+        Called in this process with each finished job's output (``records``, ``wall_s``,
+        ``cpu_s``) as it arrives, e.g. to keep partial results of a long run.
     """
     if folds < 2 or repeats < 1 or n_jobs < 1 or gan_seeds < 1:
         raise ConfigError(
@@ -122,7 +126,7 @@ def run_suite(
         "suite: %d tables, %d jobs, %d process(es), 1 thread each", len(loaded), len(jobs), n_jobs
     )
     start = time.perf_counter()
-    outputs = _execute(jobs, n_jobs)
+    outputs = _execute(jobs, n_jobs, on_job)
     wall = time.perf_counter() - start
     records = sorted(
         (r for out in outputs for r in out["records"]),
@@ -169,13 +173,18 @@ def run_suite(
     return SuiteResult(config, tables_info, records, summary, timing)
 
 
-def _execute(jobs: list[FoldJob], n_jobs: int) -> list[dict]:
-    """Run the jobs, in order of submission; biggest tables first so workers finish together."""
+def _execute(jobs: list[FoldJob], n_jobs: int, on_job: Callable[[dict], None] | None) -> list[dict]:
+    """Run the jobs table by table, smallest table first (partial runs cover most tables)."""
+    size = {}
+    for job in jobs:
+        size.setdefault(job.table.name, len(job.table.y))
+    order = sorted(range(len(jobs)), key=lambda i: (size[jobs[i].table.name], i))
+    results: list[dict | None] = [None] * len(jobs)
     if n_jobs == 1:
         with one_thread():
-            return [_logged(run_fold(job), job, i, len(jobs)) for i, job in enumerate(jobs)]
-    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].train))
-    results: list[dict | None] = [None] * len(jobs)
+            for n_done, i in enumerate(order):
+                results[i] = _logged(run_fold(jobs[i]), jobs[i], n_done, len(jobs), on_job)
+        return results  # type: ignore[return-value]
     with (
         _thread_env(),
         ProcessPoolExecutor(
@@ -184,11 +193,11 @@ def _execute(jobs: list[FoldJob], n_jobs: int) -> list[dict]:
     ):
         futures = {i: pool.submit(run_fold, jobs[i]) for i in order}
         for n_done, i in enumerate(order):
-            results[i] = _logged(futures[i].result(), jobs[i], n_done, len(jobs))
+            results[i] = _logged(futures[i].result(), jobs[i], n_done, len(jobs), on_job)
     return results  # type: ignore[return-value]
 
 
-def _logged(out: dict, job: FoldJob, i: int, n: int) -> dict:
+def _logged(out: dict, job: FoldJob, i: int, n: int, on_job: Callable[[dict], None] | None) -> dict:
     log.info(
         "job %d/%d %s repeat %d fold %d: %.1f s",
         i + 1,
@@ -198,6 +207,8 @@ def _logged(out: dict, job: FoldJob, i: int, n: int) -> dict:
         job.fold,
         out["wall_s"],
     )
+    if on_job is not None:
+        on_job(out)
     return out
 
 
