@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--mlflow", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--experiment", default="augment-suite")
+    p.add_argument(
+        "--from-jobs",
+        metavar="JSONL",
+        help="summarise the jobs kept by an earlier (e.g. interrupted) run instead of running; "
+        "tables without all their folds are left out",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
 
@@ -88,24 +94,30 @@ def main(argv: list[str] | None = None) -> int:
         check_reachable(tracking)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_suffix(".jobs.jsonl")  # each finished job's records, as they come
-    partial.write_text("", encoding="utf-8")
-
-    def keep(job_out: dict) -> None:
-        with partial.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(job_out) + "\n")
-
-    result = run_suite(
-        tables=_tables(args.tables, args.keel_dir),
-        arms=arms,
+    kw = dict(
         classifiers=[c.strip() for c in args.classifiers.split(",") if c.strip()],
         folds=args.folds,
         repeats=args.repeats,
-        n_jobs=args.jobs,
         gan_seeds=args.gan_seeds,
         seed=args.seed,
-        on_job=keep,
     )
+    tables = _tables(args.tables, args.keel_dir)
+    if args.from_jobs:
+        from augment.suite import load_suite_table, result_from_outputs
+
+        lines = Path(args.from_jobs).read_text(encoding="utf-8").splitlines()
+        outputs = [json.loads(line) for line in lines if line.strip()]
+        loaded = [load_suite_table(t) for t in tables]
+        result = result_from_outputs(loaded, arms, outputs=outputs, n_jobs=args.jobs, **kw)
+    else:
+        partial = out.with_suffix(".jobs.jsonl")  # each finished job's records, as they come
+        partial.write_text("", encoding="utf-8")
+
+        def keep(job_out: dict) -> None:
+            with partial.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(job_out) + "\n")
+
+        result = run_suite(tables, arms, n_jobs=args.jobs, on_job=keep, **kw)
     table = format_table(result)
     removed = [
         f"{t['table']}: removed {t['removed']['n_removed']} rows (classes "
@@ -120,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.gan_seeds} generator seed(s) per fold (averaged per fold); "
             "every arm and classifier on 1 thread",
             *removed,
+            *(
+                [f"left out (not all folds done): {', '.join(result.timing['incomplete_tables'])}"]
+                if result.timing["incomplete_tables"]
+                else []
+            ),
             "",
             table,
         ]

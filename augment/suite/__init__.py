@@ -21,7 +21,7 @@ from augment.suite.data import SuiteTable, default_keel_dir, default_tables, loa
 from augment.suite.plot import plot_cd
 from augment.suite.protocol import fold_seed, make_folds
 from augment.suite.report import format_cost, format_table
-from augment.suite.runner import SuiteResult, run_suite
+from augment.suite.runner import SuiteResult, result_from_outputs, run_suite
 
 __all__ = [
     "Arm",
@@ -43,6 +43,7 @@ __all__ = [
     "make_folds",
     "ours",
     "plot_cd",
+    "result_from_outputs",
     "run_suite",
     "smote_for",
 ]

@@ -70,8 +70,11 @@ def format_cost(result: SuiteResult) -> str:
         lines.append(f"| {a} | {sum(r) / len(r):.3f} | {sum(f) / len(f):.3f} |")
     t = result.timing
     lines.append("")
+    wall = (
+        f"{t['wall_s']:.0f} s" if t["wall_s"] == t["wall_s"] else "not measured (from saved jobs)"
+    )
     lines.append(
-        f"wall {t['wall_s']:.0f} s with {result.config['n_jobs']} process(es), 1 thread each "
+        f"wall {wall} with {result.config['n_jobs']} process(es), 1 thread each "
         f"(OMP/MKL/OpenBLAS/torch); CPU {t['cpu_s']:.0f} s summed over {t['jobs']} jobs"
     )
     return "\n".join(lines)

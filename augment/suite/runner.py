@@ -128,16 +128,61 @@ def run_suite(
     start = time.perf_counter()
     outputs = _execute(jobs, n_jobs, on_job)
     wall = time.perf_counter() - start
+    return result_from_outputs(
+        loaded,
+        arms,
+        classifiers,
+        outputs,
+        folds=folds,
+        repeats=repeats,
+        gan_seeds=gan_seeds,
+        seed=seed,
+        n_jobs=n_jobs,
+        alpha=alpha,
+        wall_s=wall,
+    )
+
+
+def result_from_outputs(
+    tables: Sequence[SuiteTable],
+    arms: dict[str, Arm],
+    classifiers: Sequence[str],
+    outputs: Sequence[dict],
+    *,
+    folds: int,
+    repeats: int,
+    gan_seeds: int,
+    seed: int,
+    n_jobs: int,
+    alpha: float = 0.05,
+    wall_s: float = float("nan"),
+) -> SuiteResult:
+    """Summarise job outputs (`run_fold`'s, e.g. kept by ``on_job`` from an interrupted run).
+
+    Tables without all ``folds * repeats`` jobs are left out (logged, and listed in
+    ``timing["incomplete_tables"]``).
+    """
+    done: dict[str, set] = {}
+    for out in outputs:
+        for r in out["records"]:
+            done.setdefault(r["table"], set()).add((r["repeat"], r["fold"]))
+    complete = [t for t in tables if len(done.get(t.name, ())) == folds * repeats]
+    names = {t.name for t in complete}
+    missing = [t.name for t in tables if t.name not in names]
+    if missing:
+        log.warning("left out, not all folds done: %s", ", ".join(missing))
+    outputs = [o for o in outputs if o["records"] and o["records"][0]["table"] in names]
     records = sorted(
         (r for out in outputs for r in out["records"]),
         key=lambda r: (r["table"], r["repeat"], r["fold"], r["arm"], r["classifier"], r["k"]),
     )
     per_table: dict[str, float] = {}
-    for job, out in zip(jobs, outputs, strict=True):
-        per_table[job.table.name] = per_table.get(job.table.name, 0.0) + out["cpu_s"]
+    for out in outputs:
+        name = out["records"][0]["table"]
+        per_table[name] = per_table.get(name, 0.0) + out["cpu_s"]
     summary = summarize(
         records,
-        [t.name for t in loaded],
+        [t.name for t in complete],
         list(classifiers),
         {name: arm.classical for name, arm in arms.items()},
         folds,
@@ -161,14 +206,15 @@ def run_suite(
         "test": "Nadeau-Bengio corrected resampled t-test over folds, two-sided",
     }
     timing = {
-        "wall_s": wall,
+        "wall_s": wall_s,
         "cpu_s": sum(o["cpu_s"] for o in outputs),
         "job_wall_s": sum(o["wall_s"] for o in outputs),
-        "jobs": len(jobs),
+        "jobs": len(outputs),
+        "incomplete_tables": missing,
         "per_table_cpu_s": per_table,
     }
     tables_info = [
-        {**t.describe(), **({"removed": t.removed} if t.removed else {})} for t in loaded
+        {**t.describe(), **({"removed": t.removed} if t.removed else {})} for t in complete
     ]
     return SuiteResult(config, tables_info, records, summary, timing)
 

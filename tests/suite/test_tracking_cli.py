@@ -63,3 +63,25 @@ def test_cli_writes_table_json_and_plot(tmp_path, capsys):
     assert len(data["summary"]["rows"]) == 2
     assert out.with_suffix(".png").stat().st_size > 1000
     assert classical_arms().keys() == data["config"]["arms"].keys()
+
+
+def test_cli_from_jobs_summarises_complete_tables_only(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("suite_cli2", ROOT / "benchmarks" / "suite.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    args = ["--tables", "builtin:wine,builtin:breast_cancer", "--classifiers",
+            "logistic_regression", "--folds", "2", "--repeats", "1", "--jobs", "1", "--no-ours",
+            "--no-mlflow", "--no-plot"]  # fmt: skip
+    full = tmp_path / "full.json"
+    assert cli.main([*args, "--out", str(full)]) == 0
+    jobs = full.with_suffix(".jobs.jsonl").read_text().splitlines()
+    assert len(jobs) == 4
+    cut = tmp_path / "cut.jsonl"  # an interrupted run: one fold of breast_cancer missing
+    cut.write_text("\n".join(j for j in jobs if '"repeat": 0, "fold": 1' not in j or "wine" in j))
+    part = tmp_path / "part.json"
+    assert cli.main([*args, "--from-jobs", str(cut), "--out", str(part)]) == 0
+    assert "left out (not all folds done): builtin:breast_cancer" in capsys.readouterr().out
+    rows = json.loads(part.read_text())["summary"]["rows"]
+    full_rows = json.loads(full.read_text())["summary"]["rows"]
+    assert [r["table"] for r in rows] == ["builtin:wine"]
+    assert rows[0]["arms"] == next(r for r in full_rows if r["table"] == "builtin:wine")["arms"]
