@@ -119,4 +119,3 @@ def test_real_gan_oversampler_as_ours(one_thread):
     assert set(row["arms"]) == {"none", "random_oversampling", "smote", "class_weight", "ours"}
     assert row["vs_best"]["ours"]["outcome"] in {"win", "tie", "loss"}
     assert row["arms"]["ours"]["resample_s"] > 0
-
