@@ -476,8 +476,8 @@ def log_suite(
     A summary run (mean ranks, Friedman, CD, win/tie/loss counts; the table as markdown and
     JSON, and the CD plot as artifacts) and, as its children, one run per table: params (table,
     rows, features, nominal, classes, folds, repeats, gan seeds), per classifier/arm metrics
-    ``{clf}/{arm}/mean|ci95_low|ci95_high|resample_s|fit_s`` and the per-fold balanced
-    accuracy as the steps of ``{clf}/{arm}/fold``. Returns the summary run id.
+    ``{clf}/{arm}/mean|ci95_low|ci95_high|resample_s|resample_cpu_s|fit_s`` and the per-fold
+    balanced accuracy as the steps of ``{clf}/{arm}/fold``. Returns the summary run id.
     """
     tracker = Tracker(cfg)
     conf = result["config"]
@@ -523,6 +523,7 @@ def log_suite(
                         f"{p}/ci95_low": v["ci95"][0],
                         f"{p}/ci95_high": v["ci95"][1],
                         f"{p}/resample_s": v["resample_s"],
+                        f"{p}/resample_cpu_s": v.get("resample_cpu_s", float("nan")),
                         f"{p}/fit_s": v["fit_s"],
                     }
                 )
@@ -531,7 +532,7 @@ def log_suite(
                 )
             for arm, c in row["vs_best"].items():
                 final.update({f"{clf}/{arm}/diff_vs_best": c["diff"], f"{clf}/{arm}/p": c["p"]})
-            tracker.log_metrics(rid, final)
+            tracker.log_metrics(rid, {k: v for k, v in final.items() if np.isfinite(v)})
         tracker.finish(rid)
     with tempfile.TemporaryDirectory() as tmp:
         md = Path(tmp) / "suite.md"

@@ -91,7 +91,8 @@ def run_fold(job: FoldJob) -> dict:
     dict
         ``{"records": [...], "wall_s", "cpu_s"}``; a record is ``{table, repeat, fold, arm,
         classifier, k, seed, balanced_accuracy, resample_s, fit_s}`` (``k``: generator seed
-        index; resample_s is the sampler's ``fit_resample`` time, fit_s the classifier's).
+        index; resample_s / resample_cpu_s: the sampler's ``fit_resample`` wall / CPU seconds, fit_s
+        the classifier's).
     """
     t0, c0 = time.perf_counter(), time.process_time()
     table = job.table
@@ -109,9 +110,10 @@ def run_fold(job: FoldJob) -> dict:
         for k in range(job.gan_seeds if arm.gan_seeds else 1):
             seed = fold_seed(job.seed, job.repeat, job.fold, k)
             sampler = arm.factory(seed, ctx)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
             resample_s = time.perf_counter() - start
+            resample_cpu_s = time.process_time() - cpu  # one thread: the idle-machine time
             for clf_name in job.classifiers:
                 clf = make_classifier(clf_name, table.nominal, table.numeric, arm.class_weight)
                 start = time.perf_counter()
@@ -129,6 +131,7 @@ def run_fold(job: FoldJob) -> dict:
                         "seed": seed,
                         "balanced_accuracy": float(score),
                         "resample_s": resample_s,
+                        "resample_cpu_s": resample_cpu_s,
                         "fit_s": fit_s,
                     }
                 )

@@ -34,12 +34,15 @@ def fold_scores(records: list[dict]) -> dict[tuple[str, str, str], np.ndarray]:
     }
 
 
-def _mean_times(records: list[dict], table: str, arm: str, clf: str) -> tuple[float, float]:
-    """Mean resample seconds per fold x seed (counted once per resampling) and fit seconds."""
+def _mean_times(records: list[dict], table: str, arm: str, clf: str) -> tuple[float, float, float]:
+    """Mean resample wall and CPU seconds per fold x seed (once per resampling; CPU NaN when not
+    recorded) and mean classifier fit seconds."""
     mine = [r for r in records if r["table"] == table and r["arm"] == arm]
-    resample = {(r["repeat"], r["fold"], r["k"]): r["resample_s"] for r in mine}
+    once = {(r["repeat"], r["fold"], r["k"]): r for r in mine}.values()
+    wall = float(np.mean([r["resample_s"] for r in once]))
+    cpu = float(np.mean([r.get("resample_cpu_s", np.nan) for r in once]))
     fits = [r["fit_s"] for r in mine if r["classifier"] == clf]
-    return float(np.mean(list(resample.values()))), float(np.mean(fits))
+    return wall, cpu, float(np.mean(fits))
 
 
 def summarize(
@@ -77,12 +80,13 @@ def summarize(
             for arm in arms:
                 v = scores[(table, clf, arm)]
                 mean, lo, hi = mean_ci(v, ratio)
-                resample_s, fit_s = _mean_times(records, table, arm, clf)
+                resample_s, resample_cpu_s, fit_s = _mean_times(records, table, arm, clf)
                 row["arms"][arm] = {
                     "mean": mean,
                     "ci95": [lo, hi],
                     "values": v.tolist(),
                     "resample_s": resample_s,
+                    "resample_cpu_s": resample_cpu_s,
                     "fit_s": fit_s,
                 }
             best = max(classical, key=lambda a: row["arms"][a]["mean"]) if classical else None

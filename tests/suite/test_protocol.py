@@ -118,4 +118,4 @@ def test_real_gan_oversampler_as_ours(one_thread):
     row = res.summary["rows"][0]
     assert set(row["arms"]) == {"none", "random_oversampling", "smote", "class_weight", "ours"}
     assert row["vs_best"]["ours"]["outcome"] in {"win", "tie", "loss"}
-    assert row["arms"]["ours"]["resample_s"] > 0
+    assert row["arms"]["ours"]["resample_s"] > 0 and row["arms"]["ours"]["resample_cpu_s"] > 0
