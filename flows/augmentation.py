@@ -18,6 +18,7 @@ import numpy as np
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from augment import plots
 from augment.arms import ArmResult, run_arm, synthesize
@@ -239,7 +240,9 @@ def _fit_or_reuse(
     keys = [gan_cache_key(data_hash, cfg.data, g) for g in gens]
     paths = [cache_paths(cfg.orchestration.cache_dir, k) for k in keys]
     prefixes = ["gan_"] + [f"gan_seed{s}_" for s in seeds[1:]]
-    with make_task_runner(cfg.orchestration) as runner:
+    # threads of this process whatever the runner: the fits log every epoch to MLflow, and one
+    # writer process keeps a SQLite store safe (PITFALLS.md); torch ops release the GIL
+    with ThreadPoolTaskRunner(max_workers=cfg.orchestration.max_workers) as runner:
         futures = [
             runner.submit(
                 # a cache record whose model file was deleted is useless: train again
