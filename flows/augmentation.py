@@ -359,6 +359,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         params={
             "config": cfg.model_dump(mode="json"),
             "plan": {str(k): v for k, v in plan.items()},
+            "gan.seeds": cfg.n_generators,  # K as used (config.gan.seeds may be null: default)
         },
         tags={
             "dataset": data.name,

@@ -71,7 +71,7 @@ def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_t
         [run.info.experiment_id], f"tags.mlflow.parentRunId = '{run.info.run_id}'"
     )
     gan_child = next(r for r in children if r.data.tags["arm"] == "gan")
-    assert gan_child.data.params["gan.seeds"] == "2"
+    assert gan_child.data.params["gan.seeds"] == "2" and run.data.params["gan.seeds"] == "2"
     assert {"gan_d_loss", "gan_seed1_d_loss"} <= set(run.data.metrics)
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {"plots/gan_loss_curves.png", "plots/gan_loss_curves_seed1.png"} <= plots
