@@ -18,7 +18,8 @@ import numpy as np
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from augment import plots
 from augment.arms import ArmResult, run_arm, synthesize
@@ -122,31 +123,27 @@ def quality(
     return synthetic_quality(load_model(model_path), splits, classifier, seed=seed)
 
 
-def _quality(
-    cfg: RunConfig, splits: Splits, model_paths: list[str], gan_keys: list[str]
-) -> list[dict[str, float]]:
-    """Synthetic-quality metrics of every generator (cached tasks, one per generator)."""
-    if not model_paths:
-        return []
+def _submit_quality(
+    runner: TaskRunner, cfg: RunConfig, splits: Splits, model_paths: list[str], gan_keys: list[str]
+) -> list[PrefectFuture]:
+    """Synthetic-quality metrics of every generator: one cached task each, on ``runner``."""
     results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_keys[0])
     task_ = quality.with_options(
         result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
     )
-    with make_task_runner(cfg.orchestration) as runner:
-        futures = [
-            runner.submit(
-                task_,
-                parameters={
-                    "model_path": path,
-                    "splits": splits,
-                    "classifier": cfg.classifier,
-                    "seed": gan_seed,
-                    "cache_key": eval_cache_key(key, quality=cfg.classifier),
-                },
-            )
-            for path, key, gan_seed in zip(model_paths, gan_keys, gan_seeds(cfg), strict=True)
-        ]
-        return [f.result() for f in futures]
+    return [
+        runner.submit(
+            task_,
+            parameters={
+                "model_path": path,
+                "splits": splits,
+                "classifier": cfg.classifier,
+                "seed": gan_seed,
+                "cache_key": eval_cache_key(key, quality=cfg.classifier),
+            },
+        )
+        for path, key, gan_seed in zip(model_paths, gan_keys, gan_seeds(cfg), strict=True)
+    ]
 
 
 def _merge(parts: list[ArmResult]) -> ArmResult:
@@ -283,6 +280,7 @@ def _fit_or_reuse(
 
 
 def _run_arms(
+    runner: TaskRunner,
     arms: list[str],
     cfg: RunConfig,
     splits: Splits,
@@ -316,25 +314,24 @@ def _run_arms(
             augmentations=cfg.augmentations,
         )
 
-    with make_task_runner(cfg.orchestration) as runner:
-        futures = {
-            (arm, seed): runner.submit(
-                evaluate,
-                parameters={
-                    "cache_key": key(arm, seed),
-                    "arm": arm,
-                    "seed": seed,
-                    "splits": splits,
-                    "plan": plan,
-                    "classifier": cfg.classifier,
-                    "model_path": model_paths[generator(arm, seed)] if model_paths else None,
-                    "augmentations": cfg.augmentations,
-                },
-            )
-            for arm in arms
-            for seed in range(cfg.seeds)
-        }
-        done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
+    futures = {
+        (arm, seed): runner.submit(
+            evaluate,
+            parameters={
+                "cache_key": key(arm, seed),
+                "arm": arm,
+                "seed": seed,
+                "splits": splits,
+                "plan": plan,
+                "classifier": cfg.classifier,
+                "model_path": model_paths[generator(arm, seed)] if model_paths else None,
+                "augmentations": cfg.augmentations,
+            },
+        )
+        for arm in arms
+        for seed in range(cfg.seeds)
+    }
+    done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
     return {arm: _merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in arms}
 
 
@@ -377,8 +374,11 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         if any(a in GAN_ARMS for a in arms):
             model_paths, gan_keys = _fit_or_reuse(cfg, data_hash, splits, tracker, run_id, progress)
             logger.info("GAN seeds %s: %s", gan_seeds(cfg), model_paths)
-        results = _run_arms(arms, cfg, splits, plan, model_paths, gan_keys)
-        qual = _quality(cfg, splits, model_paths, gan_keys)
+        # the quality metrics share the runner with the arms: one pool, no idle tail
+        with make_task_runner(cfg.orchestration) as runner:
+            qual_futures = _submit_quality(runner, cfg, splits, model_paths, gan_keys)
+            results = _run_arms(runner, arms, cfg, splits, plan, model_paths, gan_keys)
+            qual = [f.result() for f in qual_futures]
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
         summary["leakage_check"] = leakage_check(splits, test_hash, model_paths, plan, cfg)
         for arm, res in results.items():
