@@ -48,7 +48,7 @@ class GANConfig(_Strict):
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
     seed: int = 0
     # generators fitted per run, GAN seeds seed, seed + 1, ...; classifier seed s of a GAN arm
-    # uses generator s mod K, so the CIs include generator variance. None: min(3, run seeds)
+    # uses generator s mod K, so the CIs include generator variance. None: min(2, run seeds)
     seeds: int | None = Field(None, ge=1)
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     # quality checks every N epochs: images per-class diversity (mode-collapse warnings) and,
@@ -64,7 +64,7 @@ class GANConfig(_Strict):
 
 
 RUNNERS = ("thread", "dask")
-DEFAULT_GAN_SEEDS = 3  # generators per run when gan.seeds is not given (capped at `seeds`)
+DEFAULT_GAN_SEEDS = 2  # generators per run when gan.seeds is not given (capped at `seeds`)
 
 
 def _one_of(name: str, allowed, what: str) -> str:
@@ -121,7 +121,7 @@ class RunConfig(_Strict):
 
     @property
     def n_generators(self) -> int:
-        """K, the generators the GAN arms use: ``gan.seeds``, or min(3, ``seeds``) when unset."""
+        """K, the generators the GAN arms use: ``gan.seeds``, or min(2, ``seeds``) when unset."""
         return self.gan.seeds or min(DEFAULT_GAN_SEEDS, self.seeds)
 
     @field_validator("classifier")

@@ -11,8 +11,8 @@ from augment.experiment import gan_seeds, generator_of, per_generator_means
 from augment.report import generator_lines
 
 
-def test_default_is_three_generators_capped_at_seeds():
-    assert build_config({}).n_generators == 3
+def test_default_is_two_generators_capped_at_seeds():
+    assert build_config({}).n_generators == 2
     assert build_config({"seeds": 1}).n_generators == 1
     cfg = build_config({"seeds": 6, "gan": {"seeds": 4, "seed": 10}})
     assert cfg.n_generators == 4 and gan_seeds(cfg) == [10, 11, 12, 13]
