@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--epochs", type=int, help="GAN training epochs")
     run.add_argument("--seeds", type=int, help="classifier seeds per arm")
     run.add_argument(
+        "--gan-seeds",
+        type=int,
+        help="generators (GAN seeds) per run; seed s of a GAN arm uses generator s mod K",
+    )
+    run.add_argument(
         "--arms", help="comma-separated arms: baseline,gan,smote,oracle,classical,gan+classical"
     )
     run.add_argument(
@@ -112,6 +117,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "data.missing": args.missing,
         "gan.epochs": args.epochs,
         "seeds": args.seeds,
+        "gan.seeds": args.gan_seeds,
         "arms": args.arms.split(",") if args.arms else None,
         "classifier": args.classifier,
     }

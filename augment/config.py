@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from augment.exceptions import ConfigError
 
@@ -47,6 +47,9 @@ class GANConfig(_Strict):
     lr_d: float | None = Field(None, gt=0)  # images use a faster D (two time-scale rule)
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
     seed: int = 0
+    # generators fitted per run, GAN seeds seed, seed + 1, ...; classifier seed s of a GAN arm
+    # uses generator s mod K, so the CIs include generator variance. None: min(2, run seeds)
+    seeds: int | None = Field(None, ge=1)
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     # quality checks every N epochs: images per-class diversity (mode-collapse warnings) and,
     # with patience, domain FID; tables (only with patience) the held-out val_distance
@@ -61,6 +64,7 @@ class GANConfig(_Strict):
 
 
 RUNNERS = ("thread", "dask")
+DEFAULT_GAN_SEEDS = 2  # generators per run when gan.seeds is not given (capped at `seeds`)
 
 
 def _one_of(name: str, allowed, what: str) -> str:
@@ -105,6 +109,21 @@ class RunConfig(_Strict):
             raise ValueError("at least one arm is needed")
         return list(dict.fromkeys(arms))
 
+    @model_validator(mode="after")
+    def _every_generator_used(self) -> RunConfig:
+        if self.gan.seeds is not None and self.seeds < self.gan.seeds:
+            raise ValueError(
+                f"seeds ({self.seeds}) must be >= gan.seeds ({self.gan.seeds}): classifier seed s"
+                " uses generator s mod gan.seeds, so every generator needs a seed; raise seeds"
+                " or lower gan.seeds"
+            )
+        return self
+
+    @property
+    def n_generators(self) -> int:
+        """K, the generators the GAN arms use: ``gan.seeds``, or min(2, ``seeds``) when unset."""
+        return self.gan.seeds or min(DEFAULT_GAN_SEEDS, self.seeds)
+
     @field_validator("classifier")
     @classmethod
     def _known_classifier(cls, name: str) -> str:
@@ -128,6 +147,9 @@ def _format_validation_error(err: ValidationError, where: str) -> str:
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(root)"
         msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        if not e["loc"]:  # a check across fields (model validator): its own words only
+            parts.append(msg.removeprefix("Value error, "))
+            continue
         parts.append(f"{loc}: {msg}")
     return f"invalid config {where}: " + "; ".join(parts)
 

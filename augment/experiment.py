@@ -16,6 +16,7 @@ from augment.classify import make_classifier, resolve_classifier
 from augment.config import IMAGE_ONLY_ARMS, DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
 from augment.evaluate import (
+    METRICS,
     c2st_auc,
     deltas_and_gap,
     downstream_metrics,
@@ -27,6 +28,8 @@ from augment.gan import ImageCGAN, ImageGANConfig, TabularCGAN, TabularGANConfig
 from augment.gan.loop import EpochCallback
 
 log = logging.getLogger(__name__)
+
+GAN_ARMS = ("gan", "gan+classical")  # the arms that train on a generator's samples
 
 
 def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
@@ -58,6 +61,21 @@ def check_arms(arms: list[str], splits: Splits, classifier: str = "auto") -> lis
     if not arms:
         raise InvalidDataError("no arm left to run (the oracle arm needs an induced imbalance)")
     return arms
+
+
+def gan_seeds(cfg: RunConfig) -> list[int]:
+    """The GAN seeds of the run's K generators: ``gan.seed``, ``gan.seed + 1``, ..."""
+    return [cfg.gan.seed + i for i in range(cfg.n_generators)]
+
+
+def generator_of(seed: int, n_generators: int) -> int:
+    """Paired design: classifier seed ``seed`` of a GAN arm uses generator ``seed mod K``."""
+    return seed % n_generators
+
+
+def generator_config(cfg: GANConfig, gan_seed: int) -> GANConfig:
+    """The config of the one generator with GAN seed ``gan_seed`` (fitted and keyed on)."""
+    return cfg.model_copy(update={"seed": gan_seed, "seeds": None})
 
 
 def fit_generator(
@@ -138,18 +156,48 @@ def synthetic_quality(
     return {"c2st_auc": c2st, "tstr_balanced_accuracy": tstr}
 
 
+def mean_quality(per_generator: list[dict[str, float]]) -> dict[str, float]:
+    """Synthetic-quality metrics averaged over the generators (keys of the first one)."""
+    if not per_generator:
+        return {}
+    return {k: float(np.mean([q[k] for q in per_generator])) for k in per_generator[0]}
+
+
+def per_generator_means(
+    per_seed: list[dict[str, float]], n_generators: int
+) -> dict[str, list[float]]:
+    """A GAN arm's metric means per generator (classifier seed s -> generator s mod K)."""
+    out: dict[str, list[float]] = {}
+    for m in METRICS:
+        groups = [
+            [row[m] for s, row in enumerate(per_seed) if generator_of(s, n_generators) == g]
+            for g in range(n_generators)
+        ]
+        out[m] = [float(np.mean(v)) for v in groups]
+    return out
+
+
 def build_summary(
     cfg: RunConfig,
     data: LabeledDataset,
     splits: Splits,
     results: dict[str, ArmResult],
-    quality: dict[str, float] | None,
+    quality: dict[str, float] | list[dict[str, float]] | None,
     run_id: str | None,
     experiment: str | None,
 ) -> dict[str, Any]:
-    """The JSON summary of DESIGN.md: per arm mean/std/ci95, deltas, gap recovered, quality."""
+    """The JSON summary of DESIGN.md: per arm mean/std/ci95, deltas, gap recovered, quality.
+
+    The GAN arms' per-seed values come from K generators (seed s -> generator s mod K), so
+    their CIs, deltas and gap recovered include generator variance; ``per_generator`` holds
+    each generator's mean. ``quality`` is one dict per generator (or one dict): the summary
+    reports their mean and, per generator, ``synthetic_quality_per_generator``.
+    """
     arms = summarize_arms({arm: r.per_seed for arm, r in results.items()})
     deltas, gap = deltas_and_gap(arms)
+    k = cfg.n_generators
+    per_gen_quality = [quality] if isinstance(quality, dict) else list(quality or [])
+    gan_arms = [a for a in results if a in GAN_ARMS]
     return {
         "mlflow_run_id": run_id,
         "experiment": experiment,
@@ -167,5 +215,12 @@ def build_summary(
         "arms": arms,
         "delta_vs_baseline": deltas,
         "gap_recovered": gap,
-        "synthetic_quality": quality or {},
+        "synthetic_quality": mean_quality(per_gen_quality),
+        "gan_seeds": gan_seeds(cfg) if gan_arms else [],
+        # the generator index each classifier seed of a GAN arm used
+        "generator_of_seed": [generator_of(s, k) for s in range(cfg.seeds)] if gan_arms else [],
+        "per_generator": {a: per_generator_means(results[a].per_seed, k) for a in gan_arms},
+        "synthetic_quality_per_generator": {
+            m: [q[m] for q in per_gen_quality] for m in mean_quality(per_gen_quality)
+        },
     }

@@ -33,9 +33,26 @@ def comparison_table(summary: dict[str, Any]) -> str:
         f"dataset {summary['dataset']}: n_train={summary['n_train']} n_test={summary['n_test']}, "
         f"{summary['seeds']} seed(s), classifier={summary['classifier']} (mean±std [95% CI])"
     ]
+    foot += generator_lines(summary)
     if q:
         foot.append("synthetic quality: " + ", ".join(f"{k}={v:.3f}" for k, v in q.items()))
     return "\n".join(lines + [""] + foot)
+
+
+def generator_lines(summary: dict[str, Any]) -> list[str]:
+    """How the GAN arms used the K generators, and each generator's mean balanced accuracy."""
+    seeds = summary.get("gan_seeds") or []
+    if not seeds:
+        return []
+    k = len(seeds)
+    out = [
+        f"GAN arms: {k} generator(s), GAN seeds {', '.join(map(str, seeds))}; classifier seed s"
+        f" uses generator s mod {k} (CIs include generator variance)"
+    ]
+    for arm, per in (summary.get("per_generator") or {}).items():
+        values = " / ".join(f"{v:.3f}" for v in per["balanced_accuracy"])
+        out.append(f"  {arm} balanced_accuracy per generator: {values}")
+    return out
 
 
 def write_json_atomic(obj: dict[str, Any], path: str | Path) -> Path:

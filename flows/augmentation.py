@@ -18,13 +18,25 @@ import numpy as np
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from augment import plots
 from augment.arms import ArmResult, run_arm, synthesize
 from augment.balance import balance_plan
-from augment.config import RunConfig
+from augment.config import GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits
-from augment.experiment import build_summary, check_arms, fit_generator, prepare, synthetic_quality
+from augment.experiment import (
+    GAN_ARMS,
+    build_summary,
+    check_arms,
+    fit_generator,
+    gan_seeds,
+    generator_config,
+    generator_of,
+    prepare,
+    synthetic_quality,
+)
 from augment.gan.persist import load_model, save_model
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.tracking import Tracker, check_reachable, load_tracking_config
@@ -42,33 +54,35 @@ def _gan_key(context: Any, parameters: dict[str, Any]) -> str:
     return parameters["cache_key"]
 
 
-@task(cache_key_fn=_gan_key, persist_result=True)
+@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="fit-gan-seed{gan.seed}")
 def fit_gan(
     train: LabeledDataset,
-    cfg: RunConfig,
+    gan: GANConfig,
     cache_key: str,
     model_path: str,
     tracker: Tracker,
     run_id: str,
     progress: bool,
+    prefix: str = "gan_",
 ) -> str:
-    """Fit the GAN, save it to ``model_path``; the returned path is the cached result."""
+    """Fit one generator (``gan.seed``), save it to ``model_path``; the path is the cached result.
+
+    Its losses are logged as ``<prefix><name>`` per epoch; sample grids only for ``gan_``.
+    """
 
     def on_epoch(epoch: int, row: dict[str, float]) -> None:
         tracker.log_metrics(
-            run_id, {f"gan_{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
+            run_id, {f"{prefix}{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
         )
 
     def on_snapshot(epoch: int, model: Any) -> None:
-        if cfg.gan.grid_every and epoch % cfg.gan.grid_every == 0:
+        if prefix == "gan_" and gan.grid_every and epoch % gan.grid_every == 0:
             with tempfile.TemporaryDirectory() as tmp:
                 png = Path(tmp) / f"sample_grid_epoch{epoch:04d}.png"
                 plots.sample_grid(model, train.class_names, png, title=f"epoch {epoch} (EMA)")
                 tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
 
-    model = fit_generator(
-        train, cfg.gan, callback=on_epoch, progress=progress, snapshot=on_snapshot
-    )
+    model = fit_generator(train, gan, callback=on_epoch, progress=progress, snapshot=on_snapshot)
     return str(save_model(model, model_path))
 
 
@@ -91,20 +105,45 @@ def evaluate_arm_seed(
 
 @task(cache_policy=NO_CACHE)
 def leakage_check(
-    splits: Splits, test_hash: str, model_path: str | None, plan: dict, cfg: RunConfig
+    splits: Splits, test_hash: str, model_paths: list[str], plan: dict, cfg: RunConfig
 ) -> dict:
-    """The test split is unchanged since before generation and shares no row with synthetic."""
-    synthetic = (
-        []
-        if model_path is None
-        else gan_arm_synthetic(load_model(model_path), splits.train, plan, list(range(cfg.seeds)))
-    )
+    """The test split is unchanged since before generation and shares no row with the synthetic
+    rows of any generator (each with the classifier seeds paired with it)."""
+    synthetic = []
+    for g, path in enumerate(model_paths):
+        seeds = [s for s in range(cfg.seeds) if generator_of(s, len(model_paths)) == g]
+        synthetic += gan_arm_synthetic(load_model(path), splits.train, plan, seeds)
     return check_no_leakage(splits, synthetic, test_hash)
 
 
-@task(cache_key_fn=_gan_key, persist_result=True)
-def quality(model_path: str, splits: Splits, cfg: RunConfig, cache_key: str) -> dict[str, float]:
-    return synthetic_quality(load_model(model_path), splits, cfg.classifier, seed=cfg.gan.seed)
+@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="quality-seed{seed}")
+def quality(
+    model_path: str, splits: Splits, classifier: str, seed: int, cache_key: str
+) -> dict[str, float]:
+    return synthetic_quality(load_model(model_path), splits, classifier, seed=seed)
+
+
+def _submit_quality(
+    runner: TaskRunner, cfg: RunConfig, splits: Splits, model_paths: list[str], gan_keys: list[str]
+) -> list[PrefectFuture]:
+    """Synthetic-quality metrics of every generator: one cached task each, on ``runner``."""
+    results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_keys[0])
+    task_ = quality.with_options(
+        result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
+    )
+    return [
+        runner.submit(
+            task_,
+            parameters={
+                "model_path": path,
+                "splits": splits,
+                "classifier": cfg.classifier,
+                "seed": gan_seed,
+                "cache_key": eval_cache_key(key, quality=cfg.classifier),
+            },
+        )
+        for path, key, gan_seed in zip(model_paths, gan_keys, gan_seeds(cfg), strict=True)
+    ]
 
 
 def _merge(parts: list[ArmResult]) -> ArmResult:
@@ -133,8 +172,15 @@ def _git_commit() -> str:
 
 
 def _log_plots(
-    tracker: Tracker, run_id: str, splits: Splits, model: Any, results: dict[str, ArmResult]
+    tracker: Tracker,
+    run_id: str,
+    splits: Splits,
+    model: Any,
+    results: dict[str, ArmResult],
+    extra_histories: dict[int, Any] | None = None,
 ) -> None:
+    """Recall bars, confusions; the first generator's loss curves, samples or marginals; the
+    other generators' loss curves as ``gan_loss_curves_seed<S>.png``."""
     train = splits.train
     names = train.class_names
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,6 +198,8 @@ def _log_plots(
             )
             for a, r in results.items()
         ]
+        for gan_seed, other in (extra_histories or {}).items():
+            files.append(plots.loss_curves(other, out / f"gan_loss_curves_seed{gan_seed}.png"))
         if model is not None:
             files.append(plots.loss_curves(model.history, out / "gan_loss_curves.png"))
             if train.kind == "image":
@@ -177,45 +225,88 @@ def _log_plots(
 
 def _fit_or_reuse(
     cfg: RunConfig, data_hash: str, splits: Splits, tracker: Tracker, run_id: str, progress: bool
-) -> tuple[str, bool]:
-    """The saved GAN's path and whether it came from the cache."""
-    key = gan_cache_key(data_hash, cfg.data, cfg.gan)
-    results_dir, model_path = cache_paths(cfg.orchestration.cache_dir, key)
-    # a cache record whose model file was deleted is useless: train again
-    refresh = cfg.orchestration.retrain or not model_path.is_file()
-    state = fit_gan.with_options(result_storage=results_dir, refresh_cache=refresh)(
-        splits.train, cfg, key, str(model_path), tracker, run_id, progress, return_state=True
+) -> tuple[list[str], list[str]]:
+    """Fit (or reuse) the K generators as parallel tasks: their saved paths and cache keys.
+
+    Generator i has GAN seed ``gan.seed + i`` and its own cache key, so a run with one more
+    generator trains only that one. Losses: ``gan_<name>`` for the first generator (plots and
+    the logged model are its), ``gan_seed<S>_<name>`` for the others.
+    """
+    seeds = gan_seeds(cfg)
+    gens = [generator_config(cfg.gan, s) for s in seeds]
+    keys = [gan_cache_key(data_hash, cfg.data, g) for g in gens]
+    paths = [cache_paths(cfg.orchestration.cache_dir, k) for k in keys]
+    prefixes = ["gan_"] + [f"gan_seed{s}_" for s in seeds[1:]]
+    # threads of this process whatever the runner: the fits log every epoch to MLflow, and one
+    # writer process keeps a SQLite store safe (PITFALLS.md); torch ops release the GIL
+    with ThreadPoolTaskRunner(max_workers=cfg.orchestration.max_workers) as runner:
+        futures = [
+            runner.submit(
+                # a cache record whose model file was deleted is useless: train again
+                fit_gan.with_options(
+                    result_storage=results_dir,
+                    refresh_cache=cfg.orchestration.retrain or not model_path.is_file(),
+                ),
+                parameters={
+                    "train": splits.train,
+                    "gan": gan,
+                    "cache_key": key,
+                    "model_path": str(model_path),
+                    "tracker": tracker,
+                    "run_id": run_id,
+                    "progress": progress and i == 0,  # one progress bar, not K interleaved
+                    "prefix": prefix,
+                },
+            )
+            for i, (gan, key, (results_dir, model_path), prefix) in enumerate(
+                zip(gens, keys, paths, prefixes, strict=True)
+            )
+        ]
+        out = [f.result() for f in futures]  # raises if a fit failed
+        cached = [f.state.name == "Cached" for f in futures]
+    for path, was_cached, prefix in zip(out, cached, prefixes, strict=True):
+        if was_cached:  # the losses were logged by the run that trained it; copy them to this run
+            tracker.log_history(run_id, load_model(path, device="cpu").history.rows, prefix)
+    tracker.set_tags(
+        run_id,
+        {
+            "gan_cache_key": keys[0],
+            "gan_cache_keys": ",".join(keys),
+            "gan_cached": str(all(cached)).lower(),
+            "gan_cached_per_generator": ",".join(str(c).lower() for c in cached),
+        },
     )
-    path = state.result()  # raises if the fit failed
-    cached = state.name == "Cached"
-    if cached:  # the losses were logged by the run that trained it; copy them to this run
-        tracker.log_history(run_id, load_model(path, device="cpu").history.rows, "gan_")
-    tracker.set_tags(run_id, {"gan_cache_key": key, "gan_cached": str(cached).lower()})
-    return path, cached
+    return out, keys
 
 
 def _run_arms(
+    runner: TaskRunner,
     arms: list[str],
     cfg: RunConfig,
     splits: Splits,
     plan: dict,
-    model_path: str | None,
-    gan_key: str,
+    model_paths: list[str],
+    gan_keys: list[str],
 ) -> dict[str, ArmResult]:
     """Every arm x seed as its own task on the configured Prefect task runner.
 
-    Each result is cached (persisted) on its inputs' key: a repeated run replays them; a change
-    of data, GAN, arm settings or evaluation code recomputes; ``retrain`` recomputes all.
+    Seed s of a GAN arm uses generator s mod K (``model_paths[s % K]``) and is keyed on that
+    generator's key; the other arms are keyed on the first generator's (data, split, GAN config).
+    Each result is cached (persisted): a repeated run replays them; a change of data, GAN, arm
+    settings or evaluation code recomputes; ``retrain`` recomputes all.
     """
-    results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
+    results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_keys[0])
     evaluate = evaluate_arm_seed.with_options(
         result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
     )
     plan_json = {str(k): v for k, v in plan.items()}
 
+    def generator(arm: str, seed: int) -> int:
+        return generator_of(seed, len(model_paths)) if arm in GAN_ARMS and model_paths else 0
+
     def key(arm: str, seed: int) -> str:
         return eval_cache_key(
-            gan_key,
+            gan_keys[generator(arm, seed)],
             arm=arm,
             seed=seed,
             classifier=cfg.classifier,
@@ -223,25 +314,24 @@ def _run_arms(
             augmentations=cfg.augmentations,
         )
 
-    with make_task_runner(cfg.orchestration) as runner:
-        futures = {
-            (arm, seed): runner.submit(
-                evaluate,
-                parameters={
-                    "cache_key": key(arm, seed),
-                    "arm": arm,
-                    "seed": seed,
-                    "splits": splits,
-                    "plan": plan,
-                    "classifier": cfg.classifier,
-                    "model_path": model_path,
-                    "augmentations": cfg.augmentations,
-                },
-            )
-            for arm in arms
-            for seed in range(cfg.seeds)
-        }
-        done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
+    futures = {
+        (arm, seed): runner.submit(
+            evaluate,
+            parameters={
+                "cache_key": key(arm, seed),
+                "arm": arm,
+                "seed": seed,
+                "splits": splits,
+                "plan": plan,
+                "classifier": cfg.classifier,
+                "model_path": model_paths[generator(arm, seed)] if model_paths else None,
+                "augmentations": cfg.augmentations,
+            },
+        )
+        for arm in arms
+        for seed in range(cfg.seeds)
+    }
+    done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
     return {arm: _merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in arms}
 
 
@@ -266,6 +356,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         params={
             "config": cfg.model_dump(mode="json"),
             "plan": {str(k): v for k, v in plan.items()},
+            "gan.seeds": cfg.n_generators,  # K as used (config.gan.seeds may be null: default)
         },
         tags={
             "dataset": data.name,
@@ -278,29 +369,24 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     try:
         tracker.log_dataset(run_id, splits.train, "train")
         tracker.log_dataset(run_id, splits.test, "test")
-        model_path = None
-        if "gan" in arms or "gan+classical" in arms:
-            model_path, cached = _fit_or_reuse(cfg, data_hash, splits, tracker, run_id, progress)
-            logger.info("GAN %s: %s", "reused from cache" if cached else "trained", model_path)
-        gan_key = gan_cache_key(data_hash, cfg.data, cfg.gan)
-        results = _run_arms(arms, cfg, splits, plan, model_path, gan_key)
-        qual = None
-        if model_path:
-            results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
-            qual = quality.with_options(
-                result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
-            )(model_path, splits, cfg, eval_cache_key(gan_key, quality=cfg.classifier))
+        model_paths: list[str] = []
+        gan_keys = [gan_cache_key(data_hash, cfg.data, generator_config(cfg.gan, cfg.gan.seed))]
+        if any(a in GAN_ARMS for a in arms):
+            model_paths, gan_keys = _fit_or_reuse(cfg, data_hash, splits, tracker, run_id, progress)
+            logger.info("GAN seeds %s: %s", gan_seeds(cfg), model_paths)
+        # the quality metrics share the runner with the arms: one pool, no idle tail
+        with make_task_runner(cfg.orchestration) as runner:
+            qual_futures = _submit_quality(runner, cfg, splits, model_paths, gan_keys)
+            results = _run_arms(runner, arms, cfg, splits, plan, model_paths, gan_keys)
+            qual = [f.result() for f in qual_futures]
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
-        summary["leakage_check"] = leakage_check(splits, test_hash, model_path, plan, cfg)
+        summary["leakage_check"] = leakage_check(splits, test_hash, model_paths, plan, cfg)
         for arm, res in results.items():
-            tracker.log_arm(
-                run_id,
-                arm,
-                res.per_seed,
-                summary["arms"][arm],
-                {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train},
-            )
-        parent_metrics = dict(qual or {})
+            params = {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train}
+            if arm in GAN_ARMS:
+                params |= {"gan.seeds": cfg.n_generators, "gan_seeds": summary["gan_seeds"]}
+            tracker.log_arm(run_id, arm, res.per_seed, summary["arms"][arm], params)
+        parent_metrics = dict(summary["synthetic_quality"])
         # MLflow metric names allow no "+": gan+classical -> gan_and_classical
         parent_metrics |= {
             f"gap_recovered_{a.replace('+', '_and_')}": g
@@ -309,12 +395,16 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         for arm, d in summary["delta_vs_baseline"].items():
             parent_metrics |= {f"delta_{m}_{arm.replace('+', '_and_')}": v for m, v in d.items()}
         tracker.log_metrics(run_id, parent_metrics)
-        model = load_model(model_path, device="cpu") if model_path else None
-        _log_plots(tracker, run_id, splits, model, results)
+        model = load_model(model_paths[0], device="cpu") if model_paths else None
+        others = {
+            s: load_model(p, device="cpu").history
+            for s, p in zip(summary["gan_seeds"][1:], model_paths[1:], strict=True)
+        }
+        _log_plots(tracker, run_id, splits, model, results, others)
         tracker.log_json(run_id, summary, "summary.json")
-        if model_path:
+        if model_paths:  # the first generator (GAN seed gan.seed) is the logged model
             uri = tracker.log_generator(
-                run_id, model_path, splits.train.class_names, splits.train.label
+                run_id, model_paths[0], splits.train.class_names, splits.train.label
             )
             summary["generator_uri"] = uri
         create_markdown_artifact(

@@ -34,11 +34,15 @@ def code_version() -> str:
 
 
 def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> str:
-    """Key of the fitted GAN: dataset content, how it is split/reduced, the GAN config, code."""
+    """Key of one fitted GAN: dataset content, how it is split/reduced, the GAN config, code.
+
+    ``gan.seeds`` (how many generators a run fits) is not part of it: generator i is keyed on
+    its own ``gan.seed``, so a run with one more generator reuses the others.
+    """
     parts = {
         "data": data_hash,
         "split": data_cfg.model_dump(mode="json", exclude={"source", "label"}),
-        "gan": gan_cfg.model_dump(mode="json"),
+        "gan": gan_cfg.model_dump(mode="json", exclude={"seeds"}),
         "code": code_version(),
     }
     blob = json.dumps(parts, sort_keys=True).encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from augment.evaluate import METRICS
+from augment.report import generator_lines
 
 
 def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
@@ -36,6 +37,9 @@ def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
         *lines,
         "",
     ]
+    gens = generator_lines(summary)
+    if gens:
+        out += [gens[0], ""] + [f"- {line.strip()}" for line in gens[1:]] + [""]
     if q:
         out += ["Synthetic quality: " + ", ".join(f"{k}={v:.3f}" for k, v in q.items()), ""]
     out.append(f"MLflow run: {link}")
