@@ -1,13 +1,15 @@
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from augment import load_dataset
 from augment.arms import run_arm, training_set
 from augment.balance import balance_plan
+from augment.classify import make_classifier
 from augment.config import load_config
-from augment.data import make_splits
+from augment.data import dataset_from_frame, make_splits
 from augment.experiment import check_arms
 
 
@@ -36,10 +38,31 @@ def test_smotenc_on_mixed_and_skipped_on_all_continuous(mixed_csv, caplog):
     assert arms == ["baseline"] and "skipping the smotenc arm" in caplog.text
 
 
-def test_class_weight_arm_uses_balanced_classifier():
+def test_class_weight_arm_trains_a_balanced_classifier():
+    # overlapping classes, 15:1: unweighted, the rare class is rarely predicted; weighted by
+    # inverse frequency, its recall rises (the only difference from the baseline arm); a
+    # random forest of full-depth trees barely reacts to weights, a logistic regression does
+    classifier = "logistic_regression"
+    rng = np.random.default_rng(0)
+    y = np.repeat(["common", "rare"], [300, 20])
+    x = rng.normal(0, 1, len(y)) + 1.5 * (y == "rare")
+    frame = pd.DataFrame({"x": x, "z": rng.normal(0, 1, len(y)), "y": y})
+    s = make_splits(dataset_from_frame(frame, "y", "t"), 0.5, 0, [], 1.0)
+    plan = balance_plan(s.train.y)
+    base = run_arm("baseline", s, plan, [0], classifier)
+    weighted = run_arm("class_weight", s, plan, [0], classifier)
+    assert weighted.n_train == base.n_train == len(s.train)  # the data is untouched
+    rare = s.train.class_names.index("rare")
+    assert weighted.per_class_recall[rare] > base.per_class_recall[rare]
+    assert weighted.confusion[:, rare].sum() > base.confusion[:, rare].sum()  # predicted more
+
+
+def test_make_classifier_passes_class_weight_to_the_fitted_estimator():
     s = _wine()
-    res = run_arm("class_weight", s, balance_plan(s.train.y), [0], "logistic_regression")
-    assert res.n_train == len(s.train)  # the data is untouched
+    for name in ("logistic_regression", "random_forest"):
+        for weight in (None, "balanced"):
+            clf = make_classifier(name, s.train, 0, class_weight=weight).fit(s.train.X, s.train.y)
+            assert clf.named_steps["clf"].class_weight == weight
 
 
 def test_config_accepts_new_arms_and_keeps_defaults():
