@@ -13,12 +13,8 @@ from augment.data import dataset_from_frame, make_splits
 from augment.experiment import check_arms
 
 
-def _wine():
-    return make_splits(load_dataset("builtin:wine"), 0.3, 0, None, 0.2)
-
-
-def test_random_oversample_reaches_plan_with_real_rows_only():
-    s = _wine()
+def test_random_oversample_reaches_plan_with_real_rows_only(wine_splits):
+    s = wine_splits
     plan = balance_plan(s.train.y)
     X, y = training_set("random_oversample", s, plan, 0)
     assert (np.bincount(y) == np.bincount(s.train.y).max()).all()
@@ -27,14 +23,14 @@ def test_random_oversample_reaches_plan_with_real_rows_only():
     assert all(tuple(r) in real for r in X.to_numpy())
 
 
-def test_smotenc_on_mixed_and_skipped_on_all_continuous(mixed_csv, caplog):
+def test_smotenc_on_mixed_and_skipped_on_all_continuous(mixed_csv, caplog, wine_splits):
     data = load_dataset(mixed_csv, label="outcome")
     s = make_splits(data, 0.3, 0, [], 0.1)
     X, y = training_set("smotenc", s, balance_plan(s.train.y), 0)
     assert X.dtypes.to_dict() == data.X.dtypes.to_dict()
     assert np.bincount(y)[0] == np.bincount(y)[1]
     with caplog.at_level(logging.INFO):
-        arms = check_arms(["baseline", "smotenc"], _wine())
+        arms = check_arms(["baseline", "smotenc"], wine_splits)
     assert arms == ["baseline"] and "skipping the smotenc arm" in caplog.text
 
 
@@ -57,8 +53,8 @@ def test_class_weight_arm_trains_a_balanced_classifier():
     assert weighted.confusion[:, rare].sum() > base.confusion[:, rare].sum()  # predicted more
 
 
-def test_make_classifier_passes_class_weight_to_the_fitted_estimator():
-    s = _wine()
+def test_make_classifier_passes_class_weight_to_the_fitted_estimator(wine_splits):
+    s = wine_splits
     for name in ("logistic_regression", "random_forest"):
         for weight in (None, "balanced"):
             clf = make_classifier(name, s.train, 0, class_weight=weight).fit(s.train.X, s.train.y)
