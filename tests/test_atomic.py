@@ -34,7 +34,9 @@ def test_writer_fills_a_temp_file_beside_the_target_then_it_replaces_it(tmp_path
 
     def write(tmp):
         seen.append(tmp)
-        assert tmp != target and tmp.parent == target.parent  # same folder: rename is atomic
+        assert tmp.parent == target.parent  # same folder (file system): the rename is atomic
+        # hidden and named after its target: a leftover after a kill is recognisable
+        assert tmp.name.startswith(".out.txt.") and tmp.name.endswith(".tmp")
         assert target.read_text() == "old"  # not touched while the new bytes are written
         tmp.write_text("new")
 
@@ -51,3 +53,13 @@ def test_interrupted_checkpoint_save_keeps_the_previous_checkpoint(tmp_path):
     assert read_checkpoint(ckpt)["epoch"] == 2
     assert torch.load(ckpt, weights_only=True)["epoch"] == 2
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+
+
+def test_writer_that_removed_its_temp_file_keeps_its_own_error(tmp_path):
+    def write(tmp):
+        tmp.unlink()
+        raise Halfway
+
+    with pytest.raises(Halfway):  # not a FileNotFoundError from the cleanup
+        atomic_write(tmp_path / "out.txt", write)
+    assert list(tmp_path.iterdir()) == []
