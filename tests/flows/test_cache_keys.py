@@ -115,3 +115,17 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
     assert len(new_results(seeds=2)) == 1  # seed 1 is new, seed 0 replayed
     assert len(new_results(arms=("baseline", "random_oversample"))) == 1  # only the new arm
     assert new_results(orchestration={**base["orchestration"], "max_workers": 1}) == set()
+
+
+def test_cache_paths_are_absolute_created_and_named_by_key(tmp_path, monkeypatch):
+    from flows.caching import cache_paths, code_version, eval_code_version
+
+    monkeypatch.chdir(tmp_path)
+    results, model = cache_paths("rel/cache", "gan-abc")
+    assert results == tmp_path / "rel" / "cache" / "results" and results.is_dir()
+    assert model == tmp_path / "rel" / "cache" / "models" / "gan-abc.pt"
+    assert model.parent.is_dir() and not model.exists()
+    # the code versions: short hex digests; the evaluation's covers more files than the GAN's
+    assert len(code_version()) == len(eval_code_version()) == 16
+    assert code_version() != eval_code_version()
+    int(code_version(), 16), int(eval_code_version(), 16)
