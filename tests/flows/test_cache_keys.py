@@ -126,6 +126,7 @@ def test_cache_paths_are_absolute_created_and_named_by_key(tmp_path, monkeypatch
     assert results == tmp_path / "rel" / "cache" / "results" and results.is_dir()
     assert model == tmp_path / "rel" / "cache" / "models" / "gan-abc.pt"
     assert model.parent.is_dir() and not model.exists()
+    assert cache_paths("rel/cache", "gan-abc") == (results, model)  # again: folders exist
     # the code versions: short hex digests; the evaluation's covers more files than the GAN's
     assert len(code_version()) == len(eval_code_version()) == 16
     assert code_version() != eval_code_version()
