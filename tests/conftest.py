@@ -45,6 +45,15 @@ def mlflow_tmp(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def wine_splits():
+    """The built-in wine table split 70/30 with its demo imbalance (train classes cut to 20%)."""
+    from augment import load_dataset
+    from augment.data import make_splits
+
+    return make_splits(load_dataset("builtin:wine"), 0.3, 0, None, 0.2)
+
+
+@pytest.fixture
 def mixed_csv(tmp_path):
     """A small CSV with numeric, integer, string and boolean columns and a string label."""
     rng = np.random.default_rng(0)

@@ -8,12 +8,8 @@ from augment.data import dataset_from_frame, make_splits
 from augment.gan import TabularGANConfig
 
 
-def _splits():
-    return make_splits(load_dataset("builtin:wine"), 0.3, 0, None, 0.2)
-
-
-def test_smote_and_gan_reach_the_plan():
-    s = _splits()
+def test_smote_and_gan_reach_the_plan(wine_splits):
+    s = wine_splits
     plan = balance_plan(s.train.y, "auto")
     target = np.bincount(s.train.y).max()
     X, y = training_set("smote", s, plan, 0)
@@ -37,8 +33,8 @@ def test_smotenc_on_mixed_types(mixed_csv):
     assert np.bincount(y)[0] == np.bincount(y)[1]
 
 
-def test_run_arm_metrics_per_seed():
-    s = _splits()
+def test_run_arm_metrics_per_seed(wine_splits):
+    s = wine_splits
     res = run_arm("baseline", s, balance_plan(s.train.y), [0, 1], "logistic_regression")
     assert len(res.per_seed) == 2
     assert res.confusion.sum() == 2 * len(s.test)

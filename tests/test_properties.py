@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from augment import InvalidDataError, balance_plan, load_dataset
@@ -53,6 +53,37 @@ def frames(draw) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(data), label
 
 
+# valid tables: 2-4 classes of at least 2 rows each, 1-4 feature columns of one kind each, no
+# missing values; every one must load (the tests above rarely reach `assert_valid`: most random
+# frames are rightly rejected, so these make sure the valid path is exercised too)
+valid_cells = {
+    "int": st.integers(-(2**40), 2**40),
+    "finite": st.floats(-1e6, 1e6),
+    "text": st.text(min_size=1, max_size=5),
+    "bool": st.booleans(),
+    "date": st.datetimes().map(pd.Timestamp),
+}
+
+
+@st.composite
+def valid_frames(draw) -> tuple[pd.DataFrame, str]:
+    classes = draw(
+        st.lists(
+            st.sampled_from(["a", "ü", "x y", 1, 2.5, True]), min_size=2, max_size=4, unique=True
+        )
+    )
+    counts = draw(st.lists(st.integers(2, 6), min_size=len(classes), max_size=len(classes)))
+    y = draw(st.permutations([c for c, k in zip(classes, counts, strict=True) for _ in range(k)]))
+    *cols, label = draw(st.lists(names, min_size=2, max_size=5, unique=True))
+    data = {}
+    for c in cols:
+        kind = draw(st.sampled_from(sorted(valid_cells)))
+        event(f"valid frame column: {kind}")
+        data[c] = draw(st.lists(valid_cells[kind], min_size=len(y), max_size=len(y)))
+    data[label] = y
+    return pd.DataFrame(data), label
+
+
 def assert_valid(d: LabeledDataset, missing: str) -> None:
     assert d.kind == "table" and len(d.X) == len(d.y) > 0
     assert d.label not in d.X.columns
@@ -73,8 +104,10 @@ def test_dataframe_loader_valid_or_invalid_data_error(frame, missing):
     df, label = frame
     try:
         d = dataset_from_frame(df, label, "t", missing)
-    except InvalidDataError:
+    except InvalidDataError as err:
+        event(f"rejected: {_reason(err)}")
         return
+    event("loaded")
     assert_valid(d, missing)
     if missing == "impute":  # filled from the train split when the split is made
         try:
@@ -94,9 +127,41 @@ def test_csv_roundtrip_valid_or_invalid_data_error(frame):
         df.to_csv(path, index=False)
         try:
             d = load_dataset(path, label)
-        except InvalidDataError:
+        except InvalidDataError as err:
+            event(f"rejected: {_reason(err)}")
             return
+    event("loaded")
     assert_valid(d, "error")
+
+
+def _reason(err: InvalidDataError) -> str:
+    """The kind of rejection, without the file name and values (a few event labels, not one
+    per example)."""
+    text = str(err).split(": ", 1)[-1]
+    for needle in (
+        "label column",
+        "class",
+        "missing",
+        "no rows",
+        "no columns",
+        "duplicate",
+        "no features",
+        "empty",
+        "cannot be read",
+    ):
+        if needle in text:
+            return needle
+    return "other"
+
+
+@SETTINGS
+@given(valid_frames())
+def test_valid_frames_always_load(frame):
+    df, label = frame
+    d = dataset_from_frame(df, label, "t")
+    assert_valid(d, "error")
+    assert len(d) == len(df) and d.n_classes == df[label].astype(str).nunique()
+    assert sorted(d.X.columns) == sorted(c for c in df.columns if c != label)
 
 
 strategies = st.one_of(

@@ -16,7 +16,7 @@ from mlflow.tracking import MlflowClient
 from augment.cli import main
 from augment.config import build_config
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.server, pytest.mark.usefixtures("prefect_harness")]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""prefect.yaml declares the deployment `augment serve flows/nightly.yml` serves."""
+"""prefect.yaml declares the deployment `augment serve flows/nightly.yml` serves; the config picks
+the task runner (the thread pool needs nothing extra, Dask the `dask` extra)."""
 
 from pathlib import Path
 
@@ -19,11 +20,27 @@ def test_prefect_yaml_matches_serve_config_and_entrypoint():
     assert (ROOT / path).is_file() and f"def {name}(" in (ROOT / path).read_text()
 
 
-def test_task_runners_from_config():
+def test_thread_pool_runner_from_config():
     from prefect.task_runners import ThreadPoolTaskRunner
 
+    assert isinstance(make_task_runner(OrchestrationConfig()), ThreadPoolTaskRunner)
+    runner = make_task_runner(OrchestrationConfig(max_workers=3))
+    assert isinstance(runner, ThreadPoolTaskRunner) and runner._max_workers == 3
+
+
+def test_dask_runner_from_config():
     DaskTaskRunner = pytest.importorskip("prefect_dask").DaskTaskRunner  # the `dask` extra
 
-    assert isinstance(make_task_runner(OrchestrationConfig()), ThreadPoolTaskRunner)
     dask = make_task_runner(OrchestrationConfig(runner="dask", dask_address="tcp://1.2.3.4:8786"))
     assert isinstance(dask, DaskTaskRunner)
+
+
+def test_dask_runner_without_the_extra_names_it():
+    import importlib.util
+
+    from augment.exceptions import ConfigError
+
+    if importlib.util.find_spec("prefect_dask") is not None:
+        pytest.skip("the dask extra is installed")
+    with pytest.raises(ConfigError, match=r"needs prefect-dask: pip install 'augment\[dask\]'"):
+        make_task_runner(OrchestrationConfig(runner="dask"))

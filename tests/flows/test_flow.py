@@ -1,8 +1,10 @@
 """End to end: the real Prefect flow (test server) with real MLflow (SQLite in a tmp dir)."""
 
 import mlflow
+import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
+from scipy import stats
 
 from augment.config import build_config
 from flows import augmentation_flow
@@ -21,8 +23,11 @@ def test_flow_end_to_end_tracks_parent_and_children(mlflow_tmp):
     assert set(summary["arms"]) == {"baseline", "gan", "smote", "oracle"}
     for res in summary["arms"].values():
         for m in ("balanced_accuracy", "macro_f1", "accuracy", "minority_recall"):
-            lo, hi = res[m]["ci95"]
-            assert lo <= res[m]["mean"] <= hi and len(res[m]["values"]) == 2
+            values = res[m]["values"]
+            assert len(values) == 2 and res[m]["mean"] == pytest.approx(np.mean(values))
+            # t interval over 2 seeds: mean -/+ t(0.975, 1) * std / sqrt(2)
+            half = stats.t.ppf(0.975, 1) * np.std(values, ddof=1) / np.sqrt(2)
+            assert res[m]["ci95"] == pytest.approx([np.mean(values) - half, np.mean(values) + half])
     assert set(summary["gap_recovered"]) == {"gan", "smote"}
     assert 0.0 <= summary["synthetic_quality"]["c2st_auc"] <= 1.0
 

@@ -9,7 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from _servers import prefect_server, process
+
+pytestmark = pytest.mark.server  # a real `prefect server start`: deselect with -m "not server"
 
 ROOT = Path(__file__).resolve().parents[2]
 

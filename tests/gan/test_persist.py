@@ -40,3 +40,36 @@ def test_tampered_file_fails_clearly(tmp_path):
     bad.write_bytes(b"\x80\x04not a torch file")
     with pytest.raises(InvalidDataError, match="bad.pt: not a loadable augment model file"):
         load_model(bad)
+
+
+class _Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch pwned",))
+
+
+def test_model_file_with_pickled_code_is_refused_unrun(tmp_path, monkeypatch):
+    import pickle
+
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "evil.pt"
+    bad.write_bytes(pickle.dumps({"format": _Evil()}))
+    with pytest.raises(InvalidDataError, match="not a loadable augment model file"):
+        load_model(bad)
+    torch_file = tmp_path / "evil_torch.pt"
+    import torch
+
+    torch.save({"format": "augment-cgan/1", "kind": _Evil()}, torch_file)
+    with pytest.raises(InvalidDataError, match="Weights only load failed"):
+        load_model(torch_file)
+    assert not (tmp_path / "pwned").exists()  # the pickled code never ran
+
+
+def test_checkpoint_is_not_a_model_file(tmp_path):
+    import torch
+
+    ckpt = tmp_path / "c.pt"
+    torch.save({"format": "augment-ckpt/1", "epoch": 1}, ckpt)
+    with pytest.raises(InvalidDataError, match=r"not an augment model file \(expected format"):
+        load_model(ckpt)

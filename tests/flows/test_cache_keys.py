@@ -1,0 +1,133 @@
+"""Cache keys: every input that shapes a cached result changes its key, nothing else does.
+
+The GAN key is checked over every field of `GANConfig` and `DataConfig` (iterated, so a field
+added later is covered); the arm x seed key through the flow's own `_run_arms` with a real
+Prefect API, by which results it recomputes and which it replays.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _values import another_value
+
+from augment.config import DataConfig, GANConfig, build_config
+from flows.caching import eval_cache_key, gan_cache_key
+
+HASH = "0" * 64
+
+# DataConfig fields that only say where the data is: the content hash already pins the data
+DATA_LOCATION = {"source", "label"}
+
+
+def _changed(model, name: str):
+    field = type(model).model_fields[name]
+    return model.model_copy(update={name: another_value(getattr(model, name), field.annotation)})
+
+
+def test_gan_key_is_stable_for_equal_inputs():
+    key = gan_cache_key(HASH, DataConfig(), GANConfig())
+    assert key == gan_cache_key(HASH, DataConfig(), GANConfig())
+    assert key.startswith("gan-")
+
+
+@pytest.mark.parametrize("name", sorted(GANConfig.model_fields))
+def test_every_gan_field_changes_the_gan_key(name):
+    # the README: "different data, a different --epochs or any other gan: change trains again"
+    base = gan_cache_key(HASH, DataConfig(), GANConfig())
+    assert gan_cache_key(HASH, DataConfig(), _changed(GANConfig(), name)) != base
+
+
+@pytest.mark.parametrize("name", sorted(DataConfig.model_fields))
+def test_split_fields_change_the_gan_key_location_fields_do_not(name):
+    base = gan_cache_key(HASH, DataConfig(), GANConfig())
+    key = gan_cache_key(HASH, _changed(DataConfig(), name), GANConfig())
+    assert (key == base) == (name in DATA_LOCATION)
+
+
+def test_data_content_changes_the_gan_key():
+    assert gan_cache_key("1" * 64, DataConfig(), GANConfig()) != gan_cache_key(
+        HASH, DataConfig(), GANConfig()
+    )
+
+
+EVAL_PARTS = {
+    "arm": "gan",
+    "seed": 0,
+    "classifier": "random_forest",
+    "plan": {"0": 3, "1": 0},
+    "augmentations": None,
+}
+OTHER = {
+    "arm": "smote",
+    "seed": 1,
+    "classifier": "logistic_regression",
+    "plan": {"0": 4, "1": 0},
+    "augmentations": [{"name": "GaussNoise", "p": 0.3}],
+}
+
+
+def test_eval_key_changes_with_each_part_and_the_gan_key():
+    base = eval_cache_key("gan-a", **EVAL_PARTS)
+    assert base.startswith("eval-")  # the flow and the cache tests find results by it
+    assert base == eval_cache_key("gan-a", **dict(reversed(EVAL_PARTS.items())))
+    assert eval_cache_key("gan-b", **EVAL_PARTS) != base
+    for name, value in OTHER.items():
+        assert eval_cache_key("gan-a", **{**EVAL_PARTS, name: value}) != base, name
+    assert eval_cache_key("gan-a", quality="random_forest") != eval_cache_key(
+        "gan-a", quality="logistic_regression"
+    )
+
+
+@pytest.fixture(scope="module")
+def wine_plan():
+    from augment.balance import balance_plan
+    from augment.experiment import prepare
+
+    _, splits = prepare(DataConfig(source="builtin:wine"))
+    return splits, balance_plan(splits.train.y, "auto")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_path, wine_plan):
+    """The flow's arm x seed tasks: a changed classifier, augmentation pipeline, plan, seed or
+    arm computes anew; more seeds, more arms or other orchestration settings replay the rest."""
+    from flows.augmentation import _run_arms
+
+    splits, plan = wine_plan
+    results = tmp_path / "cache" / "results"
+    base = {
+        "data": {"source": "builtin:wine"},
+        "classifier": "logistic_regression",
+        "seeds": 1,
+        "orchestration": {"cache_dir": str(tmp_path / "cache")},
+    }
+
+    def new_results(arms=("baseline",), plan=plan, **changes) -> set[str]:
+        before = {p.name for p in results.glob("eval-*")}
+        cfg = build_config({**base, **changes})
+        _run_arms(list(arms), cfg, splits, plan, None, "gan-test")
+        return {p.name for p in results.glob("eval-*")} - before
+
+    assert len(new_results()) == 1  # baseline, seed 0
+    assert new_results() == set()  # the same again: replayed
+    assert len(new_results(classifier="random_forest")) == 1
+    assert len(new_results(augmentations=[{"name": "GaussNoise", "p": 0.3}])) == 1
+    assert len(new_results(plan={c: n + 1 for c, n in plan.items()})) == 1
+    assert len(new_results(seeds=2)) == 1  # seed 1 is new, seed 0 replayed
+    assert len(new_results(arms=("baseline", "random_oversample"))) == 1  # only the new arm
+    assert new_results(orchestration={**base["orchestration"], "max_workers": 1}) == set()
+
+
+def test_cache_paths_are_absolute_created_and_named_by_key(tmp_path, monkeypatch):
+    from flows.caching import cache_paths, code_version, eval_code_version
+
+    monkeypatch.chdir(tmp_path)
+    results, model = cache_paths("rel/cache", "gan-abc")
+    assert results == tmp_path / "rel" / "cache" / "results" and results.is_dir()
+    assert model == tmp_path / "rel" / "cache" / "models" / "gan-abc.pt"
+    assert model.parent.is_dir() and not model.exists()
+    assert cache_paths("rel/cache", "gan-abc") == (results, model)  # again: folders exist
+    # the code versions: short hex digests; the evaluation's covers more files than the GAN's
+    assert len(code_version()) == len(eval_code_version()) == 16
+    assert code_version() != eval_code_version()
+    int(code_version(), 16), int(eval_code_version(), 16)
