@@ -53,13 +53,24 @@ class ConditionalGANOverSampler(BaseOverSampler):
         keeping the best weights (see `augment.gan.tabular_monitor`). None trains all epochs.
     eval_every : int, default=10
         Epochs between early-stopping checks.
+    aux_weight : float, default=0.0
+        Class fidelity: weight of a frozen classifier's cross-entropy (fitted on the real rows)
+        in the generator loss, so rows made for class k look like class k. 0 turns it off.
+    class_packs : bool, default=False
+        Give every PacGAN pack rows of a single class (a stronger conditioning signal).
+    n_generators : int, default=1
+        Fit this many GANs (seeds derived from ``random_state``) and share each class's rows
+        out between them: an ensemble whose rows average out one generator's quirks, at
+        ``n_generators`` times the fit cost. Every returned row is still made by a generator.
 
     Attributes
     ----------
     sampling_strategy_ : dict
         ``{class: n rows generated}``.
     generator_ : TabularCGAN
-        The fitted conditional GAN (can sample more rows afterwards).
+        The (first) fitted conditional GAN (can sample more rows afterwards).
+    generators_ : list of TabularCGAN
+        All ``n_generators`` fitted GANs.
     """
 
     _parameter_constraints: dict = {

@@ -163,7 +163,9 @@ def _signature_table(n=240, seed=0):
     """Class 1 is rare and lives at x ~ +3, class 0 at x ~ -3: a class signature to learn."""
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.2).astype(int)
-    X = pd.DataFrame({"x": rng.normal(size=n) + np.where(y == 1, 3.0, -3.0), "z": rng.normal(size=n)})
+    X = pd.DataFrame(
+        {"x": rng.normal(size=n) + np.where(y == 1, 3.0, -3.0), "z": rng.normal(size=n)}
+    )
     return X, y
 
 
