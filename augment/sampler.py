@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -53,13 +53,24 @@ class ConditionalGANOverSampler(BaseOverSampler):
         keeping the best weights (see `augment.gan.tabular_monitor`). None trains all epochs.
     eval_every : int, default=10
         Epochs between early-stopping checks.
+    aux_weight : float, default=0.0
+        Class fidelity: weight of a frozen classifier's cross-entropy (fitted on the real rows)
+        in the generator loss, so rows made for class k look like class k. 0 turns it off.
+    class_packs : bool, default=False
+        Give every PacGAN pack rows of a single class (a stronger conditioning signal).
+    n_generators : int, default=1
+        Fit this many GANs (seeds derived from ``random_state``) and share each class's rows
+        out between them: an ensemble whose rows average out one generator's quirks, at
+        ``n_generators`` times the fit cost. Every returned row is still made by a generator.
 
     Attributes
     ----------
     sampling_strategy_ : dict
         ``{class: n rows generated}``.
     generator_ : TabularCGAN
-        The fitted conditional GAN (can sample more rows afterwards).
+        The (first) fitted conditional GAN (can sample more rows afterwards).
+    generators_ : list of TabularCGAN
+        All ``n_generators`` fitted GANs.
     """
 
     _parameter_constraints: dict = {
@@ -73,6 +84,9 @@ class ConditionalGANOverSampler(BaseOverSampler):
         "progress": ["boolean"],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "aux_weight": [Interval(Real, 0, None, closed="left")],
+        "class_packs": ["boolean"],
+        "n_generators": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -87,6 +101,9 @@ class ConditionalGANOverSampler(BaseOverSampler):
         progress: bool = False,
         patience: int | None = None,
         eval_every: int = 10,
+        aux_weight: float = 0.0,
+        class_packs: bool = False,
+        n_generators: int = 1,
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
@@ -98,6 +115,9 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.progress = progress
         self.patience = patience
         self.eval_every = eval_every
+        self.aux_weight = aux_weight
+        self.class_packs = class_packs
+        self.n_generators = n_generators
 
     def _check_X_y(self, X, y):
         # imblearn's default forces a numeric array; keep DataFrames (mixed types) as they are
@@ -119,16 +139,26 @@ class ConditionalGANOverSampler(BaseOverSampler):
             device=self.device,
             patience=self.patience,
             eval_every=self.eval_every,
+            aux_weight=self.aux_weight,
+            class_packs=self.class_packs,
         )
-        gan = TabularCGAN(cfg, discrete=discrete, random_state=seed, progress=self.progress)
-        self.generator_ = gan.fit(frame.reset_index(drop=True), y)
+        # generator g trains with seed + 7919 * g: generator 0 is the single-generator model
+        self.generators_ = [
+            TabularCGAN(
+                cfg, discrete=discrete, random_state=seed + 7919 * g, progress=self.progress
+            ).fit(frame.reset_index(drop=True), y)
+            for g in range(self.n_generators)
+        ]
+        self.generator_ = self.generators_[0]
         parts, labels = [frame], [np.asarray(y)]
         for i, (cls, n) in enumerate(self.sampling_strategy_.items()):
-            if n <= 0:
-                continue
-            rows = gan.sample(n, cls, random_state=seed + 1 + i)
-            parts.append(rows.astype(frame.dtypes.to_dict()))
-            labels.append(np.full(n, cls, dtype=np.asarray(y).dtype))
+            # each class's rows are shared out between the generators as evenly as possible
+            for g, m in enumerate(_shares(n, self.n_generators)):
+                if m <= 0:
+                    continue
+                rows = self.generators_[g].sample(m, cls, random_state=seed + 1 + i + 7919 * g)
+                parts.append(rows.astype(frame.dtypes.to_dict()))
+                labels.append(np.full(m, cls, dtype=np.asarray(y).dtype))
         X_res = pd.concat(parts, ignore_index=True)
         y_res = np.concatenate(labels)
         if not isinstance(X, pd.DataFrame):
@@ -141,3 +171,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         tags.input_tags.string = True  # text columns in DataFrames
         tags.non_deterministic = False
         return tags
+
+
+def _shares(n: int, k: int) -> list[int]:
+    """``n`` split into ``k`` near-equal parts, the larger ones first."""
+    return [n // k + (g < n % k) for g in range(k)]

@@ -102,3 +102,19 @@ def test_early_stopping_reaches_the_gan_and_keeps_the_full_data():
     # the held-out rows only steer the GAN: the output still has every real row, in order
     pd.testing.assert_frame_equal(Xr.iloc[: len(X)].reset_index(drop=True), X)
     assert (yr == "yes").sum() == (yr == "no").sum()
+
+
+def test_n_generators_share_out_the_rows_and_differ():
+    X, y = _table()
+    s = ConditionalGANOverSampler(epochs=2, n_generators=3, random_state=0)
+    X_res, y_res = s.fit_resample(X, y)
+    assert len(s.generators_) == 3 and s.generator_ is s.generators_[0]
+    assert dict(zip(*np.unique(y_res, return_counts=True), strict=True)) == {"no": 88, "yes": 88}
+    a, b = (g.sample(20, "yes", random_state=0) for g in s.generators_[:2])
+    assert not a.equals(b)  # distinct seeds, distinct generators
+    again = ConditionalGANOverSampler(epochs=2, n_generators=3, random_state=0).fit_resample(X, y)
+    pd.testing.assert_frame_equal(X_res, again[0])
+    # one generator: the same rows as before n_generators existed (generator 0, same seeds)
+    one = ConditionalGANOverSampler(epochs=2, random_state=0).fit_resample(X, y)
+    two = ConditionalGANOverSampler(epochs=2, n_generators=1, random_state=0).fit_resample(X, y)
+    pd.testing.assert_frame_equal(one[0], two[0])

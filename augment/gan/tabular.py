@@ -68,6 +68,13 @@ class TabularGANConfig:
     eval_every: int = 10
     patience: int | None = None
     val_fraction: float = 0.1
+    # class fidelity: a small classifier fitted on the real encoded rows (then frozen) scores
+    # every fake row; its cross-entropy against the row's class, times aux_weight, is added to
+    # the generator loss, so rows made for class k look like class k (0: off)
+    aux_weight: float = 0.0
+    # the rows of each PacGAN pack share one class: the critic compares a set of rows of class
+    # k with real sets of class k, a much stronger conditioning signal than mixed packs
+    class_packs: bool = False
 
 
 class Residual(nn.Module):
@@ -275,7 +282,7 @@ class TabularCGAN:
 
             def batches():
                 for _ in range(n_batches):
-                    rows, c, cond, _ = sampler.sample_train(bs, tgen)
+                    rows, c, cond, _ = sampler.sample_train(bs, tgen, pac if cfg.class_packs else 1)
                     y_cond = torch.cat([eye[c], cond], dim=1).to(self.device_)  # (B, K + C)
                     yield data[rows.to(self.device_)], y_cond
 
@@ -298,9 +305,10 @@ class TabularCGAN:
                 )
                 if checkpoint is not None
                 else "",
-                g_penalty=_condition_loss(sampler, k, self.order_, G.act)
-                if sampler.cond_dim
-                else None,
+                g_penalty=_generator_penalty(
+                    _condition_loss(sampler, k, self.order_, G.act) if sampler.cond_dim else None,
+                    _aux_loss(data, codes, k, cfg.aux_weight, tgen) if cfg.aux_weight else None,
+                ),
                 reuse_fake=True,
                 gp_every=cfg.gp_every,
                 fused_adam=True,
@@ -412,6 +420,44 @@ def _threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def _generator_penalty(*terms):
+    """Sum of the generator's extra loss terms (None when there is none)."""
+    terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
+    return lambda fake, y: sum(t(fake, y) for t in terms)
+
+
+def _aux_loss(data: torch.Tensor, codes: np.ndarray, k: int, weight: float, gen: torch.Generator):
+    """Class-fidelity term: a frozen classifier fitted on the real encoded rows ``data``.
+
+    Trained class-balanced (inverse-frequency weights) so rare classes count; returns
+    ``loss(fake, y) = weight * CE(clf(fake), class of y)``.
+    """
+    y = torch.from_numpy(np.asarray(codes, dtype=np.int64)).to(data.device)
+    counts = torch.bincount(y, minlength=k).clamp(min=1).float()
+    clf = nn.Sequential(
+        nn.Linear(data.shape[1], 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, k)
+    ).to(data.device)
+    opt = torch.optim.Adam(clf.parameters(), lr=1e-3, weight_decay=1e-4)
+    w = (len(y) / (k * counts)).to(data.device)
+    bs = min(256, len(y))
+    for _ in range(300):
+        idx = torch.randint(len(y), (bs,), generator=gen).to(data.device)
+        loss = F.cross_entropy(clf(data[idx]), y[idx], weight=w)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    clf.eval()
+    for p in clf.parameters():
+        p.requires_grad_(False)
+
+    def loss(fake: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return weight * F.cross_entropy(clf(fake), cond[:, :k].argmax(dim=1))
+
+    return loss
 
 
 def _condition_loss(sampler: ConditionSampler, k: int, order: np.ndarray, act: SpanActivation):

@@ -90,10 +90,14 @@ class ConditionSampler:
         return cond
 
     def sample_train(
-        self, batch: int, gen: torch.Generator
+        self, batch: int, gen: torch.Generator, pack: int = 1
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(rows, classes, cond, (j, k) as (B, 2))``: real rows matching a drawn condition."""
-        c = torch.randint(self.n_classes, (batch,), generator=gen)
+        """``(rows, classes, cond, (j, k) as (B, 2))``: real rows matching a drawn condition.
+
+        ``pack``: consecutive runs of this many rows share one class (``batch`` a multiple of
+        it), so a PacGAN critic judges each pack against real rows of a single class.
+        """
+        c = torch.randint(self.n_classes, (batch // pack,), generator=gen).repeat_interleave(pack)
         j, k, cond = self._condition(c, self._p_train, gen)
         g = (j * self.n_classes + c) * self.k_max + k
         u = torch.rand(batch, generator=gen, dtype=torch.float64)
