@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
     )
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
+    run.add_argument("--force", action="store_true", help="replace an existing --json file")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _add_orchestration_args(run)
     sub.add_parser("datasets", help="list built-in datasets")
@@ -104,7 +105,8 @@ def _cmd_datasets() -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from augment.config import load_config
-    from augment.report import check_writable, comparison_table, write_json_atomic
+    from augment.exceptions import ConfigError
+    from augment.report import check_not_input, check_writable, comparison_table, write_json_atomic
 
     overrides = {
         "data.source": args.data,
@@ -119,6 +121,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides)
     if args.json_path:
         check_writable(args.json_path)
+        check_not_input(args.json_path, [cfg.data.source, args.config])
+        if os.path.exists(args.json_path) and not args.force:
+            raise ConfigError(f"--json {args.json_path} already exists; pass --force to replace it")
     # validate the data before Prefect or MLflow start (bad input leaves nothing behind)
     from augment.balance import balance_plan
     from augment.experiment import check_arms, prepare

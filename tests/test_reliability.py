@@ -1,0 +1,42 @@
+"""Issue 12: no data loss, no code from files, concurrent runs, user mistakes as exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from augment.cli import main
+
+GOOD = "a,b,y\n" + "".join(f"{i},{i % 3},{'xz'[i % 2]}\n" for i in range(20))
+
+
+def _run_err(argv: list[str], capsys) -> tuple[int, str]:
+    code = main(["run", *argv])
+    return code, capsys.readouterr().err.strip()
+
+
+# --- item 1: --json never overwrites an input, nor an existing file without --force ---------
+
+
+def test_json_target_equal_to_the_input_is_refused(tmp_path, mlflow_tmp, capsys):
+    data = tmp_path / "good.csv"
+    data.write_text(GOOD)
+    code, err = _run_err(["--data", str(data), "--label", "y", "--json", str(data)], capsys)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "is the input data" in err, err
+    assert data.read_text() == GOOD
+    code, err = _run_err(
+        ["--data", str(data), "--label", "y", "--json", str(data), "--force"], capsys
+    )
+    assert code == 2 and "is the input data" in err and data.read_text() == GOOD
+
+
+def test_existing_json_target_needs_force(tmp_path, mlflow_tmp, capsys):
+    data = tmp_path / "good.csv"
+    data.write_text(GOOD)
+    out = tmp_path / "out.json"
+    out.write_text("keep me")
+    code, err = _run_err(["--data", str(data), "--label", "y", "--json", str(out)], capsys)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "already exists; pass --force to replace it" in err, err
+    assert out.read_text() == "keep me"
+    assert not (tmp_path / "mlflow.db").exists()
