@@ -40,3 +40,17 @@ def test_existing_json_target_needs_force(tmp_path, mlflow_tmp, capsys):
     assert "already exists; pass --force to replace it" in err, err
     assert out.read_text() == "keep me"
     assert not (tmp_path / "mlflow.db").exists()
+
+
+# --- item 4: duplicate column names are an error naming them --------------------------------
+
+
+@pytest.mark.parametrize(("header", "dup"), [("y,a,y", "['y']"), ("a,a,y", "['a']")])
+def test_duplicate_csv_header_is_an_error(tmp_path, mlflow_tmp, capsys, header, dup):
+    data = tmp_path / "dup.csv"
+    data.write_text(
+        header + "\n" + "".join(f"{'xz'[i % 2]},{i},{'xz'[i % 2]}\n" for i in range(20))
+    )
+    code, err = _run_err(["--data", str(data), "--label", "y"], capsys)
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert f"duplicate column name(s) {dup}" in err, err

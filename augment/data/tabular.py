@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 from pathlib import Path
 
@@ -27,12 +28,25 @@ def read_table(path: Path) -> pd.DataFrame:
         if fmt == "parquet":
             return pd.read_parquet(path)
         sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        return pd.read_csv(path, sep=sep)
+        df = pd.read_csv(path, sep=sep)
     except pd.errors.EmptyDataError:
         raise InvalidDataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InvalidDataError(f"{path}: cannot be read as {fmt}: {first}") from None
+    _check_unique_header(path, sep)
+    return df
+
+
+def _check_unique_header(path: Path, sep: str) -> None:
+    """pandas renames a repeated CSV header name (``y`` -> ``y.1``): refuse it instead."""
+    with open(path, encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f, delimiter=sep), [])
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise InvalidDataError(
+            f"{path}: duplicate column name(s) {dup} in the header; every column needs its own name"
+        )
 
 
 def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
