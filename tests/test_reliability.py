@@ -54,3 +54,25 @@ def test_duplicate_csv_header_is_an_error(tmp_path, mlflow_tmp, capsys, header, 
     code, err = _run_err(["--data", str(data), "--label", "y"], capsys)
     assert code == 2 and len(err.splitlines()) == 1, err
     assert f"duplicate column name(s) {dup}" in err, err
+
+
+# --- item 6: a balanced image set gives the GAN nothing to generate; the check still passes --
+
+
+def test_leakage_check_with_nothing_generated_for_images():
+    import numpy as np
+
+    from augment.arms import synthesize
+    from augment.data import LabeledDataset, make_splits
+    from augment.leakage import check_no_leakage, gan_arm_synthetic
+
+    rng = np.random.default_rng(0)
+    X = rng.random((20, 1, 4, 4)).astype(np.float32)
+    y = np.repeat([0, 1], 10)
+    data = LabeledDataset(name="imgs", X=X, y=y, class_names=["a", "b"], kind="image")
+    splits = make_splits(data, 0.3, 0, [], 1.0)
+    plan = {0: 0, 1: 0}  # perfectly balanced: nothing to generate
+    synthetic = [synthesize(None, plan, 0, "image")[0]]
+    report = check_no_leakage(splits, synthetic, splits.test.content_hash())
+    assert report["passed"] and report["synthetic_rows_checked"] == 0
+    assert gan_arm_synthetic(None, splits.train, plan, [0, 1])[0].shape[0] == 0
