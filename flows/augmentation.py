@@ -1,9 +1,10 @@
 """The Prefect flow: thin tasks over the library, MLflow through `augment.tracking`.
 
 - ``load_data`` reads files: the one task that retries (I/O that can fail transiently).
-- ``fit_gan`` is cached on (dataset content hash, split + GAN config, code version) with its
-  result persisted under ``orchestration.cache_dir``; it returns the path of the saved GAN, so
-  a second identical run reuses it. ``orchestration.retrain`` (``--retrain``) refreshes it.
+- ``fit_gan`` is cached on (dataset content hash, split + GAN config, code version): the saved
+  GAN (weights-only) under ``orchestration.cache_dir`` is reused by a second identical run;
+  ``orchestration.retrain`` (``--retrain``) refreshes it. Evaluations are cached as plain JSON
+  (`flows.caching.read_cached`), never as Prefect's pickled results.
 - arms x seeds run as one task each through a Prefect task runner (thread pool or Dask).
 """
 
@@ -24,11 +25,12 @@ from augment.arms import ArmResult, run_arm, synthesize
 from augment.balance import balance_plan
 from augment.config import RunConfig
 from augment.data import LabeledDataset, Splits
+from augment.exceptions import InvalidDataError
 from augment.experiment import build_summary, check_arms, fit_generator, prepare, synthetic_quality
 from augment.gan.persist import load_model, save_model
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.tracking import Tracker, check_reachable, load_tracking_config
-from flows.caching import cache_paths, eval_cache_key, gan_cache_key
+from flows.caching import cache_paths, eval_cache_key, gan_cache_key, read_cached, write_cached
 from flows.report import markdown_summary
 from flows.runners import make_task_runner
 
@@ -38,21 +40,16 @@ def load_data(cfg: RunConfig) -> tuple[LabeledDataset, Splits]:
     return prepare(cfg.data)
 
 
-def _gan_key(context: Any, parameters: dict[str, Any]) -> str:
-    return parameters["cache_key"]
-
-
-@task(cache_key_fn=_gan_key, persist_result=True)
+@task(cache_policy=NO_CACHE)
 def fit_gan(
     train: LabeledDataset,
     cfg: RunConfig,
-    cache_key: str,
     model_path: str,
     tracker: Tracker,
     run_id: str,
     progress: bool,
 ) -> str:
-    """Fit the GAN, save it to ``model_path``; the returned path is the cached result."""
+    """Fit the GAN, save it to ``model_path`` (the cache); return that path."""
 
     def on_epoch(epoch: int, row: dict[str, float]) -> None:
         tracker.log_metrics(
@@ -72,7 +69,7 @@ def fit_gan(
     return str(save_model(model, model_path))
 
 
-@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="{arm}-seed{seed}")
+@task(cache_policy=NO_CACHE, task_run_name="{arm}-seed{seed}")
 def evaluate_arm_seed(
     arm: str,
     seed: int,
@@ -80,10 +77,9 @@ def evaluate_arm_seed(
     plan: dict,
     classifier: str,
     model_path: str | None,
-    cache_key: str,
     augmentations: list | None = None,
 ) -> ArmResult:
-    """One arm x seed; cached on ``cache_key`` (same data, GAN, arm, seed, code: same numbers)."""
+    """One arm x seed (the flow caches its result as JSON on the inputs' key)."""
     uses_gan = arm in ("gan", "gan+classical")
     model = load_model(model_path, device="cpu") if model_path and uses_gan else None
     return run_arm(arm, splits, plan, [seed], classifier, model, augmentations)
@@ -102,8 +98,8 @@ def leakage_check(
     return check_no_leakage(splits, synthetic, test_hash)
 
 
-@task(cache_key_fn=_gan_key, persist_result=True)
-def quality(model_path: str, splits: Splits, cfg: RunConfig, cache_key: str) -> dict[str, float]:
+@task(cache_policy=NO_CACHE)
+def quality(model_path: str, splits: Splits, cfg: RunConfig) -> dict[str, float]:
     return synthetic_quality(load_model(model_path), splits, cfg.classifier, seed=cfg.gan.seed)
 
 
@@ -116,6 +112,33 @@ def _merge(parts: list[ArmResult]) -> ArmResult:
         np.mean([p.per_class_recall for p in parts], axis=0).tolist(),
         parts[0].n_train,
     )
+
+
+def _arm_to_json(res: ArmResult) -> dict[str, Any]:
+    return {
+        "arm": res.arm,
+        "per_seed": [{k: float(v) for k, v in row.items()} for row in res.per_seed],
+        "confusion": np.asarray(res.confusion).tolist(),
+        "per_class_recall": [float(r) for r in res.per_class_recall],
+        "n_train": int(res.n_train),
+    }
+
+
+def _arm_from_json(d: dict[str, Any], arm: str, k: int) -> ArmResult | None:
+    """The cached `ArmResult`, or None when the record does not have the expected shape."""
+    try:
+        conf = np.asarray(d["confusion"], dtype=np.int64)
+        res = ArmResult(
+            str(d["arm"]),
+            [{str(m): float(v) for m, v in row.items()} for row in d["per_seed"]],
+            conf,
+            [float(r) for r in d["per_class_recall"]],
+            int(d["n_train"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    ok = res.arm == arm and conf.shape == (k, k) and len(res.per_class_recall) == k
+    return res if ok and len(res.per_seed) == 1 else None
 
 
 def _git_commit() -> str:
@@ -180,16 +203,19 @@ def _fit_or_reuse(
 ) -> tuple[str, bool]:
     """The saved GAN's path and whether it came from the cache."""
     key = gan_cache_key(data_hash, cfg.data, cfg.gan)
-    results_dir, model_path = cache_paths(cfg.orchestration.cache_dir, key)
-    # a cache record whose model file was deleted is useless: train again
-    refresh = cfg.orchestration.retrain or not model_path.is_file()
-    state = fit_gan.with_options(result_storage=results_dir, refresh_cache=refresh)(
-        splits.train, cfg, key, str(model_path), tracker, run_id, progress, return_state=True
-    )
-    path = state.result()  # raises if the fit failed
-    cached = state.name == "Cached"
+    _, model_path = cache_paths(cfg.orchestration.cache_dir, key)
+    cached = False
+    if model_path.is_file() and not cfg.orchestration.retrain:
+        try:  # weights-only: a tampered or truncated file fails here, it never runs code
+            history = load_model(model_path, device="cpu").history.rows
+            cached = True
+        except InvalidDataError as err:
+            get_run_logger().warning("cached GAN unusable (%s); training it again", err)
     if cached:  # the losses were logged by the run that trained it; copy them to this run
-        tracker.log_history(run_id, load_model(path, device="cpu").history.rows, "gan_")
+        tracker.log_history(run_id, history, "gan_")
+        path = str(model_path)
+    else:
+        path = fit_gan(splits.train, cfg, str(model_path), tracker, run_id, progress)
     tracker.set_tags(run_id, {"gan_cache_key": key, "gan_cached": str(cached).lower()})
     return path, cached
 
@@ -208,9 +234,6 @@ def _run_arms(
     of data, GAN, arm settings or evaluation code recomputes; ``retrain`` recomputes all.
     """
     results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
-    evaluate = evaluate_arm_seed.with_options(
-        result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
-    )
     plan_json = {str(k): v for k, v in plan.items()}
 
     def key(arm: str, seed: int) -> str:
@@ -223,12 +246,21 @@ def _run_arms(
             augmentations=cfg.augmentations,
         )
 
+    done: dict[tuple[str, int], ArmResult] = {}
+    for arm in arms:
+        for seed in range(cfg.seeds):
+            hit = None if cfg.orchestration.retrain else read_cached(results_dir, key(arm, seed))
+            res = hit and _arm_from_json(hit, arm, splits.test.n_classes)
+            if res:
+                done[(arm, seed)] = res
+    todo = [(a, s) for a in arms for s in range(cfg.seeds) if (a, s) not in done]
+    if not todo:
+        return {arm: _merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in arms}
     with make_task_runner(cfg.orchestration) as runner:
         futures = {
             (arm, seed): runner.submit(
-                evaluate,
+                evaluate_arm_seed,
                 parameters={
-                    "cache_key": key(arm, seed),
                     "arm": arm,
                     "seed": seed,
                     "splits": splits,
@@ -238,11 +270,27 @@ def _run_arms(
                     "augmentations": cfg.augmentations,
                 },
             )
-            for arm in arms
-            for seed in range(cfg.seeds)
+            for arm, seed in todo
         }
-        done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
+        for (arm, seed), f in futures.items():
+            done[(arm, seed)] = f.result()  # raise, never half-complete
+            write_cached(results_dir, key(arm, seed), _arm_to_json(done[(arm, seed)]))
     return {arm: _merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in arms}
+
+
+def _quality(model_path: str, splits: Splits, cfg: RunConfig, gan_key: str) -> dict[str, float]:
+    """The synthetic-quality metrics, from the JSON cache or computed (and cached)."""
+    results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
+    key = eval_cache_key(gan_key, quality=cfg.classifier)
+    hit = None if cfg.orchestration.retrain else read_cached(results_dir, key)
+    if hit and isinstance(hit.get("metrics"), dict):
+        try:
+            return {str(k): float(v) for k, v in hit["metrics"].items()}
+        except (TypeError, ValueError):
+            pass
+    qual = quality(model_path, splits, cfg)
+    write_cached(results_dir, key, {"metrics": {k: float(v) for k, v in qual.items()}})
+    return qual
 
 
 @flow(name="augmentation", log_prints=True)
@@ -286,10 +334,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         results = _run_arms(arms, cfg, splits, plan, model_path, gan_key)
         qual = None
         if model_path:
-            results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
-            qual = quality.with_options(
-                result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
-            )(model_path, splits, cfg, eval_cache_key(gan_key, quality=cfg.classifier))
+            qual = _quality(model_path, splits, cfg, gan_key)
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
         summary["leakage_check"] = leakage_check(splits, test_hash, model_path, plan, cfg)
         for arm, res in results.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from augment.cli import main
@@ -76,3 +78,91 @@ def test_leakage_check_with_nothing_generated_for_images():
     report = check_no_leakage(splits, synthetic, splits.test.content_hash())
     assert report["passed"] and report["synthetic_rows_checked"] == 0
     assert gan_arm_synthetic(None, splits.train, plan, [0, 1])[0].shape[0] == 0
+
+
+# --- item 10: no code runs from the result cache or from a logged model ---------------------
+
+
+class _Evil:
+    """Unpickling this touches ``marker``: proof that code from a file ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _pickle_record(marker: Path, key: str) -> bytes:
+    """A Prefect result record as an attacker writes it: pickle serializer, evil payload."""
+    from prefect.results import ResultRecord, ResultRecordMetadata
+    from prefect.serializers import PickleSerializer
+
+    meta = ResultRecordMetadata(storage_key=key, serializer=PickleSerializer())
+    return ResultRecord(metadata=meta, result=_Evil(marker)).serialize()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_planted_pickle_in_result_cache_does_not_run(tmp_path, mlflow_tmp):
+    from augment.config import build_config
+    from flows import augmentation_flow
+
+    cfg = build_config(
+        {
+            "data": {"source": "builtin:wine"},
+            "gan": {"epochs": 1},
+            "seeds": 1,
+            "arms": ["baseline", "gan"],
+            "orchestration": {"cache_dir": str(tmp_path / "cache")},
+        }
+    )
+    first = augmentation_flow(cfg)
+    results = tmp_path / "cache" / "results"
+    marker = tmp_path / "pwned"
+    names = [f.name for f in results.iterdir()]
+    assert names
+    keys = {n.removesuffix(".json") for n in names} | {
+        f.stem for f in (tmp_path / "cache" / "models").iterdir()
+    }
+    for key in keys:  # under Prefect's record name and under ours
+        for name in (key, f"{key}.json"):
+            (results / name).write_bytes(_pickle_record(marker, name))
+    second = augmentation_flow(cfg)
+    assert not marker.exists()
+    assert second["arms"] == first["arms"]  # recomputed, same numbers
+
+
+def test_tampered_logged_generator_does_not_run(tmp_path, mlflow_tmp, capsys):
+    import pickle
+
+    import yaml
+    from mlflow.tracking import MlflowClient
+
+    from augment.data import load_dataset
+    from augment.gan import TabularCGAN, TabularGANConfig
+    from augment.gan.persist import save_model
+    from augment.tracking import Tracker, load_tracking_config
+
+    data = load_dataset("builtin:wine")
+    cfg = TabularGANConfig(epochs=1, batch_size=64, hidden=16)
+    gan = TabularCGAN(cfg, random_state=0, progress=False).fit(data.X, data.y)
+    model_file = save_model(gan, tmp_path / "g.pt")
+    tracker = Tracker(load_tracking_config())
+    run_id = tracker.start_parent("t", {}, {})
+    uri = tracker.log_generator(run_id, model_file, data.class_names, "class")
+    MlflowClient(mlflow_tmp).set_terminated(run_id)
+    (mlmodel,) = list(tmp_path.rglob("MLmodel"))
+    marker = tmp_path / "pwned"
+    (mlmodel.parent / "python_model.pkl").write_bytes(pickle.dumps(_Evil(marker)))
+    spec = yaml.safe_load(mlmodel.read_text())
+    flavor = spec["flavors"]["python_function"]
+    flavor.pop("model_code_path", None)
+    flavor["python_model"] = "python_model.pkl"
+    mlmodel.write_text(yaml.safe_dump(spec))
+    out = tmp_path / "s.csv"
+    code = main(["generate", uri, "--n", "3", "--out", str(out)])
+    assert not marker.exists()
+    assert code == 0, capsys.readouterr().err
+    assert len((out.read_text()).splitlines()) == 1 + 3 * data.n_classes
