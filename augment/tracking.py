@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -123,6 +125,29 @@ def check_reachable(cfg: TrackingConfig, timeout_s: int = 5) -> None:
 _FAST_FAIL = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "{timeout}"}
 
 
+@contextmanager
+def _sqlite_store_lock(uri: str) -> Iterator[None]:
+    """Hold an exclusive file lock beside a SQLite store while it is created / migrated.
+
+    MLflow creates and migrates a SQLite store on first use; two processes doing that at once
+    (overlapping scheduled runs) both fail and leave ``_alembic_tmp_*`` tables that break the
+    store for good. The lock (``<db>.lock``, fcntl) makes the second process wait for the
+    first; once the store exists, taking it costs microseconds.
+    """
+    if not uri.startswith("sqlite:///") or uri[len("sqlite:///") :] in ("", ":memory:"):
+        yield
+        return
+    import fcntl
+
+    db = Path(uri[len("sqlite:///") :])
+    with open(db.with_name(db.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _flat_params(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -139,14 +164,23 @@ class Tracker:
         from mlflow.tracking import MlflowClient  # lazy: `augment --help` stays fast
 
         self.cfg = cfg
-        self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
+        with _sqlite_store_lock(cfg.tracking_uri):  # the client creates / migrates the store
+            self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
+            self.client.search_experiments(max_results=1)  # tracking tables
+            self.client.search_registered_models(max_results=1)  # registry tables, same file
 
     def experiment_id(self) -> str:
         """Get or create the experiment; also proves the tracking URI is reachable."""
         exp = self.client.get_experiment_by_name(self.cfg.experiment)
         if exp is not None:
             return exp.experiment_id
-        return self.client.create_experiment(self.cfg.experiment)
+        try:
+            return self.client.create_experiment(self.cfg.experiment)
+        except mlflow.exceptions.MlflowException:  # another run created it just now
+            exp = self.client.get_experiment_by_name(self.cfg.experiment)
+            if exp is None:
+                raise
+            return exp.experiment_id
 
     def start_parent(self, run_name: str, params: dict[str, Any], tags: dict[str, str]) -> str:
         run = self.client.create_run(

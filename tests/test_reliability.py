@@ -166,3 +166,47 @@ def test_tampered_logged_generator_does_not_run(tmp_path, mlflow_tmp, capsys):
     assert not marker.exists()
     assert code == 0, capsys.readouterr().err
     assert len((out.read_text()).splitlines()) == 1 + 3 * data.n_classes
+
+
+# --- item 2: runs started at once in a fresh folder share one SQLite store safely -----------
+
+_RACER = """
+import sys, time
+from augment.tracking import Tracker, TrackingConfig
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))  # every process reaches the store at the same moment
+t = Tracker(TrackingConfig(tracking_uri="sqlite:///mlflow.db", experiment="race"))
+run_id = t.start_parent("racer", {"p": 1}, {})
+t.finish(run_id)
+print(run_id)
+"""
+
+
+def test_concurrent_first_use_of_a_sqlite_store(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from mlflow.tracking import MlflowClient
+
+    start = str(time.time() + 12)  # after every process has imported mlflow
+    env = dict(os.environ)
+    env.pop("MLFLOW_TRACKING_URI", None)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, start],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=180) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-2000:]
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("race")
+    assert len(client.search_runs([exp.experiment_id])) == 2
