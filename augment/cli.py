@@ -103,6 +103,30 @@ def _cmd_datasets() -> int:
     return 0
 
 
+def _arm_list(text: str) -> list[str]:
+    from augment.exceptions import ConfigError
+
+    arms = [a.strip() for a in text.split(",") if a.strip()]
+    if not arms:
+        raise ConfigError(f"--arms {text!r} names no arm; e.g. --arms baseline,gan,smote")
+    return arms
+
+
+def _check_cache_dir(path: str) -> None:
+    """The cache folder is a folder (or can be made) and writable: exit 2 now, not a traceback."""
+    from pathlib import Path
+
+    from augment.exceptions import ConfigError
+
+    p = Path(path).expanduser().resolve()
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"cache dir {path} is a file; give a folder (--cache-dir)")
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        raise ConfigError(f"cache dir {path} cannot be created or written ({p} is not writable)")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from augment.config import load_config
     from augment.exceptions import ConfigError
@@ -114,7 +138,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "data.missing": args.missing,
         "gan.epochs": args.epochs,
         "seeds": args.seeds,
-        "arms": args.arms.split(",") if args.arms else None,
+        "arms": None if args.arms is None else _arm_list(args.arms),
         "classifier": args.classifier,
     }
     overrides |= _orchestration_overrides(args)
@@ -139,6 +163,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from augment.gan.checkpoint import check_checkpoint_dir
 
         check_checkpoint_dir(cfg.gan.checkpoint_dir)
+
+    _check_cache_dir(cfg.orchestration.cache_dir)
 
     from flows.augmentation import augmentation_flow
 

@@ -210,3 +210,70 @@ def test_concurrent_first_use_of_a_sqlite_store(tmp_path):
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     exp = client.get_experiment_by_name("race")
     assert len(client.search_runs([exp.experiment_id])) == 2
+
+
+# --- item 8: user mistakes are one line and exit 2, never a traceback -----------------------
+
+
+def _parquet_list_column(tmp: Path) -> list[str]:
+    import pandas as pd
+
+    rows = 20
+    df = pd.DataFrame(
+        {
+            "a": [[i, i + 1] for i in range(rows)],
+            "b": range(rows),
+            "y": ["xz"[i % 2] for i in range(rows)],
+        }
+    )
+    df.to_parquet(tmp / "t.parquet")
+    return ["--data", str(tmp / "t.parquet"), "--label", "y"]
+
+
+def _float_label(tmp: Path) -> list[str]:
+    (tmp / "f.csv").write_text("a,y\n" + "".join(f"{i},{i * 0.37:.2f}\n" for i in range(60)))
+    return ["--data", str(tmp / "f.csv"), "--label", "y"]
+
+
+def _section_as_list(tmp: Path) -> list[str]:
+    (tmp / "g.csv").write_text(GOOD)
+    (tmp / "run.yml").write_text("gan: [1, 2]\n")
+    return [str(tmp / "run.yml"), "--data", str(tmp / "g.csv"), "--label", "y", "--epochs", "2"]
+
+
+def _all_nan_drop(tmp: Path) -> list[str]:
+    (tmp / "n.csv").write_text("a,b,y\n" + "".join(f"{i},,{'xz'[i % 2]}\n" for i in range(20)))
+    return ["--data", str(tmp / "n.csv"), "--label", "y", "--missing", "drop"]
+
+
+def _cache_dir_is_file(tmp: Path) -> list[str]:
+    (tmp / "g.csv").write_text(GOOD)
+    return ["--data", str(tmp / "g.csv"), "--label", "y", "--cache-dir", str(tmp / "g.csv")]
+
+
+MISTAKES = {
+    "parquet_list_column": (_parquet_list_column, "column(s) ['a'] hold lists/structs"),
+    "float_label": (_float_label, "it looks like a regression target"),
+    "section_as_list": (_section_as_list, "gan: must be a mapping (key: value lines), got list"),
+    "empty_arms": (lambda tmp: ["--arms", ""], "--arms '' names no arm"),
+    "all_nan_column_drop": (_all_nan_drop, "column(s) ['b'] have no value at all"),
+    "cache_dir_is_file": (_cache_dir_is_file, "g.csv is a file; give a folder (--cache-dir)"),
+}
+
+
+@pytest.mark.parametrize("case", list(MISTAKES))
+def test_user_mistakes_exit_2_one_short_line(case, tmp_path, mlflow_tmp, capsys):
+    setup, needle = MISTAKES[case]
+    code, err = _run_err(setup(tmp_path), capsys)
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and len(err) < 300, err
+    assert needle in err, err
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_empty_config_section_takes_cli_overrides(tmp_path):
+    from augment.config import load_config
+
+    (tmp_path / "run.yml").write_text("data:\ngan:\n")
+    cfg = load_config(tmp_path / "run.yml", {"data.source": "x.csv", "gan.epochs": 3})
+    assert cfg.data.source == "x.csv" and cfg.gan.epochs == 3
