@@ -106,6 +106,8 @@ def _pickle_record(marker: Path, key: str) -> bytes:
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_planted_pickle_in_result_cache_does_not_run(tmp_path, mlflow_tmp):
+    from mlflow.tracking import MlflowClient
+
     from augment.config import build_config
     from flows import augmentation_flow
 
@@ -129,9 +131,14 @@ def test_planted_pickle_in_result_cache_does_not_run(tmp_path, mlflow_tmp):
     for key in keys:  # under Prefect's record name and under ours
         for name in (key, f"{key}.json"):
             (results / name).write_bytes(_pickle_record(marker, name))
+    # item 9: a truncated cached GAN is trained again (with a warning), not an exit 2 forever
+    (model,) = (tmp_path / "cache" / "models").iterdir()
+    model.write_bytes(model.read_bytes()[:100])
     second = augmentation_flow(cfg)
     assert not marker.exists()
     assert second["arms"] == first["arms"]  # recomputed, same numbers
+    tags = MlflowClient(mlflow_tmp).get_run(second["mlflow_run_id"]).data.tags
+    assert tags["gan_cached"] == "false"
 
 
 def test_tampered_logged_generator_does_not_run(tmp_path, mlflow_tmp, capsys):
