@@ -284,3 +284,24 @@ def test_empty_config_section_takes_cli_overrides(tmp_path):
     (tmp_path / "run.yml").write_text("data:\ngan:\n")
     cfg = load_config(tmp_path / "run.yml", {"data.source": "x.csv", "gan.epochs": 3})
     assert cfg.data.source == "x.csv" and cfg.gan.epochs == 3
+
+
+# --- item 5: 16-bit PNGs are scaled by bit depth, not clipped -------------------------------
+
+
+def test_16bit_png_is_scaled_not_clipped(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from augment.data import load_dataset
+
+    ramp = (np.arange(64, dtype=np.uint16) * 1000).reshape(8, 8)  # 0 .. 63000 of 65535
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        for i in range(2):
+            Image.fromarray(ramp).save(tmp_path / cls / f"{i}.png")
+    assert Image.open(tmp_path / "a" / "0.png").mode.startswith("I;16")
+    data = load_dataset(str(tmp_path))
+    x = data.X[0, 0]
+    assert (x >= 0.999).mean() < 0.05  # clipping made 99.5% of pixels 1.0
+    np.testing.assert_allclose(x, ramp / 65535, atol=1 / 255)
