@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -112,6 +113,14 @@ def _arm_list(text: str) -> list[str]:
     return arms
 
 
+class Terminated(SystemExit):
+    """Raised in the main thread on SIGTERM; exits 143 (128 + SIGTERM) after cleanup."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated(128 + signum)
+
+
 def _check_cache_dir(path: str) -> None:
     """The cache folder is a folder (or can be made) and writable: exit 2 now, not a traceback."""
     from pathlib import Path
@@ -165,6 +174,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_checkpoint_dir(cfg.gan.checkpoint_dir)
 
     _check_cache_dir(cfg.orchestration.cache_dir)
+    # SIGTERM (timeout, systemd, docker stop) unwinds like Ctrl-C: the flow marks its MLflow
+    # run FAILED and Prefect's temporary API server is stopped on the way out
+    signal.signal(signal.SIGTERM, _terminated)
 
     from flows.augmentation import augmentation_flow
 
@@ -325,6 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("augment: interrupted", file=sys.stderr)
         return 130
+    except Terminated as stop:
+        print("augment: terminated (SIGTERM); the MLflow run is marked FAILED", file=sys.stderr)
+        return int(stop.code)
 
 
 if __name__ == "__main__":

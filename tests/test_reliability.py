@@ -305,3 +305,66 @@ def test_16bit_png_is_scaled_not_clipped(tmp_path):
     x = data.X[0, 0]
     assert (x >= 0.999).mean() < 0.05  # clipping made 99.5% of pixels 1.0
     np.testing.assert_allclose(x, ramp / 65535, atol=1 / 255)
+
+
+# --- item 11: SIGTERM marks the run FAILED and leaves no temporary server behind ------------
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [d for k in kids for d in (int(k), *_descendants(int(k)))]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_sigterm_marks_the_run_failed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    env.pop("PREFECT_API_URL", None)  # a plain run: Prefect starts its temporary server
+    argv = ["run", "--data", "builtin:wine", "--epochs", "500", "--seeds", "1"]
+    argv += ["--arms", "baseline,gan", "--no-progress", "--cache-dir", str(tmp_path / "c")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "augment.cli", *argv],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = MlflowClient(uri)
+    run = None
+    deadline = time.time() + 240
+    while run is None and time.time() < deadline and proc.poll() is None:
+        time.sleep(2)
+        try:
+            exp = client.get_experiment_by_name("augment")
+            runs = client.search_runs([exp.experiment_id]) if exp else []
+        except Exception:  # the store is being created by the run
+            runs = []
+        run = next((r for r in runs if r.info.status == "RUNNING"), None)
+    assert run is not None, proc.communicate(timeout=60)
+    children = _descendants(proc.pid)  # Prefect's temporary API server among them
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    time.sleep(5)
+    alive = [c for c in children if _alive(c)]
+    assert not alive, alive
+    assert proc.returncode == 143, err[-2000:]
+    assert "terminated (SIGTERM)" in err
+    assert client.get_run(run.info.run_id).info.status == "FAILED"
