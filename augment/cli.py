@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
     )
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
+    run.add_argument("--force", action="store_true", help="replace an existing --json file")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _add_orchestration_args(run)
     sub.add_parser("datasets", help="list built-in datasets")
@@ -107,9 +109,42 @@ def _cmd_datasets() -> int:
     return 0
 
 
+def _arm_list(text: str) -> list[str]:
+    from augment.exceptions import ConfigError
+
+    arms = [a.strip() for a in text.split(",") if a.strip()]
+    if not arms:
+        raise ConfigError(f"--arms {text!r} names no arm; e.g. --arms baseline,gan,smote")
+    return arms
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread on SIGTERM; exits 143 (128 + SIGTERM) after cleanup."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated(128 + signum)
+
+
+def _check_cache_dir(path: str) -> None:
+    """The cache folder is a folder (or can be made) and writable: exit 2 now, not a traceback."""
+    from pathlib import Path
+
+    from augment.exceptions import ConfigError
+
+    p = Path(path).expanduser().resolve()
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"cache dir {path} is a file; give a folder (--cache-dir)")
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        raise ConfigError(f"cache dir {path} cannot be created or written ({p} is not writable)")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from augment.config import load_config
-    from augment.report import check_writable, comparison_table, write_json_atomic
+    from augment.exceptions import ConfigError
+    from augment.report import check_not_input, check_writable, comparison_table, write_json_atomic
 
     overrides = {
         "data.source": args.data,
@@ -118,13 +153,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "gan.epochs": args.epochs,
         "seeds": args.seeds,
         "gan.seeds": args.gan_seeds,
-        "arms": args.arms.split(",") if args.arms else None,
+        "arms": None if args.arms is None else _arm_list(args.arms),
         "classifier": args.classifier,
     }
     overrides |= _orchestration_overrides(args)
     cfg = load_config(args.config, overrides)
     if args.json_path:
         check_writable(args.json_path)
+        check_not_input(args.json_path, [cfg.data.source, args.config])
+        if os.path.exists(args.json_path) and not args.force:
+            raise ConfigError(f"--json {args.json_path} already exists; pass --force to replace it")
     # validate the data before Prefect or MLflow start (bad input leaves nothing behind)
     from augment.balance import balance_plan
     from augment.experiment import check_arms, prepare
@@ -140,6 +178,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from augment.gan.checkpoint import check_checkpoint_dir
 
         check_checkpoint_dir(cfg.gan.checkpoint_dir)
+
+    _check_cache_dir(cfg.orchestration.cache_dir)
+    # SIGTERM (timeout, systemd, docker stop) unwinds like Ctrl-C: the flow marks its MLflow
+    # run FAILED and Prefect's temporary API server is stopped on the way out
+    signal.signal(signal.SIGTERM, _terminated)
 
     from flows.augmentation import augmentation_flow
 
@@ -300,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("augment: interrupted", file=sys.stderr)
         return 130
+    except Terminated as stop:
+        print("augment: terminated (SIGTERM); the MLflow run is marked FAILED", file=sys.stderr)
+        return int(stop.code)
 
 
 if __name__ == "__main__":

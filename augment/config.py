@@ -186,6 +186,13 @@ def load_config(
         node = values
         *parents, leaf = dotted.split(".")
         for key in parents:
-            node = node.setdefault(key, {})
+            if node.get(key) is None:  # `data:` left empty in the YAML
+                node[key] = {}
+            elif not isinstance(node[key], dict):
+                raise ConfigError(
+                    f"invalid config {where}: {key}: must be a mapping (key: value lines), got"
+                    f" {type(node[key]).__name__}"
+                )
+            node = node[key]
         node[leaf] = value
     return build_config(values, where)

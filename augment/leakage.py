@@ -40,6 +40,8 @@ def row_hashes(X: pd.DataFrame | np.ndarray) -> set[int]:
         if X.shape[1] == 0:
             return set()
         return set(pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).tolist())
+    if len(X) == 0:  # nothing generated (a balanced class plan): an empty (0, 0) array
+        return set()
     flat = np.ascontiguousarray(np.asarray(X).reshape(len(X), -1))
     return {
         int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")

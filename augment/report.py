@@ -72,3 +72,15 @@ def check_writable(path: str | Path) -> None:
         raise ConfigError(f"output folder {parent} is not writable")
     if Path(path).is_dir():
         raise ConfigError(f"output path {path} is a directory; give a file name")
+
+
+def check_not_input(path: str | Path, inputs: list[str | None]) -> None:
+    """Refuse an output that is one of the run's inputs (a data file or the config)."""
+    from augment.exceptions import ConfigError
+
+    out = Path(path).resolve()
+    for source in inputs:
+        if source and not source.startswith("builtin:") and Path(source).resolve() == out:
+            raise ConfigError(
+                f"--json {path} is the input data or config {source}; choose another file"
+            )

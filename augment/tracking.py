@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -123,6 +125,29 @@ def check_reachable(cfg: TrackingConfig, timeout_s: int = 5) -> None:
 _FAST_FAIL = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "{timeout}"}
 
 
+@contextmanager
+def _sqlite_store_lock(uri: str) -> Iterator[None]:
+    """Hold an exclusive file lock beside a SQLite store while it is created / migrated.
+
+    MLflow creates and migrates a SQLite store on first use; two processes doing that at once
+    (overlapping scheduled runs) both fail and leave ``_alembic_tmp_*`` tables that break the
+    store for good. The lock (``<db>.lock``, fcntl) makes the second process wait for the
+    first; once the store exists, taking it costs microseconds.
+    """
+    if not uri.startswith("sqlite:///") or uri[len("sqlite:///") :] in ("", ":memory:"):
+        yield
+        return
+    import fcntl
+
+    db = Path(uri[len("sqlite:///") :])
+    with open(db.with_name(db.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _flat_params(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -139,14 +164,23 @@ class Tracker:
         from mlflow.tracking import MlflowClient  # lazy: `augment --help` stays fast
 
         self.cfg = cfg
-        self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
+        with _sqlite_store_lock(cfg.tracking_uri):  # the client creates / migrates the store
+            self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
+            self.client.search_experiments(max_results=1)  # tracking tables
+            self.client.search_registered_models(max_results=1)  # registry tables, same file
 
     def experiment_id(self) -> str:
         """Get or create the experiment; also proves the tracking URI is reachable."""
         exp = self.client.get_experiment_by_name(self.cfg.experiment)
         if exp is not None:
             return exp.experiment_id
-        return self.client.create_experiment(self.cfg.experiment)
+        try:
+            return self.client.create_experiment(self.cfg.experiment)
+        except mlflow.exceptions.MlflowException:  # another run created it just now
+            exp = self.client.get_experiment_by_name(self.cfg.experiment)
+            if exp is None:
+                raise
+            return exp.experiment_id
 
     def start_parent(self, run_name: str, params: dict[str, Any], tags: dict[str, str]) -> str:
         run = self.client.create_run(
@@ -291,7 +325,8 @@ class Tracker:
             with mlflow.start_run(run_id=run_id, nested=True):  # resumes; status set by finish()
                 info = mlflow.pyfunc.log_model(
                     name="generator",
-                    python_model=wrapper,
+                    # models from code: the pyfunc is this source file, not a cloudpickle
+                    python_model=str(Path(__file__).with_name("generator_model.py")),
                     artifacts=artifacts,
                     signature=signature,
                     input_example=example,
@@ -451,18 +486,57 @@ class GeneratorModel(mlflow.pyfunc.PythonModel):
         return pd.concat(frames, ignore_index=True)
 
 
+def set_generator_model() -> None:
+    """Called by ``generator_model.py`` when MLflow loads the logged model from code."""
+    import mlflow.models
+
+    mlflow.models.set_model(GeneratorModel())
+
+
+class _LoadedGenerator:
+    """``predict(request, params)`` over a `GeneratorModel` built from a model's plain files."""
+
+    def __init__(self, model: GeneratorModel) -> None:
+        self.model = model
+
+    def predict(self, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        return self.model.predict(None, model_input, params)
+
+
 def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[str, Any]]:
-    """Load a logged generator: the pyfunc model and its metadata (kind, classes, image shape)."""
+    """Load a logged generator: a predictor and its metadata (kind, classes, image shape).
+
+    Nothing in the model directory is executed or unpickled: the ``MLmodel`` file is read as
+    YAML, the metadata as JSON and the weights with ``torch.load(..., weights_only=True)``;
+    the sampling code is this installed package's, whatever code or pickle the directory holds.
+    """
+    from mlflow.tracking.artifact_utils import _download_artifact_from_uri
+
     mlflow.set_tracking_uri(tracking.tracking_uri)
     try:
-        model = mlflow.pyfunc.load_model(model_uri)
-    except mlflow.exceptions.MlflowException as err:
+        local = Path(_download_artifact_from_uri(model_uri))
+        spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8")) or {}
+    except (mlflow.exceptions.MlflowException, OSError, yaml.YAMLError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
-    meta = dict(model.metadata.metadata or {})
+    meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
     if "class_names" not in meta:
         raise ConfigError(f"{model_uri!r} is not an augment generator (no class_names metadata)")
-    return model, meta
+    flavor = (spec.get("flavors") or {}).get("python_function") or {}
+    paths = {}
+    for name in ("generator", "meta"):
+        entry = (flavor.get("artifacts") or {}).get(name) or {}
+        rel = entry.get("path") if isinstance(entry, dict) else None
+        target = (local / str(rel)).resolve() if rel else None
+        if target is None or local.resolve() not in target.parents or not target.is_file():
+            raise ConfigError(f"{model_uri!r}: the generator's {name!r} file is missing")
+        paths[name] = str(target)
+    model = GeneratorModel()
+    try:
+        model.load_context(_Context(paths))
+    except (ValueError, KeyError, TypeError) as err:  # InvalidDataError is a ValueError
+        raise ConfigError(f"cannot load model {model_uri!r}: {err}") from None
+    return _LoadedGenerator(model), meta
 
 
 def log_suite(

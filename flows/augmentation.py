@@ -1,9 +1,10 @@
 """The Prefect flow: thin tasks over the library, MLflow through `augment.tracking`.
 
 - ``load_data`` reads files: the one task that retries (I/O that can fail transiently).
-- ``fit_gan`` is cached on (dataset content hash, split + GAN config, code version) with its
-  result persisted under ``orchestration.cache_dir``; it returns the path of the saved GAN, so
-  a second identical run reuses it. ``orchestration.retrain`` (``--retrain``) refreshes it.
+- ``fit_gan`` is cached on (dataset content hash, split + GAN config, code version): the saved
+  GAN (weights-only) under ``orchestration.cache_dir`` is reused by a second identical run;
+  ``orchestration.retrain`` (``--retrain``) refreshes it. Evaluations are cached as plain JSON
+  (`flows.caching.read_cached`), never as Prefect's pickled results.
 - arms x seeds run as one task each through a Prefect task runner (thread pool or Dask).
 """
 
@@ -18,14 +19,14 @@ import numpy as np
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner
 
 from augment import plots
 from augment.arms import ArmResult, run_arm, synthesize
 from augment.balance import balance_plan
 from augment.config import GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits
+from augment.exceptions import InvalidDataError
 from augment.experiment import (
     GAN_ARMS,
     build_summary,
@@ -40,7 +41,7 @@ from augment.experiment import (
 from augment.gan.persist import load_model, save_model
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.tracking import Tracker, check_reachable, load_tracking_config
-from flows.caching import cache_paths, eval_cache_key, gan_cache_key
+from flows.caching import cache_paths, eval_cache_key, gan_cache_key, read_cached, write_cached
 from flows.report import markdown_summary
 from flows.runners import make_task_runner
 
@@ -50,22 +51,17 @@ def load_data(cfg: RunConfig) -> tuple[LabeledDataset, Splits]:
     return prepare(cfg.data)
 
 
-def _gan_key(context: Any, parameters: dict[str, Any]) -> str:
-    return parameters["cache_key"]
-
-
-@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="fit-gan-seed{gan.seed}")
+@task(cache_policy=NO_CACHE, task_run_name="fit-gan-seed{gan.seed}")
 def fit_gan(
     train: LabeledDataset,
     gan: GANConfig,
-    cache_key: str,
     model_path: str,
     tracker: Tracker,
     run_id: str,
     progress: bool,
     prefix: str = "gan_",
 ) -> str:
-    """Fit one generator (``gan.seed``), save it to ``model_path``; the path is the cached result.
+    """Fit one generator (``gan.seed``), save it to ``model_path`` (the cache); return the path.
 
     Its losses are logged as ``<prefix><name>`` per epoch; sample grids only for ``gan_``.
     """
@@ -86,7 +82,7 @@ def fit_gan(
     return str(save_model(model, model_path))
 
 
-@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="{arm}-seed{seed}")
+@task(cache_policy=NO_CACHE, task_run_name="{arm}-seed{seed}")
 def evaluate_arm_seed(
     arm: str,
     seed: int,
@@ -94,10 +90,9 @@ def evaluate_arm_seed(
     plan: dict,
     classifier: str,
     model_path: str | None,
-    cache_key: str,
     augmentations: list | None = None,
 ) -> ArmResult:
-    """One arm x seed; cached on ``cache_key`` (same data, GAN, arm, seed, code: same numbers)."""
+    """One arm x seed (the flow caches its result as JSON on the inputs' key)."""
     uses_gan = arm in ("gan", "gan+classical")
     model = load_model(model_path, device="cpu") if model_path and uses_gan else None
     return run_arm(arm, splits, plan, [seed], classifier, model, augmentations)
@@ -116,34 +111,9 @@ def leakage_check(
     return check_no_leakage(splits, synthetic, test_hash)
 
 
-@task(cache_key_fn=_gan_key, persist_result=True, task_run_name="quality-seed{seed}")
-def quality(
-    model_path: str, splits: Splits, classifier: str, seed: int, cache_key: str
-) -> dict[str, float]:
+@task(cache_policy=NO_CACHE, task_run_name="quality-seed{seed}")
+def quality(model_path: str, splits: Splits, classifier: str, seed: int) -> dict[str, float]:
     return synthetic_quality(load_model(model_path), splits, classifier, seed=seed)
-
-
-def _submit_quality(
-    runner: TaskRunner, cfg: RunConfig, splits: Splits, model_paths: list[str], gan_keys: list[str]
-) -> list[PrefectFuture]:
-    """Synthetic-quality metrics of every generator: one cached task each, on ``runner``."""
-    results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_keys[0])
-    task_ = quality.with_options(
-        result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
-    )
-    return [
-        runner.submit(
-            task_,
-            parameters={
-                "model_path": path,
-                "splits": splits,
-                "classifier": cfg.classifier,
-                "seed": gan_seed,
-                "cache_key": eval_cache_key(key, quality=cfg.classifier),
-            },
-        )
-        for path, key, gan_seed in zip(model_paths, gan_keys, gan_seeds(cfg), strict=True)
-    ]
 
 
 def _merge(parts: list[ArmResult]) -> ArmResult:
@@ -155,6 +125,33 @@ def _merge(parts: list[ArmResult]) -> ArmResult:
         np.mean([p.per_class_recall for p in parts], axis=0).tolist(),
         parts[0].n_train,
     )
+
+
+def _arm_to_json(res: ArmResult) -> dict[str, Any]:
+    return {
+        "arm": res.arm,
+        "per_seed": [{k: float(v) for k, v in row.items()} for row in res.per_seed],
+        "confusion": np.asarray(res.confusion).tolist(),
+        "per_class_recall": [float(r) for r in res.per_class_recall],
+        "n_train": int(res.n_train),
+    }
+
+
+def _arm_from_json(d: dict[str, Any], arm: str, k: int) -> ArmResult | None:
+    """The cached `ArmResult`, or None when the record does not have the expected shape."""
+    try:
+        conf = np.asarray(d["confusion"], dtype=np.int64)
+        res = ArmResult(
+            str(d["arm"]),
+            [{str(m): float(v) for m, v in row.items()} for row in d["per_seed"]],
+            conf,
+            [float(r) for r in d["per_class_recall"]],
+            int(d["n_train"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    ok = res.arm == arm and conf.shape == (k, k) and len(res.per_class_recall) == k
+    return res if ok and len(res.per_seed) == 1 else None
 
 
 def _git_commit() -> str:
@@ -223,50 +220,52 @@ def _log_plots(
             tracker.log_artifact(run_id, f, "plots")
 
 
+def _fit_or_reuse_one(
+    cfg: RunConfig,
+    gan: GANConfig,
+    key: str,
+    splits: Splits,
+    tracker: Tracker,
+    run_id: str,
+    progress: bool,
+    prefix: str,
+) -> tuple[str, bool]:
+    """One generator's saved path and whether it came from the cache (weights-only file)."""
+    _, model_path = cache_paths(cfg.orchestration.cache_dir, key)
+    if model_path.is_file() and not cfg.orchestration.retrain:
+        try:  # weights-only: a tampered or truncated file fails here, it never runs code
+            history = load_model(model_path, device="cpu").history.rows
+        except InvalidDataError as err:
+            get_run_logger().warning("cached GAN unusable (%s); training it again", err)
+        else:  # the losses were logged by the run that trained it; copy them to this run
+            tracker.log_history(run_id, history, prefix)
+            return str(model_path), True
+    path = fit_gan(splits.train, gan, str(model_path), tracker, run_id, progress, prefix)
+    return path, False
+
+
 def _fit_or_reuse(
     cfg: RunConfig, data_hash: str, splits: Splits, tracker: Tracker, run_id: str, progress: bool
 ) -> tuple[list[str], list[str]]:
-    """Fit (or reuse) the K generators as parallel tasks: their saved paths and cache keys.
+    """Fit (or reuse) the K generators: their saved paths and cache keys.
 
     Generator i has GAN seed ``gan.seed + i`` and its own cache key, so a run with one more
     generator trains only that one. Losses: ``gan_<name>`` for the first generator (plots and
-    the logged model are its), ``gan_seed<S>_<name>`` for the others.
+    the logged model are its), ``gan_seed<S>_<name>`` for the others. The fits run one after
+    another: each holds the torch RNG lock for its whole fit (see README, gan.seeds).
     """
     seeds = gan_seeds(cfg)
     gens = [generator_config(cfg.gan, s) for s in seeds]
     keys = [gan_cache_key(data_hash, cfg.data, g) for g in gens]
-    paths = [cache_paths(cfg.orchestration.cache_dir, k) for k in keys]
     prefixes = ["gan_"] + [f"gan_seed{s}_" for s in seeds[1:]]
-    # threads of this process whatever the runner: the fits log every epoch to MLflow, and one
-    # writer process keeps a SQLite store safe (PITFALLS.md); torch ops release the GIL
-    with ThreadPoolTaskRunner(max_workers=cfg.orchestration.max_workers) as runner:
-        futures = [
-            runner.submit(
-                # a cache record whose model file was deleted is useless: train again
-                fit_gan.with_options(
-                    result_storage=results_dir,
-                    refresh_cache=cfg.orchestration.retrain or not model_path.is_file(),
-                ),
-                parameters={
-                    "train": splits.train,
-                    "gan": gan,
-                    "cache_key": key,
-                    "model_path": str(model_path),
-                    "tracker": tracker,
-                    "run_id": run_id,
-                    "progress": progress and i == 0,  # one progress bar, not K interleaved
-                    "prefix": prefix,
-                },
-            )
-            for i, (gan, key, (results_dir, model_path), prefix) in enumerate(
-                zip(gens, keys, paths, prefixes, strict=True)
-            )
-        ]
-        out = [f.result() for f in futures]  # raises if a fit failed
-        cached = [f.state.name == "Cached" for f in futures]
-    for path, was_cached, prefix in zip(out, cached, prefixes, strict=True):
-        if was_cached:  # the losses were logged by the run that trained it; copy them to this run
-            tracker.log_history(run_id, load_model(path, device="cpu").history.rows, prefix)
+    out, cached = [], []
+    for i, (gan, key, prefix) in enumerate(zip(gens, keys, prefixes, strict=True)):
+        # one progress bar, not K interleaved
+        path, hit = _fit_or_reuse_one(
+            cfg, gan, key, splits, tracker, run_id, progress and i == 0, prefix
+        )
+        out.append(path)
+        cached.append(hit)
     tracker.set_tags(
         run_id,
         {
@@ -288,17 +287,14 @@ def _run_arms(
     model_paths: list[str],
     gan_keys: list[str],
 ) -> dict[str, ArmResult]:
-    """Every arm x seed as its own task on the configured Prefect task runner.
+    """Every arm x seed not in the JSON cache as its own task on ``runner``.
 
     Seed s of a GAN arm uses generator s mod K (``model_paths[s % K]``) and is keyed on that
     generator's key; the other arms are keyed on the first generator's (data, split, GAN config).
-    Each result is cached (persisted): a repeated run replays them; a change of data, GAN, arm
+    Each result is cached as plain JSON: a repeated run replays them; a change of data, GAN, arm
     settings or evaluation code recomputes; ``retrain`` recomputes all.
     """
     results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_keys[0])
-    evaluate = evaluate_arm_seed.with_options(
-        result_storage=results_dir, refresh_cache=cfg.orchestration.retrain
-    )
     plan_json = {str(k): v for k, v in plan.items()}
 
     def generator(arm: str, seed: int) -> int:
@@ -314,11 +310,18 @@ def _run_arms(
             augmentations=cfg.augmentations,
         )
 
+    done: dict[tuple[str, int], ArmResult] = {}
+    for arm in arms:
+        for seed in range(cfg.seeds):
+            hit = None if cfg.orchestration.retrain else read_cached(results_dir, key(arm, seed))
+            res = hit and _arm_from_json(hit, arm, splits.test.n_classes)
+            if res:
+                done[(arm, seed)] = res
+    todo = [(a, s) for a in arms for s in range(cfg.seeds) if (a, s) not in done]
     futures = {
         (arm, seed): runner.submit(
-            evaluate,
+            evaluate_arm_seed,
             parameters={
-                "cache_key": key(arm, seed),
                 "arm": arm,
                 "seed": seed,
                 "splits": splits,
@@ -328,11 +331,42 @@ def _run_arms(
                 "augmentations": cfg.augmentations,
             },
         )
-        for arm in arms
-        for seed in range(cfg.seeds)
+        for arm, seed in todo
     }
-    done = {k: f.result() for k, f in futures.items()}  # raise, never half-complete
+    for (arm, seed), f in futures.items():
+        done[(arm, seed)] = f.result()  # raise, never half-complete
+        write_cached(results_dir, key(arm, seed), _arm_to_json(done[(arm, seed)]))
     return {arm: _merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in arms}
+
+
+def _quality(
+    runner: TaskRunner, cfg: RunConfig, splits: Splits, model_paths: list[str], gan_keys: list[str]
+) -> list[dict[str, float]]:
+    """Every generator's synthetic-quality metrics, from the JSON cache or computed on
+    ``runner`` (and cached)."""
+    out: list[dict[str, float] | None] = []
+    todo = {}
+    for i, (path, gan_key, seed) in enumerate(
+        zip(model_paths, gan_keys, gan_seeds(cfg), strict=True)
+    ):
+        results_dir, _ = cache_paths(cfg.orchestration.cache_dir, gan_key)
+        key = eval_cache_key(gan_key, quality=cfg.classifier)
+        hit = None if cfg.orchestration.retrain else read_cached(results_dir, key)
+        metrics = None
+        if hit and isinstance(hit.get("metrics"), dict):
+            try:
+                metrics = {str(k): float(v) for k, v in hit["metrics"].items()}
+            except (TypeError, ValueError):
+                metrics = None
+        out.append(metrics)
+        if metrics is None:
+            params = {"model_path": path, "splits": splits, "classifier": cfg.classifier}
+            todo[i] = (results_dir, key, runner.submit(quality, parameters=params | {"seed": seed}))
+    for i, (results_dir, key, future) in todo.items():
+        qual = future.result()
+        write_cached(results_dir, key, {"metrics": {k: float(v) for k, v in qual.items()}})
+        out[i] = qual
+    return [q for q in out if q is not None]
 
 
 @flow(name="augmentation", log_prints=True)
@@ -376,9 +410,8 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
             logger.info("GAN seeds %s: %s", gan_seeds(cfg), model_paths)
         # the quality metrics share the runner with the arms: one pool, no idle tail
         with make_task_runner(cfg.orchestration) as runner:
-            qual_futures = _submit_quality(runner, cfg, splits, model_paths, gan_keys)
             results = _run_arms(runner, arms, cfg, splits, plan, model_paths, gan_keys)
-            qual = [f.result() for f in qual_futures]
+            qual = _quality(runner, cfg, splits, model_paths, gan_keys) if model_paths else None
         summary = build_summary(cfg, data, splits, results, qual, run_id, tracker.cfg.experiment)
         summary["leakage_check"] = leakage_check(splits, test_hash, model_paths, plan, cfg)
         for arm, res in results.items():

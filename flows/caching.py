@@ -1,19 +1,24 @@
 """What makes a fitted GAN reusable: a cache key over (data, split, GAN config, code version).
 
-Prefect caches the fit task on this key (persisted results in ``orchestration.cache_dir``); the
-fitted GAN itself lives beside it as ``models/<key>.pt`` (`augment.gan.persist`), so tasks pass
-a path, never a live model.
+The fitted GAN lives under ``orchestration.cache_dir`` as ``models/<key>.pt`` (weights-only,
+`augment.gan.persist`), so tasks pass a path, never a live model; evaluations are cached as
+plain JSON ``results/<key>.json``. Prefect's own result persistence is not used: its records
+are pickles by default, and a planted one would run code on the next run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 import augment
+from augment.atomic import atomic_write
 from augment.config import DataConfig, GANConfig
+
+log = logging.getLogger(__name__)
 
 # the library code a fitted GAN depends on: the data layer, the transforms, the GANs themselves
 _CODE_DIRS = ("data", "transform", "gan")
@@ -90,3 +95,29 @@ def cache_paths(cache_dir: str | Path, key: str) -> tuple[Path, Path]:
     (root / "models").mkdir(parents=True, exist_ok=True)
     (root / "results").mkdir(parents=True, exist_ok=True)
     return root / "results", root / "models" / f"{key}.pt"
+
+
+def read_cached(results_dir: Path, key: str) -> dict | None:
+    """A cached evaluation as plain JSON (``results/<key>.json``), or None when absent/unusable.
+
+    Results are JSON written by `write_cached`, never Prefect's pickled result records: anyone
+    who can write the cache folder can at worst change a number, never run code here.
+    """
+    path = results_dir / f"{key}.json"
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        log.warning("ignoring unreadable cache file %s (%s); computing again", path, err)
+        return None
+    if not isinstance(value, dict) or value.get("key") != key:
+        log.warning("ignoring cache file %s (not an augment result); computing again", path)
+        return None
+    return value
+
+
+def write_cached(results_dir: Path, key: str, value: dict) -> None:
+    """Store a JSON-able result under ``results/<key>.json`` atomically."""
+    text = json.dumps({**value, "key": key}, sort_keys=True)
+    atomic_write(results_dir / f"{key}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -14,13 +14,25 @@ from augment.exceptions import InvalidDataError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
+def _scale_16bit(raw: np.ndarray, path: Path) -> np.ndarray:
+    """16-bit grayscale to uint8 by its bit depth (65535 -> 255), not by clipping."""
+    if raw.size and (raw.min() < 0 or raw.max() > 65535):
+        raise InvalidDataError(
+            f"{path}: 32-bit image values outside 0..65535; only 8- and 16-bit images are allowed"
+        )
+    return np.round(raw.astype(np.float64) * (255.0 / 65535.0)).astype(np.uint8)
+
+
 def _read_image(path: Path) -> np.ndarray:
     """One image as uint8 ``(C, H, W)``: grayscale stays 1 channel, everything else becomes RGB."""
     try:
         with Image.open(path) as img:
             img.load()
-            mode = "L" if img.mode in ("L", "I", "I;16", "1", "LA") else "RGB"
-            arr = np.asarray(img.convert(mode), dtype=np.uint8)
+            if img.mode.startswith("I"):  # 16/32-bit grayscale: convert("L") would clip at 255
+                arr = _scale_16bit(np.asarray(img), path)
+            else:
+                mode = "L" if img.mode in ("L", "1", "LA") else "RGB"
+                arr = np.asarray(img.convert(mode), dtype=np.uint8)
     except (UnidentifiedImageError, OSError, ValueError) as err:
         raise InvalidDataError(
             f"{path}: unreadable or corrupt image ({type(err).__name__})"

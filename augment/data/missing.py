@@ -58,9 +58,13 @@ def apply_missing_policy(
         )
     if missing == "drop":
         keep = ~bad.any(axis=1).to_numpy()
+        if not keep.any():  # before the warning: one line, naming the columns to blame
+            empty = [c for c in X.columns if bad[c].all()]
+            why = f"; column(s) {empty} have no value at all: drop them" if empty else ""
+            raise InvalidDataError(
+                f"{where}: every row has a missing value, nothing left to use{why}"
+            )
         log.warning("%s: dropping %d row(s) with missing values", where, int((~keep).sum()))
-        if not keep.any():
-            raise InvalidDataError(f"{where}: every row has a missing value; nothing left to use")
         return X[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
     # impute: keep NaN (inf becomes NaN) until the train split is known
     X = X.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 from pathlib import Path
 
@@ -27,12 +28,52 @@ def read_table(path: Path) -> pd.DataFrame:
         if fmt == "parquet":
             return pd.read_parquet(path)
         sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        return pd.read_csv(path, sep=sep)
+        df = pd.read_csv(path, sep=sep)
     except pd.errors.EmptyDataError:
         raise InvalidDataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InvalidDataError(f"{path}: cannot be read as {fmt}: {first}") from None
+    _check_unique_header(path, sep)
+    return df
+
+
+def _check_unique_header(path: Path, sep: str) -> None:
+    """pandas renames a repeated CSV header name (``y`` -> ``y.1``): refuse it instead."""
+    with open(path, encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f, delimiter=sep), [])
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise InvalidDataError(
+            f"{path}: duplicate column name(s) {dup} in the header; every column needs its own name"
+        )
+
+
+def _check_flat_columns(X: pd.DataFrame, where: str) -> None:
+    """Parquet list/struct/map columns hold containers, not values: refuse them by name."""
+    nested = [
+        c
+        for c in X.columns
+        if X[c].dtype == object
+        and X[c].map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).any()
+    ]
+    if nested:
+        raise InvalidDataError(
+            f"{where}: column(s) {nested} hold lists/structs; only flat numbers, text, booleans"
+            " and dates are allowed (flatten or drop them)"
+        )
+
+
+def _check_not_regression(labels: pd.Series, names: list[str], where: str, label: str) -> None:
+    """A float label with many distinct values is a regression target, not classes."""
+    if pd.api.types.is_float_dtype(labels) and len(names) > 20:
+        non_integer = (labels != labels.round()).any()
+        if non_integer:
+            raise InvalidDataError(
+                f"{where}: label {label!r} has {len(names)} distinct float values (e.g."
+                f" {', '.join(names[:3])}); it looks like a regression target, and augment needs"
+                " classes"
+            )
 
 
 def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -102,9 +143,11 @@ def dataset_from_frame(
     X = df.drop(columns=[label]).reset_index(drop=True)
     if X.shape[1] == 0:
         raise InvalidDataError(f"{name}: table has only the label column {label!r}, no features")
+    _check_flat_columns(X, name)
     continuous, discrete = _column_kinds(X)
     X, labels = apply_missing_policy(X, labels, continuous, name, missing)
     y, class_names = encode_labels(labels)
+    _check_not_regression(labels, class_names, name, label)
     check_labels(y, class_names, name, label)
     return LabeledDataset(
         name=name,

@@ -96,6 +96,7 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
     """The flow's arm x seed tasks: a changed classifier, augmentation pipeline, plan, seed or
     arm computes anew; more seeds, more arms or other orchestration settings replay the rest."""
     from flows.augmentation import _run_arms
+    from flows.runners import make_task_runner
 
     splits, plan = wine_plan
     results = tmp_path / "cache" / "results"
@@ -109,7 +110,8 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
     def new_results(arms=("baseline",), plan=plan, **changes) -> set[str]:
         before = {p.name for p in results.glob("eval-*")}
         cfg = build_config({**base, **changes})
-        _run_arms(list(arms), cfg, splits, plan, None, "gan-test")
+        with make_task_runner(cfg.orchestration) as runner:
+            _run_arms(runner, list(arms), cfg, splits, plan, [], ["gan-test"])
         return {p.name for p in results.glob("eval-*")} - before
 
     assert len(new_results()) == 1  # baseline, seed 0
