@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from augment.environ import environ
 from augment.exceptions import ConfigError, InvalidDataError
 
 _ALLOWED_KEYS = {"tracking_uri", "experiment", "registered_model", "model_alias", "tags"}
@@ -100,10 +101,9 @@ def check_reachable(cfg: TrackingConfig, timeout_s: int = 5) -> None:
         return
     from mlflow.tracking import MlflowClient
 
-    saved = {k: os.environ.get(k) for k in _FAST_FAIL}
-    os.environ.update({k: v.format(timeout=timeout_s) for k, v in _FAST_FAIL.items()})
     try:
-        MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+        with environ({k: v.format(timeout=timeout_s) for k, v in _FAST_FAIL.items()}):
+            MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
     except Exception as err:  # the client raises MlflowException, requests errors, ...
         text = str(err)
         if "Connection refused" in text or "NewConnectionError" in text:
@@ -113,12 +113,6 @@ def check_reachable(cfg: TrackingConfig, timeout_s: int = 5) -> None:
         else:
             reason = (text.splitlines() or [type(err).__name__])[0][:200]
         raise ConfigError(f"MLflow tracking URI {uri} is unreachable ({reason}); {fix}") from None
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 # one try, short timeout: a reachability probe must not sit in the client's retry backoff

@@ -93,8 +93,7 @@ def evaluate_arm_seed(
     augmentations: list | None = None,
 ) -> ArmResult:
     """One arm x seed (the flow caches its result as JSON on the inputs' key)."""
-    uses_gan = arm in ("gan", "gan+classical")
-    model = load_model(model_path, device="cpu") if model_path and uses_gan else None
+    model = load_model(model_path, device="cpu") if model_path and arm in GAN_ARMS else None
     return run_arm(arm, splits, plan, [seed], classifier, model, augmentations)
 
 
@@ -366,7 +365,7 @@ def _quality(
         qual = future.result()
         write_cached(results_dir, key, {"metrics": {k: float(v) for k, v in qual.items()}})
         out[i] = qual
-    return [q for q in out if q is not None]
+    return out  # every slot filled: from the cache or from its task
 
 
 @flow(name="augmentation", log_prints=True)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from augment.environ import environ
 from augment.exceptions import ConfigError
 from augment.suite.arms import Arm, default_arms
 from augment.suite.classifiers import CLASSIFIERS
@@ -232,7 +231,7 @@ def _execute(jobs: list[FoldJob], n_jobs: int, on_job: Callable[[dict], None] | 
                 results[i] = _logged(run_fold(jobs[i]), jobs[i], n_done, len(jobs), on_job)
         return results  # type: ignore[return-value]
     with (
-        _thread_env(),
+        environ({v: "1" for v in THREAD_VARS}),  # inherited by the spawned workers
         ProcessPoolExecutor(
             n_jobs, mp_context=mp.get_context("spawn"), initializer=init_worker
         ) as pool,
@@ -256,18 +255,3 @@ def _logged(out: dict, job: FoldJob, i: int, n: int, on_job: Callable[[dict], No
     if on_job is not None:
         on_job(out)
     return out
-
-
-@contextmanager
-def _thread_env() -> Iterator[None]:
-    """OMP/MKL/OpenBLAS at one thread in the environment the spawned workers inherit."""
-    saved = {v: os.environ.get(v) for v in THREAD_VARS}
-    os.environ.update({v: "1" for v in THREAD_VARS})
-    try:
-        yield
-    finally:
-        for v, old in saved.items():
-            if old is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = old
