@@ -45,9 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="generators (GAN seeds) per run; seed s of a GAN arm uses generator s mod K",
     )
-    run.add_argument(
-        "--arms", help="comma-separated arms: baseline,gan,smote,oracle,classical,gan+classical"
-    )
+    run.add_argument("--arms", help=_arms_help())
     run.add_argument(
         "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
     )
@@ -56,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _add_orchestration_args(run)
     sub.add_parser("datasets", help="list built-in datasets")
+    sub.add_parser("arms", help="list the arms a run can compare")
     _add_mlops_parsers(sub)
     return p
 
@@ -101,6 +100,27 @@ def _add_mlops_parsers(sub) -> None:
     srv.add_argument("--name", default="augment-scheduled", help="deployment name")
 
 
+def _arms_help() -> str:
+    from augment.arms import default_names, names
+
+    extra = [a for a in names() if a not in default_names()]
+    return (
+        f"comma-separated arms (default: {','.join(default_names())}; also: {','.join(extra)};"
+        " `augment arms` describes them)"
+    )
+
+
+def _cmd_arms() -> int:
+    from augment.arms import get, names
+
+    for name in names():
+        arm = get(name)
+        flags = [k for k, on in (("default", arm.default), ("GAN", arm.uses_generator)) if on]
+        kinds = "tables and images" if len(arm.kinds) == 2 else f"{arm.kinds[0]}s only"
+        print(f"{name:<18} {arm.help} [{', '.join([kinds, *flags])}]")
+    return 0
+
+
 def _cmd_datasets() -> int:
     from augment.data import BUILTINS
 
@@ -126,25 +146,11 @@ def _terminated(signum: int, frame: object) -> None:
     raise Terminated(128 + signum)
 
 
-def _check_cache_dir(path: str) -> None:
-    """The cache folder is a folder (or can be made) and writable: exit 2 now, not a traceback."""
-    from pathlib import Path
-
-    from augment.exceptions import ConfigError
-
-    p = Path(path).expanduser().resolve()
-    if p.exists() and not p.is_dir():
-        raise ConfigError(f"cache dir {path} is a file; give a folder (--cache-dir)")
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
-        raise ConfigError(f"cache dir {path} cannot be created or written ({p} is not writable)")
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from augment.config import load_config
-    from augment.exceptions import ConfigError
-    from augment.report import check_not_input, check_writable, comparison_table, write_json_atomic
+    from augment.outputs import check_json_target, write_json_atomic
+    from augment.preflight import preflight
+    from augment.table import comparison_table
 
     overrides = {
         "data.source": args.data,
@@ -159,34 +165,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides |= _orchestration_overrides(args)
     cfg = load_config(args.config, overrides)
     if args.json_path:
-        check_writable(args.json_path)
-        check_not_input(args.json_path, [cfg.data.source, args.config])
-        if os.path.exists(args.json_path) and not args.force:
-            raise ConfigError(f"--json {args.json_path} already exists; pass --force to replace it")
-    # validate the data before Prefect or MLflow start (bad input leaves nothing behind)
-    from augment.balance import balance_plan
-    from augment.experiment import check_arms, prepare
-
-    _, splits = prepare(cfg.data)
-    check_arms(cfg.arms, splits, cfg.classifier)
-    balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
-    # and the places results go: tracking store and checkpoint folder, in seconds
-    from augment.tracking import check_reachable, load_tracking_config
-
-    check_reachable(load_tracking_config())
-    if cfg.gan.checkpoint_dir and "gan" in cfg.arms:
-        from augment.gan.checkpoint import check_checkpoint_dir
-
-        check_checkpoint_dir(cfg.gan.checkpoint_dir)
-
-    _check_cache_dir(cfg.orchestration.cache_dir)
+        check_json_target(args.json_path, [cfg.data.source, args.config], args.force)
+    # every check before Prefect or MLflow start: bad input leaves nothing behind
+    prepared = preflight(cfg)
+    for arm, reason in prepared.skipped.items():
+        print(f"augment: skipping the {arm} arm: {reason}", file=sys.stderr)
     # SIGTERM (timeout, systemd, docker stop) unwinds like Ctrl-C: the flow marks its MLflow
     # run FAILED and Prefect's temporary API server is stopped on the way out
     signal.signal(signal.SIGTERM, _terminated)
 
-    from flows.augmentation import augmentation_flow
+    from flows.augmentation import run_checked
 
-    summary = augmentation_flow(cfg, progress=not args.no_progress)
+    summary = run_checked(prepared, progress=not args.no_progress)
     print()
     print(comparison_table(summary))
     print(f"\nMLflow run {summary['mlflow_run_id']} (experiment {summary['experiment']!r})")
@@ -236,35 +226,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare_table(runs: list[dict]) -> str:
-    """One block per run: arms as rows, metrics as columns, mean±std [95% CI]."""
-    from augment.evaluate import METRICS
-
-    blocks = []
-    for run in runs:
-        head = ["arm", *METRICS]
-        rows = [head]
-        for arm, aggs in run["arms"].items():
-            cells = [arm]
-            for m in METRICS:
-                a = aggs.get(m)
-                cells.append(
-                    ""
-                    if a is None
-                    else f"{a['mean']:.3f}±{a['std']:.3f} [{a['ci95'][0]:.3f},{a['ci95'][1]:.3f}]"
-                )
-            rows.append(cells)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        started = run["start_time"]
-        title = f"run {run['run_id']} ({run.get('run_name') or ''}) dataset {run['dataset']}"
-        blocks.append(f"{title}, started {started:%Y-%m-%d %H:%M:%S}\n" + "\n".join(lines))
-    return "\n\n".join(blocks)
-
-
 def _cmd_compare(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
@@ -275,7 +236,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.last < 1:
         raise ConfigError(f"--last must be >= 1, got {args.last}")
     if args.plot:
-        from augment.report import check_writable
+        from augment.outputs import check_writable
 
         check_writable(args.plot)
     cfg = load_tracking_config()
@@ -285,7 +246,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no finished augment runs in experiment {cfg.experiment!r}")
         return 0
-    print(_compare_table(runs))
+    from augment.table import runs_table
+
+    print(runs_table(runs))
     if args.plot:
         from augment import plots
 
@@ -308,9 +271,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             "serving needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
             "(e.g. http://127.0.0.1:4200/api)"
         )
-    from augment.experiment import prepare
+    from augment.preflight import preflight
 
-    prepare(cfg.data)  # bad data fails now, not at the first scheduled run
+    preflight(cfg)  # bad data or settings fail now, not at the first scheduled run
     from flows.augmentation import augmentation_flow
 
     augmentation_flow.serve(
@@ -332,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "datasets":
             return _cmd_datasets()
+        if args.command == "arms":
+            return _cmd_arms()
         if args.command in ("generate", "compare", "serve"):
             return {"generate": _cmd_generate, "compare": _cmd_compare, "serve": _cmd_serve}[
                 args.command

@@ -14,12 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from augment.exceptions import ConfigError
 
-ARMS = ("baseline", "gan", "smote", "oracle", "classical", "gan+classical")
-IMAGE_ONLY_ARMS = ("classical", "gan+classical")  # dropped (with a log line) for tables
 # "auto": the small CNN for images, random_forest for tables
 CLASSIFIERS = ("random_forest", "logistic_regression", "cnn", "auto")
-# more arms, opt-in with `arms:` / --arms (the remedies the literature says are hard to beat)
-EXTRA_ARMS = ("random_oversample", "smotenc", "class_weight")
+
+
+def _default_arms() -> list[str]:
+    from augment.arms import default_names  # the arm registry (augment/arms/)
+
+    return default_names()
 
 
 class _Strict(BaseModel):
@@ -90,7 +92,8 @@ class OrchestrationConfig(_Strict):
 class RunConfig(_Strict):
     data: DataConfig = DataConfig()
     gan: GANConfig = GANConfig()
-    arms: list[str] = list(ARMS)
+    # the arms to compare (augment/arms/: one module each); default: every arm marked default
+    arms: list[str] = Field(default_factory=_default_arms)
     seeds: int = Field(5, ge=1)  # classifier (and generation) seeds per arm
     classifier: str = "auto"
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
@@ -102,9 +105,11 @@ class RunConfig(_Strict):
     @field_validator("arms")
     @classmethod
     def _known_arms(cls, arms: list[str]) -> list[str]:
-        unknown = [a for a in arms if a not in ARMS + EXTRA_ARMS]
+        from augment.arms import names
+
+        unknown = [a for a in arms if a not in names()]
         if unknown:
-            raise ValueError(f"unknown arm(s) {unknown}; allowed: {', '.join(ARMS + EXTRA_ARMS)}")
+            raise ValueError(f"unknown arm(s) {unknown}; allowed: {', '.join(names())}")
         if not arms:
             raise ValueError("at least one arm is needed")
         return list(dict.fromkeys(arms))

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from augment.arms import ArmResult, features, synthesize
+from augment.arms import ArmResult, features, get, synthesize
 from augment.classify import make_classifier, resolve_classifier
-from augment.config import IMAGE_ONLY_ARMS, DataConfig, GANConfig, RunConfig
+from augment.config import DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
 from augment.evaluate import (
     METRICS,
@@ -23,13 +23,10 @@ from augment.evaluate import (
     minority_classes,
     summarize_arms,
 )
-from augment.exceptions import InvalidDataError
 from augment.gan import ImageCGAN, ImageGANConfig, TabularCGAN, TabularGANConfig
 from augment.gan.loop import EpochCallback
 
 log = logging.getLogger(__name__)
-
-GAN_ARMS = ("gan", "gan+classical")  # the arms that train on a generator's samples
 
 
 def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
@@ -39,28 +36,6 @@ def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
         data, cfg.test_size, cfg.split_seed, cfg.imbalance_classes, cfg.imbalance_fraction
     )
     return data, splits
-
-
-def check_arms(arms: list[str], splits: Splits, classifier: str = "auto") -> list[str]:
-    """Drop the arms that cannot run on this data, each with a log line: ``oracle`` without an
-    induced imbalance, image-only arms on tables, ``smotenc`` without mixed columns and
-    ``class_weight`` with the CNN (it has no class weights)."""
-    if "oracle" in arms and splits.oracle is None:
-        log.info("no induced imbalance: skipping the oracle arm")
-        arms = [a for a in arms if a != "oracle"]
-    if splits.train.kind != "image" and any(a in IMAGE_ONLY_ARMS for a in arms):
-        log.info("tables: skipping the image-only arms %s", IMAGE_ONLY_ARMS)
-        arms = [a for a in arms if a not in IMAGE_ONLY_ARMS]
-    train = splits.train
-    if "smotenc" in arms and not (train.kind == "table" and train.discrete and train.continuous):
-        log.info("smotenc needs discrete and continuous columns: skipping the smotenc arm")
-        arms = [a for a in arms if a != "smotenc"]
-    if "class_weight" in arms and resolve_classifier(classifier, train.kind) == "cnn":
-        log.info("the cnn classifier has no class weights: skipping the class_weight arm")
-        arms = [a for a in arms if a != "class_weight"]
-    if not arms:
-        raise InvalidDataError("no arm left to run (the oracle arm needs an induced imbalance)")
-    return arms
 
 
 def gan_seeds(cfg: RunConfig) -> list[int]:
@@ -197,7 +172,7 @@ def build_summary(
     deltas, gap = deltas_and_gap(arms)
     k = cfg.n_generators
     per_gen_quality = [quality] if isinstance(quality, dict) else list(quality or [])
-    gan_arms = [a for a in results if a in GAN_ARMS]
+    gan_arms = [a for a in results if get(a).uses_generator]
     return {
         "mlflow_run_id": run_id,
         "experiment": experiment,

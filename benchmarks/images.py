@@ -35,7 +35,7 @@ from augment.config import DataConfig, GANConfig  # noqa: E402
 from augment.data import LabeledDataset, make_splits  # noqa: E402
 from augment.evaluate import deltas_and_gap, summarize_arms  # noqa: E402
 from augment.experiment import fit_generator, prepare, synthetic_quality  # noqa: E402
-from augment.report import comparison_table  # noqa: E402
+from augment.table import comparison_table  # noqa: E402
 
 ARMS = ["baseline", "oracle", "smote", "classical", "gan", "gan+classical"]
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-test"

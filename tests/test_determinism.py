@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from augment.arms import run_arm
+from augment.arms import applicable_arms, run_arm
 from augment.balance import balance_plan
 from augment.config import build_config
-from augment.experiment import build_summary, check_arms, fit_generator, prepare, synthetic_quality
+from augment.experiment import build_summary, fit_generator, prepare, synthetic_quality
 from flows import augmentation_flow
 
 VALUES = {
@@ -35,7 +35,7 @@ def _summary(gan_seed: int) -> dict:
     seeds = list(range(cfg.seeds))
     results = {
         arm: run_arm(arm, splits, plan, seeds, cfg.classifier, model)
-        for arm in check_arms(cfg.arms, splits)
+        for arm in applicable_arms(cfg.arms, splits)[0]
     }
     quality = synthetic_quality(model, splits, cfg.classifier, seed=cfg.gan.seed)
     summary = build_summary(cfg, data, splits, results, quality, None, None)

@@ -8,7 +8,7 @@ from augment.cli import main
 from augment.config import build_config
 from augment.exceptions import ConfigError
 from augment.experiment import gan_seeds, generator_of, per_generator_means
-from augment.report import generator_lines
+from augment.table import generator_lines
 
 
 def test_default_is_two_generators_capped_at_seeds():

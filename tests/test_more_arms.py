@@ -5,12 +5,11 @@ import pandas as pd
 import pytest
 
 from augment import load_dataset
-from augment.arms import run_arm, training_set
+from augment.arms import applicable_arms, run_arm, training_set
 from augment.balance import balance_plan
 from augment.classify import make_classifier
 from augment.config import load_config
 from augment.data import dataset_from_frame, make_splits
-from augment.experiment import check_arms
 
 
 def test_random_oversample_reaches_plan_with_real_rows_only(wine_splits):
@@ -30,8 +29,9 @@ def test_smotenc_on_mixed_and_skipped_on_all_continuous(mixed_csv, caplog, wine_
     assert X.dtypes.to_dict() == data.X.dtypes.to_dict()
     assert np.bincount(y)[0] == np.bincount(y)[1]
     with caplog.at_level(logging.INFO):
-        arms = check_arms(["baseline", "smotenc"], wine_splits)
+        arms, skipped = applicable_arms(["baseline", "smotenc"], wine_splits)
     assert arms == ["baseline"] and "skipping the smotenc arm" in caplog.text
+    assert skipped == {"smotenc": "smotenc needs discrete and continuous columns"}
 
 
 def test_class_weight_arm_trains_a_balanced_classifier():

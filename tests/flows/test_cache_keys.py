@@ -1,7 +1,7 @@
 """Cache keys: every input that shapes a cached result changes its key, nothing else does.
 
 The GAN key is checked over every field of `GANConfig` and `DataConfig` (iterated, so a field
-added later is covered); the arm x seed key through the flow's own `_run_arms` with a real
+added later is covered); the arm x seed key through the flow's own `run_arms` with a real
 Prefect API, by which results it recomputes and which it replays.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from _values import another_value
 
+from augment.cache import eval_cache_key, gan_cache_key
 from augment.config import DataConfig, GANConfig, build_config
-from flows.caching import eval_cache_key, gan_cache_key
 
 HASH = "0" * 64
 
@@ -95,7 +95,8 @@ def wine_plan():
 def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_path, wine_plan):
     """The flow's arm x seed tasks: a changed classifier, augmentation pipeline, plan, seed or
     arm computes anew; more seeds, more arms or other orchestration settings replay the rest."""
-    from flows.augmentation import _run_arms
+    from augment.preflight import GeneratorSpec, Prepared
+    from flows.evaluation import run_arms
     from flows.runners import make_task_runner
 
     splits, plan = wine_plan
@@ -110,8 +111,10 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
     def new_results(arms=("baseline",), plan=plan, **changes) -> set[str]:
         before = {p.name for p in results.glob("eval-*")}
         cfg = build_config({**base, **changes})
+        gens = [GeneratorSpec(0, cfg.gan, "gan-test", "gan_")]
+        prepared = Prepared(cfg, None, splits, list(arms), {}, plan, "data", "test", gens)
         with make_task_runner(cfg.orchestration) as runner:
-            _run_arms(runner, list(arms), cfg, splits, plan, [], ["gan-test"])
+            run_arms(runner, prepared, [])
         return {p.name for p in results.glob("eval-*")} - before
 
     assert len(new_results()) == 1  # baseline, seed 0
@@ -125,7 +128,7 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
 
 
 def test_cache_paths_are_absolute_created_and_named_by_key(tmp_path, monkeypatch):
-    from flows.caching import cache_paths, code_version, eval_code_version
+    from augment.cache import cache_paths, code_version, eval_code_version
 
     monkeypatch.chdir(tmp_path)
     results, model = cache_paths("rel/cache", "gan-abc")

@@ -56,7 +56,7 @@ def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> s
 
 # the code an arm's numbers depend on besides the GAN: arms, classifiers, metrics
 _EVAL_FILES = (
-    "arms.py",
+    "arms/*.py",
     "augmentations.py",
     "balance.py",
     "classify.py",
@@ -71,10 +71,9 @@ def eval_code_version() -> str:
     """SHA-256 over the source files that turn a training set into downstream metrics."""
     root = Path(augment.__file__).parent
     h = hashlib.sha256(code_version().encode())
-    for name in _EVAL_FILES:
-        f = root / name
-        if f.is_file():
-            h.update(name.encode())
+    for pattern in _EVAL_FILES:
+        for f in sorted(root.glob(pattern)):
+            h.update(f.relative_to(root).as_posix().encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 

@@ -1,0 +1,44 @@
+"""The arms of the comparison: how each builds its classifier's training set.
+
+Every public module of this package declares one arm (`Arm`, registered on import); the modules
+are found and imported here, so adding an arm is adding one module. `names()` lists them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from augment.arms._common import features, synthesize
+from augment.arms._registry import (
+    Arm,
+    Draw,
+    default_names,
+    generator_arms,
+    get,
+    names,
+    register,
+    unregister,
+)
+from augment.arms._run import ArmResult, applicable_arms, run_arm, training_set
+
+for _mod in pkgutil.iter_modules(__path__):
+    if not _mod.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_mod.name}")
+
+__all__ = [
+    "Arm",
+    "ArmResult",
+    "Draw",
+    "applicable_arms",
+    "default_names",
+    "features",
+    "generator_arms",
+    "get",
+    "names",
+    "register",
+    "run_arm",
+    "synthesize",
+    "training_set",
+    "unregister",
+]

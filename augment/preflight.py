@@ -1,0 +1,108 @@
+"""Everything a run checks before it writes anything: one pass, one value object.
+
+`preflight` loads and splits the data, keeps the arms that can run on it (with the reason for
+each one dropped), builds the balance plan, checks every place the run will use (GAN device,
+image size, checkpoint and cache folders, the tracking store) and computes the cache keys.
+The CLI calls it before Prefect or MLflow start; the flow calls it (or is handed its result)
+before it opens an MLflow run. A user mistake therefore exits 2 with one line and leaves no
+MLflow run and no file behind.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from augment.arms import applicable_arms, get
+from augment.balance import balance_plan
+from augment.cache import gan_cache_key
+from augment.config import GANConfig, RunConfig
+from augment.data import LabeledDataset, Splits
+from augment.exceptions import ConfigError
+from augment.experiment import gan_seeds, generator_config, prepare
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """One of the run's K generators: its GAN seed, config, cache key and metric prefix."""
+
+    seed: int
+    config: GANConfig
+    key: str
+    prefix: str  # its losses are logged as <prefix><name>: "gan_" for the first
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run that has passed every check: what the flow consumes."""
+
+    cfg: RunConfig
+    data: LabeledDataset
+    splits: Splits
+    arms: list[str]  # the arms that run, in config order
+    skipped: dict[str, str]  # arm -> why it cannot run on this data
+    plan: dict[int, int]  # synthetic rows per class code
+    data_hash: str
+    test_hash: str  # of the test split, fixed before any generation (leakage check)
+    generators: list[GeneratorSpec]  # the K generators (keyed even when no arm uses one)
+
+    @property
+    def uses_generator(self) -> bool:
+        return any(get(a).uses_generator for a in self.arms)
+
+    @property
+    def eval_key(self) -> str:
+        """The GAN key the non-GAN arms' cached results are filed under."""
+        return self.generators[0].key
+
+
+def check_cache_dir(path: str) -> None:
+    """The cache folder is a folder (or can be made) and writable."""
+    p = Path(path).expanduser().resolve()
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"cache dir {path} is a file; give a folder (--cache-dir)")
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        raise ConfigError(f"cache dir {path} cannot be created or written ({p} is not writable)")
+
+
+def _check_generator(cfg: RunConfig, train: LabeledDataset) -> None:
+    """The GAN can be built for this data on this machine: device, image size, checkpoints."""
+    from augment.gan.base import resolve_device  # torch, only when a GAN will be fitted
+
+    resolve_device(cfg.gan.device)
+    if train.kind == "image":
+        from augment.gan.image import padded_side
+
+        padded_side(*train.X.shape[-2:])
+    if cfg.gan.checkpoint_dir:
+        from augment.gan.checkpoint import check_checkpoint_dir
+
+        check_checkpoint_dir(cfg.gan.checkpoint_dir)
+
+
+def preflight(cfg: RunConfig, tracking: bool = True) -> Prepared:
+    """Check the whole run, in the order it will happen; raise `AugmentError` on the first
+    problem. ``tracking=False`` skips the tracking-store probe (library use without MLflow)."""
+    data, splits = prepare(cfg.data)
+    arms, skipped = applicable_arms(cfg.arms, splits, cfg.classifier)
+    plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
+    if any(get(a).uses_generator for a in arms):
+        _check_generator(cfg, splits.train)
+    check_cache_dir(cfg.orchestration.cache_dir)
+    if tracking:
+        from augment.tracking import check_reachable, load_tracking_config
+
+        check_reachable(load_tracking_config())
+    data_hash = data.content_hash()
+    seeds = gan_seeds(cfg)
+    generators = []
+    for i, s in enumerate(seeds):
+        gan = generator_config(cfg.gan, s)
+        prefix = "gan_" if i == 0 else f"gan_seed{s}_"
+        generators.append(GeneratorSpec(s, gan, gan_cache_key(data_hash, cfg.data, gan), prefix))
+    return Prepared(
+        cfg, data, splits, arms, skipped, plan, data_hash, splits.test.content_hash(), generators
+    )

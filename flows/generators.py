@@ -1,0 +1,106 @@
+"""Fit the run's K generators, or reuse the cached ones (weights-only files)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from augment import plots
+from augment.cache import cache_paths
+from augment.config import GANConfig
+from augment.data import LabeledDataset
+from augment.exceptions import InvalidDataError
+from augment.experiment import fit_generator
+from augment.gan.persist import save_model
+from augment.preflight import GeneratorSpec, Prepared
+from augment.tracking import Tracker
+from flows.models import Fitted, loaded
+
+
+@task(cache_policy=NO_CACHE, task_run_name="fit-gan-seed{gan.seed}")
+def fit_gan(
+    train: LabeledDataset,
+    gan: GANConfig,
+    model_path: str,
+    tracker: Tracker,
+    run_id: str,
+    progress: bool,
+    prefix: str = "gan_",
+) -> str:
+    """Fit one generator (``gan.seed``), save it to ``model_path`` (the cache); return the path.
+
+    Its losses are logged as ``<prefix><name>`` per epoch; sample grids only for ``gan_``.
+    """
+
+    def on_epoch(epoch: int, row: dict[str, float]) -> None:
+        tracker.log_metrics(
+            run_id, {f"{prefix}{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
+        )
+
+    def on_snapshot(epoch: int, model: Any) -> None:
+        if prefix == "gan_" and gan.grid_every and epoch % gan.grid_every == 0:
+            with tempfile.TemporaryDirectory() as tmp:
+                png = Path(tmp) / f"sample_grid_epoch{epoch:04d}.png"
+                plots.sample_grid(model, train.class_names, png, title=f"epoch {epoch} (EMA)")
+                tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
+
+    model = fit_generator(train, gan, callback=on_epoch, progress=progress, snapshot=on_snapshot)
+    return str(save_model(model, model_path))
+
+
+def _fit_or_reuse_one(
+    prepared: Prepared,
+    spec: GeneratorSpec,
+    tracker: Tracker,
+    run_id: str,
+    progress: bool,
+) -> Fitted:
+    _, model_path = cache_paths(prepared.cfg.orchestration.cache_dir, spec.key)
+    if model_path.is_file() and not prepared.cfg.orchestration.retrain:
+        try:  # weights-only: a tampered or truncated file fails here, it never runs code
+            history = loaded(str(model_path)).history.rows
+        except InvalidDataError as err:
+            get_run_logger().warning("cached GAN unusable (%s); training it again", err)
+        else:  # the losses were logged by the run that trained it; copy them to this run
+            tracker.log_history(run_id, history, spec.prefix)
+            return Fitted(spec, str(model_path), cached=True)
+    path = fit_gan(
+        prepared.splits.train, spec.config, str(model_path), tracker, run_id, progress, spec.prefix
+    )
+    return Fitted(spec, path, cached=False)
+
+
+def fit_generators(
+    prepared: Prepared, tracker: Tracker, run_id: str, progress: bool
+) -> list[Fitted]:
+    """The K generators (none when no arm uses one), fitted or reused, one after another.
+
+    Generator i has GAN seed ``gan.seed + i`` and its own cache key, so a run with one more
+    generator trains only that one. Losses: ``gan_<name>`` for the first generator (plots and
+    the logged model are its), ``gan_seed<S>_<name>`` for the others. Each fit holds the torch
+    RNG lock for its whole length, so they run in sequence (see README, gan.seeds).
+    """
+    if not prepared.uses_generator:
+        return []
+    fitted = [  # one progress bar, not K interleaved
+        _fit_or_reuse_one(prepared, spec, tracker, run_id, progress and i == 0)
+        for i, spec in enumerate(prepared.generators)
+    ]
+    keys = [f.spec.key for f in fitted]
+    tracker.set_tags(
+        run_id,
+        {
+            "gan_cache_key": keys[0],
+            "gan_cache_keys": ",".join(keys),
+            "gan_cached": str(all(f.cached for f in fitted)).lower(),
+            "gan_cached_per_generator": ",".join(str(f.cached).lower() for f in fitted),
+        },
+    )
+    get_run_logger().info(
+        "GAN seeds %s: %s", [f.spec.seed for f in fitted], [f.path for f in fitted]
+    )
+    return fitted

@@ -1,0 +1,147 @@
+"""What a finished run records: child runs per arm, parent metrics, plots, the summary, the
+generator model and the Prefect markdown artifact."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from prefect import runtime
+from prefect.artifacts import create_markdown_artifact
+
+from augment import plots
+from augment.arms import ArmResult, get, synthesize
+from augment.preflight import Prepared
+from augment.table import markdown_summary
+from augment.tracking import Tracker
+from flows.models import Fitted
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+        )
+        return out.stdout.strip() if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def metric_name(arm: str) -> str:
+    """MLflow metric names allow no "+": gan+classical -> gan_and_classical."""
+    return arm.replace("+", "_and_")
+
+
+def open_run(prepared: Prepared, tracker: Tracker) -> str:
+    """The MLflow parent run, with the config, plan, tags and the train/test datasets."""
+    cfg, data = prepared.cfg, prepared.data
+    run_id = tracker.start_parent(
+        f"{data.name}-{runtime.flow_run.name or 'local'}",
+        params={
+            "config": cfg.model_dump(mode="json"),
+            "plan": {str(k): v for k, v in prepared.plan.items()},
+            "gan.seeds": cfg.n_generators,  # K as used (config.gan.seeds may be null: default)
+        },
+        tags={
+            "dataset": data.name,
+            "dataset_hash": prepared.data_hash,
+            "git_commit": _git_commit(),
+            "prefect_flow_run_id": str(runtime.flow_run.id or ""),
+        },
+    )
+    tracker.log_dataset(run_id, prepared.splits.train, "train")
+    tracker.log_dataset(run_id, prepared.splits.test, "test")
+    return run_id
+
+
+def _plots(
+    tracker: Tracker,
+    run_id: str,
+    prepared: Prepared,
+    results: dict[str, ArmResult],
+    fitted: list[Fitted],
+) -> None:
+    """Recall bars, confusions; the first generator's loss curves, samples or marginals; the
+    other generators' loss curves as ``gan_loss_curves_seed<S>.png``."""
+    train = prepared.splits.train
+    names = train.class_names
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        files = [
+            plots.recall_bars(
+                {a: r.per_class_recall for a, r in results.items()},
+                names,
+                out / "per_class_recall.png",
+            )
+        ]
+        files += [
+            plots.confusion(
+                r.confusion, names, f"{a} (summed over seeds)", out / f"confusion_{a}.png"
+            )
+            for a, r in results.items()
+        ]
+        for g in fitted[1:]:
+            path = out / f"gan_loss_curves_seed{g.spec.seed}.png"
+            files.append(plots.loss_curves(g.model.history, path))
+        if fitted:
+            model = fitted[0].model
+            files.append(plots.loss_curves(model.history, out / "gan_loss_curves.png"))
+            if train.kind == "image":
+                files.append(plots.sample_grid(model, names, out / "sample_grid.png"))
+            else:
+                counts = np.bincount(train.y, minlength=train.n_classes)
+                plan = {c: max(int(n), 100) for c, n in enumerate(counts)}
+                syn, y_syn = synthesize(model, plan, 0, "table")
+                files.append(
+                    plots.class_marginals(
+                        train.X,
+                        train.y,
+                        syn,
+                        y_syn,
+                        names,
+                        train.discrete,
+                        out / "class_marginals.png",
+                    )
+                )
+        for f in files:
+            tracker.log_artifact(run_id, f, "plots")
+
+
+def record(
+    tracker: Tracker,
+    run_id: str,
+    prepared: Prepared,
+    summary: dict[str, Any],
+    results: dict[str, ArmResult],
+    fitted: list[Fitted],
+) -> None:
+    """Everything the MLflow run and the Prefect flow run keep; adds ``generator_uri``."""
+    cfg = prepared.cfg
+    for arm, res in results.items():
+        params = {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train}
+        if get(arm).uses_generator:
+            params |= {"gan.seeds": cfg.n_generators, "gan_seeds": summary["gan_seeds"]}
+        tracker.log_arm(run_id, arm, res.per_seed, summary["arms"][arm], params)
+    parent = dict(summary["synthetic_quality"])
+    parent |= {f"gap_recovered_{metric_name(a)}": g for a, g in summary["gap_recovered"].items()}
+    for arm, d in summary["delta_vs_baseline"].items():
+        parent |= {f"delta_{m}_{metric_name(arm)}": v for m, v in d.items()}
+    tracker.log_metrics(run_id, parent)
+    _plots(tracker, run_id, prepared, results, fitted)
+    tracker.log_json(run_id, summary, "summary.json")
+    if fitted:  # the first generator (GAN seed gan.seed) is the logged model
+        train = prepared.splits.train
+        uri = tracker.log_generator(run_id, fitted[0].path, train.class_names, train.label)
+        summary["generator_uri"] = uri
+    create_markdown_artifact(
+        key="augment-comparison",
+        markdown=markdown_summary(summary, tracker.run_url(run_id)),
+        description=f"augment: arms compared on {prepared.data.name}",
+    )
