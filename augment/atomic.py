@@ -1,7 +1,7 @@
 """Atomic file writes: a temp file beside the target, flushed to disk, then renamed over it.
 
 A crash or kill at any moment leaves either the old file or the complete new one, never a
-half-written file (DESIGN.md, data safety).
+half-written file (README, Reliability).
 """
 
 from __future__ import annotations

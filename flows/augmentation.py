@@ -7,7 +7,6 @@ preflight has passed; a failure after it marks the MLflow run FAILED.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -20,12 +19,9 @@ from augment.preflight import Prepared, preflight
 from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
 from flows.generators import fit_generators
-from flows.models import Fitted
+from flows.models import Fitted, handed_over, handing_over
 from flows.record import open_run, record
 from flows.runners import make_task_runner
-
-# a run the caller (the CLI) has already checked: the flow takes it instead of loading again
-_CHECKED: ContextVar[Prepared | None] = ContextVar("augment_checked_run", default=None)
 
 
 def _transient(task, task_run, state) -> bool:
@@ -57,11 +53,8 @@ def leakage_check(prepared: Prepared, fitted: list[Fitted]) -> dict:
 
 def run_checked(prepared: Prepared, progress: bool = False) -> dict[str, Any]:
     """Run the flow on a run that has passed `preflight` (no second load of the data)."""
-    token = _CHECKED.set(prepared)
-    try:
+    with handing_over(prepared):
         return augmentation_flow(prepared.cfg, progress=progress)
-    finally:
-        _CHECKED.reset(token)
 
 
 @flow(name="augmentation", log_prints=True)
@@ -71,8 +64,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     Returns the JSON summary (README, "JSON summary") with the MLflow parent run id.
     """
     cfg = config or RunConfig()
-    checked = _CHECKED.get()
-    prepared = checked if checked is not None and checked.cfg == cfg else check_run(cfg)
+    prepared = handed_over(cfg) or check_run(cfg)
     tracker = Tracker(load_tracking_config())
     run_id = open_run(prepared, tracker)
     get_run_logger().info("MLflow parent run %s", run_id)

@@ -55,6 +55,17 @@ def _config(yaml_text: str, data: str = GOOD):
     return setup
 
 
+def _images_with_config(yaml_text: str, arms: str):
+    """Eight small images in two classes, a run config, and the arms to run."""
+
+    def setup(tmp: Path) -> list[str]:
+        argv = _images({"a": [SQ] * 4, "b": [SQ] * 4})(tmp)
+        (tmp / "run.yml").write_text(yaml_text, encoding="utf-8")
+        return [str(tmp / "run.yml"), *argv, "--arms", arms]
+
+    return setup
+
+
 def _empty_folder(tmp: Path) -> list[str]:
     (tmp / "imgs").mkdir()
     (tmp / "imgs" / "loose.png").write_bytes(b"")
@@ -180,6 +191,23 @@ CASES = {
         _with(_csv(GOOD), "--epochs", "0"),
         "gan.epochs: Input should be greater than or equal to 1",
     ),
+    # caught by preflight, before Prefect or MLflow start (issue 10)
+    "images_too_large_for_the_gan": (
+        _images({"a": [(80, 80)] * 4, "b": [(80, 80)] * 4}),
+        "images of 80x80 are larger than the supported 64x64",
+    ),
+    "gan_device_without_cuda": (
+        _config("gan:\n  device: cuda\n"),
+        "device='cuda' requested but CUDA is not available",
+    ),
+    "cache_dir_is_a_file": (
+        _with(_csv(GOOD), "--cache-dir", "{tmp}/t.csv"),
+        "t.csv is a file; give a folder (--cache-dir)",
+    ),
+    "checkpoint_dir_unwritable_gan_classical_only": (
+        _images_with_config("gan:\n  checkpoint_dir: imgs/a/0.png/ck\n", "baseline,gan+classical"),
+        "checkpoint folder imgs/a/0.png/ck cannot be created or written",
+    ),
 }
 
 
@@ -202,6 +230,7 @@ def test_bad_input_exits_2_one_line_nothing_written(
     assert needle in lines[0], lines[0]
     assert not (tmp_path / "out.json").exists()
     assert not (tmp_path / "mlflow.db").exists()  # no tracking store, hence no run
+    assert not (tmp_path / "mlruns").exists() and not (tmp_path / ".augment").exists()
     assert not list(tmp_path.glob("**/.*.tmp"))  # no stray temp files
 
 
