@@ -161,7 +161,8 @@ def build_summary(
     run_id: str | None,
     experiment: str | None,
 ) -> dict[str, Any]:
-    """The JSON summary (README, "The JSON summary"): per arm mean/std/ci95, deltas, gap recovered, quality.
+    """The JSON summary (README, "The JSON summary"): per arm mean/std/ci95, deltas, gap
+    recovered, quality.
 
     The GAN arms' per-seed values come from K generators (seed s -> generator s mod K), so
     their CIs, deltas and gap recovered include generator variance; ``per_generator`` holds

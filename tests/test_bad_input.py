@@ -38,7 +38,9 @@ def _images(spec: dict[str, list[tuple[int, ...]]], corrupt: bool = False):
         for cls, shapes in spec.items():
             (root / cls).mkdir()
             for i, shape in enumerate(shapes):
-                Image.fromarray(np.full(shape, 30 * i, np.uint8)).save(root / cls / f"{i}.png")
+                Image.fromarray(np.full(shape, (30 * i) % 256, np.uint8)).save(
+                    root / cls / f"{i}.png"
+                )
         if corrupt:
             (root / "a" / "broken.png").write_bytes(b"\x89PNG not really")
         return ["--data", str(root)]
@@ -56,10 +58,10 @@ def _config(yaml_text: str, data: str = GOOD):
 
 
 def _images_with_config(yaml_text: str, arms: str):
-    """Eight small images in two classes, a run config, and the arms to run."""
+    """Twenty small images in two classes, a run config, and the arms to run."""
 
     def setup(tmp: Path) -> list[str]:
-        argv = _images({"a": [SQ] * 4, "b": [SQ] * 4})(tmp)
+        argv = _images({"a": [SQ] * 10, "b": [SQ] * 10})(tmp)
         (tmp / "run.yml").write_text(yaml_text, encoding="utf-8")
         return [str(tmp / "run.yml"), *argv, "--arms", arms]
 
@@ -193,7 +195,7 @@ CASES = {
     ),
     # caught by preflight, before Prefect or MLflow start (issue 10)
     "images_too_large_for_the_gan": (
-        _images({"a": [(80, 80)] * 4, "b": [(80, 80)] * 4}),
+        _images({"a": [(80, 80)] * 10, "b": [(80, 80)] * 10}),
         "images of 80x80 are larger than the supported 64x64",
     ),
     "gan_device_without_cuda": (
