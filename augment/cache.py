@@ -63,6 +63,7 @@ _EVAL_FILES = (
     "cnn.py",
     "evaluate.py",
     "imagemetrics.py",
+    "plots.py",
 )
 
 

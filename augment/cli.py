@@ -146,6 +146,17 @@ def _terminated(signum: int, frame: object) -> None:
     raise Terminated(128 + signum)
 
 
+def _say_skipped(prepared, explicit: bool) -> None:
+    """One stderr line per arm that cannot run; image-only arms of the default list are
+    skipped on tables without a word (they were not asked for)."""
+    from augment.arms import get
+
+    kind = prepared.splits.train.kind
+    for arm, reason in prepared.skipped.items():
+        if explicit or kind in get(arm).kinds:
+            print(f"augment: skipping the {arm} arm: {reason}", file=sys.stderr)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from augment.config import load_config
     from augment.outputs import check_json_target, write_json_atomic
@@ -166,17 +177,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides)
     if args.json_path:
         check_json_target(args.json_path, [cfg.data.source, args.config], args.force)
-    # every check before Prefect or MLflow start: bad input leaves nothing behind
-    prepared = preflight(cfg)
-    for arm, reason in prepared.skipped.items():
-        print(f"augment: skipping the {arm} arm: {reason}", file=sys.stderr)
     # SIGTERM (timeout, systemd, docker stop) unwinds like Ctrl-C: the flow marks its MLflow
     # run FAILED and Prefect's temporary API server is stopped on the way out
     signal.signal(signal.SIGTERM, _terminated)
+    from flows.server import start_temporary_api
 
-    from flows.augmentation import run_checked
+    api = start_temporary_api()  # boots while the checks run (None: a server is configured)
+    try:
+        # every check before the flow or MLflow start: bad input leaves no run and no file
+        prepared = preflight(cfg)
+        _say_skipped(prepared, explicit="arms" in cfg.model_fields_set)
+        from flows.augmentation import run_checked
 
-    summary = run_checked(prepared, progress=not args.no_progress)
+        summary = run_checked(prepared, progress=not args.no_progress, api=api)
+    finally:
+        if api is not None:
+            api.stop()
     print()
     print(comparison_table(summary))
     print(f"\nMLflow run {summary['mlflow_run_id']} (experiment {summary['experiment']!r})")

@@ -22,6 +22,7 @@ from flows.generators import fit_generators
 from flows.models import Fitted, handed_over, handing_over
 from flows.record import open_run, record
 from flows.runners import make_task_runner
+from flows.server import TemporaryAPI, using
 
 
 def _transient(task, task_run, state) -> bool:
@@ -51,9 +52,12 @@ def leakage_check(prepared: Prepared, fitted: list[Fitted]) -> dict:
     return check_no_leakage(prepared.splits, synthetic, prepared.test_hash)
 
 
-def run_checked(prepared: Prepared, progress: bool = False) -> dict[str, Any]:
-    """Run the flow on a run that has passed `preflight` (no second load of the data)."""
-    with handing_over(prepared):
+def run_checked(
+    prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
+) -> dict[str, Any]:
+    """Run the flow on a run that has passed `preflight` (no second load of the data), on the
+    temporary Prefect ``api`` when one was started for it."""
+    with handing_over(prepared), using(api):
         return augmentation_flow(prepared.cfg, progress=progress)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from augment import plots
 from augment.cache import cache_paths
 from augment.config import GANConfig
 from augment.data import LabeledDataset
@@ -42,6 +41,8 @@ def fit_gan(
         )
 
     def on_snapshot(epoch: int, model: Any) -> None:
+        from augment import plots  # matplotlib, only when drawing
+
         if prefix == "gan_" and gan.grid_every and epoch % gan.grid_every == 0:
             with tempfile.TemporaryDirectory() as tmp:
                 png = Path(tmp) / f"sample_grid_epoch{epoch:04d}.png"

@@ -3,6 +3,8 @@ generator model and the Prefect markdown artifact."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -12,8 +14,8 @@ import numpy as np
 from prefect import runtime
 from prefect.artifacts import create_markdown_artifact
 
-from augment import plots
 from augment.arms import ArmResult, get, synthesize
+from augment.cache import cache_paths, eval_cache_key
 from augment.preflight import Prepared
 from augment.table import markdown_summary
 from augment.tracking import Tracker
@@ -61,6 +63,37 @@ def open_run(prepared: Prepared, tracker: Tracker) -> str:
     return run_id
 
 
+def _draw(
+    out: Path, prepared: Prepared, results: dict[str, ArmResult], fitted: list[Fitted]
+) -> None:
+    """Recall bars, confusions; the first generator's loss curves, samples or marginals; the
+    other generators' loss curves as ``gan_loss_curves_seed<S>.png``."""
+    from augment import plots  # matplotlib, only when drawing
+
+    train = prepared.splits.train
+    names = train.class_names
+    plots.recall_bars(
+        {a: r.per_class_recall for a, r in results.items()}, names, out / "per_class_recall.png"
+    )
+    for a, r in results.items():
+        plots.confusion(r.confusion, names, f"{a} (summed over seeds)", out / f"confusion_{a}.png")
+    for g in fitted[1:]:
+        plots.loss_curves(g.model.history, out / f"gan_loss_curves_seed{g.spec.seed}.png")
+    if not fitted:
+        return
+    model = fitted[0].model
+    plots.loss_curves(model.history, out / "gan_loss_curves.png")
+    if train.kind == "image":
+        plots.sample_grid(model, names, out / "sample_grid.png")
+        return
+    counts = np.bincount(train.y, minlength=train.n_classes)
+    plan = {c: max(int(n), 100) for c, n in enumerate(counts)}
+    syn, y_syn = synthesize(model, plan, 0, "table")
+    plots.class_marginals(
+        train.X, train.y, syn, y_syn, names, train.discrete, out / "class_marginals.png"
+    )
+
+
 def _plots(
     tracker: Tracker,
     run_id: str,
@@ -68,50 +101,27 @@ def _plots(
     results: dict[str, ArmResult],
     fitted: list[Fitted],
 ) -> None:
-    """Recall bars, confusions; the first generator's loss curves, samples or marginals; the
-    other generators' loss curves as ``gan_loss_curves_seed<S>.png``."""
-    train = prepared.splits.train
-    names = train.class_names
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        files = [
-            plots.recall_bars(
-                {a: r.per_class_recall for a, r in results.items()},
-                names,
-                out / "per_class_recall.png",
-            )
-        ]
-        files += [
-            plots.confusion(
-                r.confusion, names, f"{a} (summed over seeds)", out / f"confusion_{a}.png"
-            )
-            for a, r in results.items()
-        ]
-        for g in fitted[1:]:
-            path = out / f"gan_loss_curves_seed{g.spec.seed}.png"
-            files.append(plots.loss_curves(g.model.history, path))
-        if fitted:
-            model = fitted[0].model
-            files.append(plots.loss_curves(model.history, out / "gan_loss_curves.png"))
-            if train.kind == "image":
-                files.append(plots.sample_grid(model, names, out / "sample_grid.png"))
-            else:
-                counts = np.bincount(train.y, minlength=train.n_classes)
-                plan = {c: max(int(n), 100) for c, n in enumerate(counts)}
-                syn, y_syn = synthesize(model, plan, 0, "table")
-                files.append(
-                    plots.class_marginals(
-                        train.X,
-                        train.y,
-                        syn,
-                        y_syn,
-                        names,
-                        train.discrete,
-                        out / "class_marginals.png",
-                    )
-                )
-        for f in files:
-            tracker.log_artifact(run_id, f, "plots")
+    """Draw the run's plots, or reuse the PNGs of an identical earlier run, and log them.
+
+    The plots depend only on the results, the generators and the plotting code, so they are
+    cached like the results: a fully cached run does not draw again (seconds on every run).
+    """
+    key = eval_cache_key(
+        prepared.eval_key,
+        plots={a: r.to_json() for a, r in results.items()},
+        generators=[g.spec.key for g in fitted],
+    )
+    results_dir, _ = cache_paths(prepared.cfg.orchestration.cache_dir, prepared.eval_key)
+    folder = results_dir.parent / "plots" / key
+    if not folder.is_dir() or prepared.cfg.orchestration.retrain:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+            _draw(Path(tmp), prepared, results, fitted)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)  # all the PNGs or none
+            Path(tmp).mkdir()  # for TemporaryDirectory's cleanup
+    for f in sorted(folder.glob("*.png")):
+        tracker.log_artifact(run_id, f, "plots")
 
 
 def record(

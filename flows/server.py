@@ -1,0 +1,123 @@
+"""Prefect's temporary API server for a run with no Prefect server configured, started early.
+
+Without ``PREFECT_API_URL`` Prefect starts a temporary server (a uvicorn subprocess) at the
+flow's first API call and waits for it: about 8 s of every plain `augment run`. Started here,
+right after the config is read, it boots while the run's checks load the data, so the wait
+mostly disappears. The same server as Prefect's own (same app, loopback, no UI), stopped when
+the run ends, also on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.util import find_spec
+from pathlib import Path
+
+log = logging.getLogger("augment.prefect")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class TemporaryAPI:
+    """A Prefect API server on a free loopback port: `start` returns at once, `url` waits."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+        self._ready = False
+
+    def start(self) -> TemporaryAPI:
+        self.port = _free_port()
+        app_dir = Path(find_spec("prefect").origin).parent.parent
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        args = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
+        args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
+        args += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        self.process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL)
+        log.info("starting a temporary Prefect API on http://127.0.0.1:%d", self.port)
+        return self
+
+    def url(self, timeout_s: float = 120) -> str:
+        """The API URL once the server answers its health check."""
+        api = f"http://127.0.0.1:{self.port}/api"
+        deadline = time.monotonic() + timeout_s
+        while not self._ready:
+            if self.process is None or self.process.poll() is not None:
+                code = None if self.process is None else self.process.returncode
+                raise RuntimeError(f"the temporary Prefect API server exited (code {code})")
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
+                    self._ready = r.status == 200
+            except (urllib.error.URLError, OSError):
+                pass
+            if not self._ready:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the temporary Prefect API did not start in {timeout_s} s")
+                time.sleep(0.1)
+        return api
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def configured() -> bool:
+    """A Prefect server is configured (``PREFECT_API_URL``, from the env or a profile)."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def start_temporary_api() -> TemporaryAPI | None:
+    """Start the temporary server now, unless a Prefect server is configured (then None)."""
+    return None if configured() else TemporaryAPI().start()
+
+
+@contextmanager
+def using(api: TemporaryAPI | None) -> Iterator[None]:
+    """Point Prefect at ``api`` (when given) for the duration of the block."""
+    if api is None:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+    # no UI is served: no "View at" link that dies with the server
+    with temporary_settings(updates={PREFECT_API_URL: api.url(), PREFECT_UI_URL: ""}):
+        try:
+            yield
+        finally:
+            _drain()
+
+
+def _drain() -> None:
+    """Send the flow's queued logs and events while the server still runs (it stops next)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=5)
