@@ -52,6 +52,11 @@ class Prepared:
         return any(get(a).uses_generator for a in self.arms)
 
     @property
+    def plan_json(self) -> dict[str, int]:
+        """The balance plan with string keys (JSON, MLflow params, cache keys)."""
+        return {str(k): v for k, v in self.plan.items()}
+
+    @property
     def eval_key(self) -> str:
         """The GAN key the non-GAN arms' cached results are filed under."""
         return self.generators[0].key

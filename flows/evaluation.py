@@ -50,7 +50,6 @@ def run_arms(runner: TaskRunner, prepared: Prepared, fitted: list[Fitted]) -> di
     """
     cfg, splits = prepared.cfg, prepared.splits
     results_dir = _results_dir(prepared, prepared.eval_key)
-    plan_json = {str(k): v for k, v in prepared.plan.items()}
 
     def generator(arm: str, seed: int) -> Fitted | None:
         return generator_for(seed, fitted) if get(arm).uses_generator and fitted else None
@@ -62,7 +61,7 @@ def run_arms(runner: TaskRunner, prepared: Prepared, fitted: list[Fitted]) -> di
             arm=arm,
             seed=seed,
             classifier=cfg.classifier,
-            plan=plan_json,
+            plan=prepared.plan_json,
             augmentations=cfg.augmentations,
         )
 

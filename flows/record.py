@@ -48,7 +48,7 @@ def open_run(prepared: Prepared, tracker: Tracker) -> str:
         f"{data.name}-{runtime.flow_run.name or 'local'}",
         params={
             "config": cfg.model_dump(mode="json"),
-            "plan": {str(k): v for k, v in prepared.plan.items()},
+            "plan": prepared.plan_json,
             "gan.seeds": cfg.n_generators,  # K as used (config.gan.seeds may be null: default)
         },
         tags={
