@@ -274,15 +274,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from prefect.settings import get_current_settings
-
     from augment.config import load_config
     from augment.exceptions import ConfigError
 
     cfg = load_config(args.config)
     if args.interval is not None and args.interval <= 0:
         raise ConfigError(f"--interval must be > 0 seconds, got {args.interval}")
-    if not get_current_settings().api.url:
+    from flows.server import configured
+
+    if not configured():
         raise ConfigError(
             "serving needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
             "(e.g. http://127.0.0.1:4200/api)"

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from augment.gan.base import make_generators, resolve_device, torch_rng_scope
+from augment.torchutil import make_generators, resolve_device, torch_rng_scope
 
 
 class SmallCNN(nn.Module):

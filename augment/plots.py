@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from augment.gan.loop import History  # noqa: E402
+from augment.gan.history import History  # noqa: E402
 
 QUALITY_KEYS = ("val_distance", "fid_domain")  # per-check metrics in GAN history rows
 

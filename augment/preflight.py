@@ -75,7 +75,7 @@ def check_cache_dir(path: str) -> None:
 
 def _check_generator(cfg: RunConfig, train: LabeledDataset) -> None:
     """The GAN can be built for this data on this machine: device, image size, checkpoints."""
-    from augment.gan.base import resolve_device  # torch, only when a GAN will be fitted
+    from augment.torchutil import resolve_device  # torch, only when a GAN will be fitted
 
     resolve_device(cfg.gan.device)
     if train.kind == "image":

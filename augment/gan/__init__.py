@@ -1,7 +1,7 @@
 """Conditional GANs for tables and images, sharing one adversarial training loop."""
 
+from augment.gan.history import History
 from augment.gan.image import ImageCGAN, ImageGANConfig
-from augment.gan.loop import History
 from augment.gan.persist import load_model, save_model
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
 

@@ -27,7 +27,7 @@ from torch import nn
 
 from augment.atomic import atomic_write
 from augment.exceptions import ConfigError, InvalidDataError
-from augment.gan.base import cpu_state, load_weights_only
+from augment.torchutil import cpu_state, load_weights_only
 
 FORMAT = "augment-ckpt/1"
 

@@ -17,17 +17,12 @@ from torch import nn
 from torch.nn.utils import spectral_norm
 
 from augment.exceptions import InvalidDataError
-from augment.gan.base import (
-    attach_generator,
-    label_codes,
-    make_generators,
-    resolve_device,
-    seed_for_call,
-    torch_rng_scope,
-)
+from augment.gan.base import attach_generator, label_codes
 from augment.gan.checkpoint import fingerprint
-from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
+from augment.gan.history import History
+from augment.gan.loop import EpochCallback, LoopConfig, train_adversarial
 from augment.gan.monitor import ImageMonitor
+from augment.torchutil import make_generators, resolve_device, seed_for_call, torch_rng_scope
 
 log = logging.getLogger(__name__)
 

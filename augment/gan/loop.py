@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
+
+from augment.gan.history import History
 
 Loss = Literal["hinge", "wgan-gp"]
 Batches = Callable[[], Iterator[tuple[torch.Tensor, torch.Tensor]]]
@@ -51,16 +53,6 @@ class LoopConfig:
     fused_adam: bool = False  # torch's fused Adam kernels (one op per step, not per tensor)
     # no D weight gradients in the G step (they were discarded anyway: same result, less work)
     freeze_d_for_g: bool = False
-
-
-@dataclass
-class History:
-    """Per-epoch means of the losses and D outputs (what a loss-curve plot shows)."""
-
-    rows: list[dict[str, float]] = field(default_factory=list)
-
-    def column(self, key: str) -> list[float]:
-        return [r[key] for r in self.rows]
 
 
 class EMA:
@@ -153,7 +145,7 @@ def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, augment, fake=None) -> dict[str
 
 def _checkpointer(cfg: LoopConfig, **live) -> tuple[int, Callable[[int], None]]:
     """Resume from ``cfg.checkpoint_path`` if compatible; return (first epoch, save(epoch))."""
-    from augment.gan import checkpoint as ckpt
+    import augment.gan.checkpoint as ckpt
 
     history: History = live.pop("history")
     first, rows = ckpt.restore_training_state(

@@ -14,7 +14,7 @@ import torch
 
 from augment.atomic import atomic_write
 from augment.exceptions import InvalidDataError
-from augment.gan.base import cpu_state, load_weights_only
+from augment.torchutil import cpu_state, load_weights_only
 
 FORMAT = "augment-cgan/1"
 

@@ -19,18 +19,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from augment.exceptions import InvalidDataError
-from augment.gan.base import (
-    attach_generator,
-    label_codes,
+from augment.gan.base import attach_generator, label_codes
+from augment.gan.checkpoint import fingerprint
+from augment.gan.history import History
+from augment.gan.loop import EpochCallback, LoopConfig, train_adversarial
+from augment.gan.tabular_monitor import TabularMonitor, monitor_split, row_generator
+from augment.torchutil import (
     make_generators,
     resolve_device,
     seed_for_call,
     seeded_torch_rng,
     torch_rng_scope,
 )
-from augment.gan.checkpoint import fingerprint
-from augment.gan.loop import EpochCallback, History, LoopConfig, train_adversarial
-from augment.gan.tabular_monitor import TabularMonitor, monitor_split, row_generator
 from augment.transform.sampling import ConditionSampler
 from augment.transform.tabular import Span, TabularTransformer
 

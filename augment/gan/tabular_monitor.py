@@ -22,7 +22,7 @@ from torch import nn
 
 from augment.atomic import atomic_write
 from augment.exceptions import InvalidDataError
-from augment.gan.base import load_weights_only, seeded_torch_rng
+from augment.torchutil import load_weights_only, seeded_torch_rng
 
 log = logging.getLogger(__name__)
 

@@ -170,7 +170,7 @@ def test_fit_generator_passes_patience_to_tables():
 
 
 def test_loss_curves_plot_the_check_values(tmp_path):
-    from augment.gan.loop import History
+    from augment.gan.history import History
     from augment.plots import loss_curves
 
     rows = [

@@ -1,0 +1,91 @@
+"""The import graph: no circles, and Prefect / MLflow only where they belong (issue 10).
+
+Read statically from the source (every import statement, also those inside functions), so a
+lazy import cannot hide a circle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for f in sorted([*ROOT.glob("augment/**/*.py"), *ROOT.glob("flows/**/*.py")]):
+        parts = f.relative_to(ROOT).with_suffix("").parts
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = f
+    return out
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Every module name this file imports (absolute, relative resolved)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+                package = package[: len(package) - node.level + 1]
+                base = ".".join([*package, *([node.module] if node.module else [])])
+            found |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    mods = _modules()
+    return {m: (_imports(m, f) & mods.keys()) - {m} for m, f in mods.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(m: str) -> list[str] | None:
+        state[m] = 1
+        path.append(m)
+        for d in sorted(graph[m]):
+            if state.get(d) == 1:
+                return path[path.index(d) :] + [d]
+            if d not in state and (found := visit(d)):
+                return found
+        state[m] = 2
+        path.pop()
+        return None
+
+    for m in sorted(graph):
+        if m not in state and (found := visit(m)):
+            return found
+    return None
+
+
+def test_the_graph_is_read():
+    graph = _graph()
+    assert "augment.gan.image" in graph["augment.gan"]  # the package imports its models
+    assert "augment.torchutil" in graph["augment.cnn"]
+    assert "augment.preflight" in graph["flows.augmentation"]
+
+
+def test_no_import_circles():
+    assert _cycle(_graph()) is None, " -> ".join(_cycle(_graph()))
+
+
+def test_cycle_finder_finds_a_circle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_prefect_and_mlflow_stay_in_their_places():
+    offenders = []
+    for name, path in _modules().items():
+        third = {i.split(".")[0] for i in _imports(name, path)} & {"prefect", "mlflow"}
+        if name.startswith("flows"):
+            third -= {"prefect"}
+        if name == "augment.tracking" or name.startswith("augment.tracking."):
+            third = set()
+        offenders += [f"{name} imports {t}" for t in sorted(third)]
+    assert not offenders, offenders
