@@ -1,0 +1,37 @@
+"""MLflow at the edge: the only package that imports mlflow, split by job.
+
+- `config`: where runs are tracked (``mlflow.yml``, ``MLFLOW_TRACKING_URI``);
+- `probe`: can the store be used (seconds, before any work);
+- `log`: the `Tracker` that logs a run (parent, children per arm, metrics, artifacts);
+- `read`: reading runs back (`augment compare`);
+- `model`: the generator as a pyfunc model from code, and loading it back without running it;
+- `suite`: a benchmark-suite result as an experiment.
+
+Names are imported lazily (PEP 562): ``check_reachable`` does not pay for MLflow's import.
+"""
+
+from importlib import import_module
+from typing import Any
+
+_PUBLIC = {
+    "TrackingConfig": "config",
+    "load_tracking_config": "config",
+    "check_reachable": "probe",
+    "Tracker": "log",
+    "comparison": "read",
+    "GeneratorModel": "model",
+    "load_generator": "model",
+    "log_generator": "model",
+    "set_generator_model": "model",
+    "log_suite": "suite",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'augment.tracking' has no attribute {name!r}")

@@ -1,0 +1,218 @@
+"""Logging a run: a parent run per flow run, a child run per arm, metrics, artifacts, datasets.
+
+Everything goes through an explicit `MlflowClient` and run ids (never the fluent, thread-local
+active run), so tasks in worker threads log to the right run.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+
+from augment.tracking.config import TrackingConfig
+
+
+@contextmanager
+def _sqlite_store_lock(uri: str) -> Iterator[None]:
+    """Hold an exclusive file lock beside a SQLite store while it is created / migrated.
+
+    MLflow creates and migrates a SQLite store on first use; two processes doing that at once
+    (overlapping scheduled runs) both fail and leave ``_alembic_tmp_*`` tables that break the
+    store for good. The lock (``<db>.lock``, fcntl) makes the second process wait for the
+    first; once the store exists, taking it costs microseconds.
+    """
+    if not uri.startswith("sqlite:///") or uri[len("sqlite:///") :] in ("", ":memory:"):
+        yield
+        return
+    import fcntl
+
+    db = Path(uri[len("sqlite:///") :])
+    with open(db.with_name(db.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _flat_params(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flat_params(f"{prefix}.{k}" if prefix else str(k), v, out)
+    else:
+        out[prefix] = str(value)[:500]
+    return out
+
+
+class Tracker:
+    """Parent run per flow run, child run per arm, metrics and artifacts through run ids."""
+
+    def __init__(self, cfg: TrackingConfig) -> None:
+        from mlflow.tracking import MlflowClient  # lazy: `augment --help` stays fast
+
+        self.cfg = cfg
+        with _sqlite_store_lock(cfg.tracking_uri):  # the client creates / migrates the store
+            self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
+            self.client.search_experiments(max_results=1)  # tracking tables
+            self.client.search_registered_models(max_results=1)  # registry tables, same file
+
+    def experiment_id(self) -> str:
+        """Get or create the experiment; also proves the tracking URI is reachable."""
+        exp = self.client.get_experiment_by_name(self.cfg.experiment)
+        if exp is not None:
+            return exp.experiment_id
+        try:
+            return self.client.create_experiment(self.cfg.experiment)
+        except mlflow.exceptions.MlflowException:  # another run created it just now
+            exp = self.client.get_experiment_by_name(self.cfg.experiment)
+            if exp is None:
+                raise
+            return exp.experiment_id
+
+    def start_parent(self, run_name: str, params: dict[str, Any], tags: dict[str, str]) -> str:
+        run = self.client.create_run(
+            self.experiment_id(),
+            run_name=run_name,
+            tags={**self.cfg.tags, **tags},
+        )
+        flat = _flat_params("", params, {})
+        from mlflow.entities import Param
+
+        items = [Param(k, v) for k, v in flat.items()]
+        for i in range(0, len(items), 100):
+            self.client.log_batch(run.info.run_id, params=items[i : i + 100])
+        return run.info.run_id
+
+    def log_metrics(self, run_id: str, metrics: dict[str, float], step: int = 0) -> None:
+
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [Metric(k, float(v), now, step) for k, v in metrics.items() if v is not None]
+        if items:
+            self.client.log_batch(run_id, metrics=items)
+
+    def log_history(self, run_id: str, rows: list[dict[str, float]], prefix: str) -> None:
+        """Per-epoch rows (with an ``epoch`` key) as metric steps, in batches of 1000."""
+
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [
+            Metric(f"{prefix}{k}", float(v), now, int(row["epoch"]))
+            for row in rows
+            for k, v in row.items()
+            if k != "epoch" and v is not None
+        ]
+        for i in range(0, len(items), 1000):
+            self.client.log_batch(run_id, metrics=items[i : i + 1000])
+
+    def log_arm(
+        self,
+        parent_id: str,
+        arm: str,
+        per_seed: list[dict[str, float]],
+        aggregate: dict[str, dict[str, Any]],
+        params: dict[str, Any],
+    ) -> str:
+        """A child run for one arm: per-seed metrics as steps, mean/std/CI as final values."""
+        parent = self.client.get_run(parent_id)
+        run = self.client.create_run(
+            parent.info.experiment_id,
+            run_name=arm,
+            tags={"mlflow.parentRunId": parent_id, "arm": arm, **self.cfg.tags},
+        )
+        rid = run.info.run_id
+        from mlflow.entities import Param
+
+        self.client.log_batch(
+            rid, params=[Param(k, str(v)) for k, v in {"arm": arm, **params}.items()]
+        )
+        for step, row in enumerate(per_seed):
+            self.log_metrics(rid, {f"{m}_per_seed": v for m, v in row.items()}, step=step)
+        final = {}
+        for m, agg in aggregate.items():
+            final[m] = agg["mean"]
+            final[f"{m}_std"] = agg["std"]
+            final[f"{m}_ci95_low"], final[f"{m}_ci95_high"] = agg["ci95"]
+        self.log_metrics(rid, final)
+        self.client.set_terminated(rid, "FINISHED")
+        return rid
+
+    def log_artifact(self, run_id: str, path: Path, subdir: str | None = None) -> None:
+        self.client.log_artifact(run_id, str(path), subdir)
+
+    def log_json(self, run_id: str, obj: dict[str, Any], name: str) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            p = Path(tmp) / name
+            p.write_text(json.dumps(obj, indent=2, default=str), encoding="utf-8")
+            self.client.log_artifact(run_id, str(p))
+
+    def finish(self, run_id: str, status: str = "FINISHED") -> None:
+        self.client.set_terminated(run_id, status)
+
+    def set_tags(self, run_id: str, tags: dict[str, str]) -> None:
+        for k, v in tags.items():
+            self.client.set_tag(run_id, k, v)
+
+    def run_url(self, run_id: str) -> str:
+        """A link to the run in the MLflow UI (http servers), else ``URI run ID``."""
+        exp = self.client.get_run(run_id).info.experiment_id
+        uri = self.cfg.tracking_uri.rstrip("/")
+        if uri.startswith(("http://", "https://")):
+            return f"{uri}/#/experiments/{exp}/runs/{run_id}"
+        return f"{uri} run {run_id}"
+
+    def log_dataset(self, run_id: str, data: Any, context: str) -> None:
+        """Log a `LabeledDataset` split as an MLflow dataset input (pandas / numpy)."""
+        import mlflow.data
+        from mlflow.entities import DatasetInput, InputTag
+
+        name = f"{data.name}:{context}"
+        source = _dataset_source(data.name)
+        if data.kind == "table":
+            labels = np.asarray(data.class_names, dtype=object)[data.y]
+            df = data.X.assign(**{data.label: labels})
+            ds = mlflow.data.from_pandas(df, source=source, targets=data.label, name=name)
+        else:
+            ds = mlflow.data.from_numpy(
+                data.features_2d(), source=source, targets=data.y, name=name
+            )
+        tags = [InputTag("mlflow.data.context", context)]
+        self.client.log_inputs(run_id, datasets=[DatasetInput(ds._to_mlflow_entity(), tags)])
+
+    def log_generator(
+        self, run_id: str, model_path: str | Path, class_names: list[str], label: str
+    ) -> str:
+        """Log the fitted GAN file as a pyfunc model (`augment.tracking.model`); its URI."""
+        from augment.tracking.model import log_generator
+
+        return log_generator(self, run_id, model_path, class_names, label)
+
+    def comparison(self, last: int = 5) -> list[dict[str, Any]]:
+        """The last finished parent runs with their arms' aggregates (`augment.tracking.read`)."""
+        from augment.tracking.read import comparison
+
+        return comparison(self, last)
+
+
+def _dataset_source(name: str) -> Any:
+    """Files and folders resolve to MLflow's local source; ``builtin:NAME`` to a code source."""
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+    from mlflow.exceptions import MlflowException
+
+    if Path(name).exists():
+        try:
+            return resolve_dataset_source(str(Path(name).resolve()))
+        except MlflowException:
+            pass
+    return CodeDatasetSource({"augment.source": name})

@@ -1,0 +1,185 @@
+"""The fitted generator as an MLflow pyfunc model: logged from code (no pickle), loaded back
+without running anything from the model directory."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import mlflow.pyfunc
+import pandas as pd
+import yaml
+
+from augment.exceptions import ConfigError, InvalidDataError
+from augment.tracking.config import TrackingConfig
+
+
+def log_generator(
+    tracker, run_id: str, model_path: str | Path, class_names: list[str], label: str
+) -> str:
+    """Log the fitted GAN file as a pyfunc model; register it if ``registered_model`` is set.
+
+    Returns the model URI to load (``models:/...``).
+    """
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+    meta = {"class_names": list(class_names), "label": label}
+    with tempfile.TemporaryDirectory() as tmp:
+        meta_path = Path(tmp) / "generator_meta.json"
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        artifacts = {"generator": str(model_path), "meta": str(meta_path)}
+        wrapper = GeneratorModel()
+        wrapper.load_context(_Context(artifacts))
+        example = pd.DataFrame({"class": [class_names[0]], "n": [2]})
+        params = {"random_state": 0}
+        out = wrapper.predict(None, example, params)
+        signature = ModelSignature(
+            inputs=Schema([ColSpec("string", "class"), ColSpec("long", "n")]),
+            outputs=infer_signature(out).inputs,  # the samples' columns
+            params=ParamSchema([ParamSpec("random_state", "long", 0)]),
+        )
+        mlflow.set_tracking_uri(tracker.cfg.tracking_uri)
+        with mlflow.start_run(run_id=run_id, nested=True):  # resumes; status set by finish()
+            info = mlflow.pyfunc.log_model(
+                name="generator",
+                # models from code: the pyfunc is this source file, not a cloudpickle
+                python_model=str(Path(__file__).with_name("generator_model.py")),
+                artifacts=artifacts,
+                signature=signature,
+                input_example=example,
+                # listed, not inferred: inference re-imports the model in a subprocess (slow)
+                pip_requirements=_generator_requirements(),
+                metadata={"kind": wrapper.kind, "image_shape": wrapper.image_shape, **meta},
+            )
+    uri = info.model_uri
+    if tracker.cfg.registered_model:
+        version = mlflow.register_model(uri, tracker.cfg.registered_model).version
+        tracker.client.set_registered_model_alias(
+            tracker.cfg.registered_model, tracker.cfg.model_alias, version
+        )
+        tracker.client.set_tag(
+            run_id, "registered_model", f"{tracker.cfg.registered_model}/{version}"
+        )
+    tracker.client.set_tag(run_id, "generator_uri", uri)
+    return uri
+
+
+def _generator_requirements() -> list[str]:
+    """What loading the generator needs besides ``augment`` itself (install it from source)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    reqs = []
+    for pkg in ("mlflow", "torch", "numpy", "pandas", "scikit-learn", "pyyaml"):
+        try:
+            reqs.append(f"{pkg}=={version(pkg)}")
+        except PackageNotFoundError:
+            reqs.append(pkg)
+    return reqs
+
+
+@dataclass
+class _Context:
+    """Stands in for MLflow's PythonModelContext when the wrapper is used before logging."""
+
+    artifacts: dict[str, str]
+
+
+class GeneratorModel(mlflow.pyfunc.PythonModel):
+    """A fitted conditional GAN as an MLflow pyfunc model.
+
+    Input: a DataFrame with ``class`` (a class name) and ``n`` (how many samples) per row.
+    Output: a DataFrame, one row per sample, with ``class`` first, then the table's feature
+    columns (tables) or the flattened pixels ``px0..`` in [0, 1] (images; the shape is in the
+    model metadata). Param ``random_state`` (int) makes the draw reproducible.
+    """
+
+    def load_context(self, context: Any) -> None:
+        from augment.gan.persist import load_model
+
+        meta = json.loads(Path(context.artifacts["meta"]).read_text(encoding="utf-8"))
+        self.class_names: list[str] = meta["class_names"]
+        self.label: str = meta["label"]
+        self.model = load_model(context.artifacts["generator"], device="cpu")
+        self.kind = "table" if self.model.kind == "tabular" else "image"
+        shape = getattr(self.model, "image_shape_", None)
+        self.image_shape = list(shape) if shape is not None else None
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
+        missing = {"class", "n"} - set(model_input.columns)
+        if missing:
+            raise InvalidDataError(f"generator input needs columns 'class' and 'n'; {missing=}")
+        seed = int((params or {}).get("random_state", 0))
+        frames = []
+        for i, (name, n) in enumerate(zip(model_input["class"], model_input["n"], strict=True)):
+            name, n = str(name), int(n)
+            if name not in self.class_names:
+                raise InvalidDataError(f"unknown class {name!r}; allowed: {self.class_names}")
+            if n < 0:
+                raise InvalidDataError(f"n must be >= 0 for class {name!r}, got {n}")
+            x = self.model.sample(n, self.class_names.index(name), random_state=seed * 1000 + i)
+            if self.kind == "table":
+                df = x.reset_index(drop=True)
+            else:
+                flat = x.reshape(n, -1)
+                df = pd.DataFrame(flat, columns=[f"px{j}" for j in range(flat.shape[1])])
+            df.insert(0, "class", name)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+
+def set_generator_model() -> None:
+    """Called by ``generator_model.py`` when MLflow loads the logged model from code."""
+    import mlflow.models
+
+    mlflow.models.set_model(GeneratorModel())
+
+
+class _LoadedGenerator:
+    """``predict(request, params)`` over a `GeneratorModel` built from a model's plain files."""
+
+    def __init__(self, model: GeneratorModel) -> None:
+        self.model = model
+
+    def predict(self, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        return self.model.predict(None, model_input, params)
+
+
+def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[str, Any]]:
+    """Load a logged generator: a predictor and its metadata (kind, classes, image shape).
+
+    Nothing in the model directory is executed or unpickled: the ``MLmodel`` file is read as
+    YAML, the metadata as JSON and the weights with ``torch.load(..., weights_only=True)``;
+    the sampling code is this installed package's, whatever code or pickle the directory holds.
+    """
+    from mlflow.tracking.artifact_utils import _download_artifact_from_uri
+
+    mlflow.set_tracking_uri(tracking.tracking_uri)
+    try:
+        local = Path(_download_artifact_from_uri(model_uri))
+        spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8")) or {}
+    except (mlflow.exceptions.MlflowException, OSError, yaml.YAMLError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
+    meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
+    if "class_names" not in meta:
+        raise ConfigError(f"{model_uri!r} is not an augment generator (no class_names metadata)")
+    flavor = (spec.get("flavors") or {}).get("python_function") or {}
+    paths = {}
+    for name in ("generator", "meta"):
+        entry = (flavor.get("artifacts") or {}).get(name) or {}
+        rel = entry.get("path") if isinstance(entry, dict) else None
+        target = (local / str(rel)).resolve() if rel else None
+        if target is None or local.resolve() not in target.parents or not target.is_file():
+            raise ConfigError(f"{model_uri!r}: the generator's {name!r} file is missing")
+        paths[name] = str(target)
+    model = GeneratorModel()
+    try:
+        model.load_context(_Context(paths))
+    except (ValueError, KeyError, TypeError) as err:  # InvalidDataError is a ValueError
+        raise ConfigError(f"cannot load model {model_uri!r}: {err}") from None
+    return _LoadedGenerator(model), meta
