@@ -57,6 +57,9 @@ def run_checked(
 ) -> dict[str, Any]:
     """Run the flow on a run that has passed `preflight` (no second load of the data), on the
     temporary Prefect ``api`` when one was started for it."""
+    if api is not None:  # while the server boots: the imports the run needs anyway
+        import augment.tracking.log  # noqa: F401  (mlflow)
+        import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
     with handing_over(prepared), using(api):
         return augmentation_flow(prepared.cfg, progress=progress)
 

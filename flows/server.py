@@ -94,8 +94,17 @@ def configured() -> bool:
 
 
 def start_temporary_api() -> TemporaryAPI | None:
-    """Start the temporary server now, unless a Prefect server is configured (then None)."""
-    return None if configured() else TemporaryAPI().start()
+    """Start the temporary server now, unless a Prefect server is configured (then None).
+
+    The process is started before Prefect is imported to read the settings (seconds, which
+    the server's boot overlaps); a server configured in a Prefect profile stops it again."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    api = TemporaryAPI().start()
+    if configured():
+        api.stop()
+        return None
+    return api
 
 
 @contextmanager
