@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # the library code a fitted GAN depends on: the data layer, the transforms, the GANs themselves
 _CODE_DIRS = ("data", "transform", "gan")
-_CODE_FILES = ("experiment.py",)
+_CODE_FILES = ("experiment.py", "gan_settings.py")
 
 
 @lru_cache(maxsize=1)

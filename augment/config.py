@@ -6,13 +6,23 @@ config file is reported instead of silently ignored.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from augment.exceptions import ConfigError
+from augment.gan_settings import ImageGANConfig, TabularGANConfig
 
 # "auto": the small CNN for images, random_forest for tables
 CLASSIFIERS = ("random_forest", "logistic_regression", "cnn", "auto")
@@ -41,6 +51,51 @@ class DataConfig(_Strict):
     missing: Literal["error", "drop", "impute"] = "error"
 
 
+# the fields a run config sets for either GAN model; everything else is a model knob and lives
+# in the section of its model (gan.tabular / gan.image), with the model's own default
+_COMMON_GAN = {
+    "epochs", "batch_size", "noise_dim", "lr_g", "lr_d", "ema_decay", "device", "eval_every",
+    "patience",
+}  # fmt: skip
+# value checks of the model knobs (the defaults come from augment.gan_settings)
+_LIMITS: dict[str, dict[str, float]] = {
+    "hidden": {"ge": 1},
+    "critic_hidden": {"ge": 1},
+    "critic_dropout": {"ge": 0.0, "lt": 1.0},
+    "tau": {"gt": 0.0},
+    "pac": {"ge": 1},
+    "gp_every": {"ge": 1},
+    "num_threads": {"ge": 1},
+    "val_fraction": {"gt": 0.0, "lt": 1.0},
+    "aux_weight": {"ge": 0.0},
+    "channels": {"ge": 1},
+    "translate": {"ge": 0.0, "lt": 1.0},
+    "cutout": {"ge": 0.0, "lt": 1.0},
+    "collapse_threshold": {"ge": 0.0, "le": 1.0},
+    "fid_steps": {"ge": 1},
+}
+
+
+def _section(name: str, settings: type, doc: str) -> type[_Strict]:
+    """A strict config section with one field per model knob of ``settings`` (a dataclass):
+    same names, types and defaults, so the defaults are declared once, in the model's settings."""
+    hints = get_type_hints(settings)
+    spec = {
+        f.name: (hints[f.name], Field(f.default, **_LIMITS.get(f.name, {})))
+        for f in fields(settings)
+        if f.name not in _COMMON_GAN
+    }
+    return create_model(name, __base__=_Strict, __doc__=doc, **spec)
+
+
+TabularSection = _section(
+    "TabularSection", TabularGANConfig, "gan.tabular: knobs of the tabular GAN (tables only)."
+)
+ImageSection = _section(
+    "ImageSection", ImageGANConfig, "gan.image: knobs of the image GAN (images only)."
+)
+
+
 class GANConfig(_Strict):
     epochs: int = Field(200, ge=1)  # passes over the train split
     batch_size: int | None = Field(None, ge=2)  # None: the model's default (32 images, 64 tables)
@@ -63,6 +118,45 @@ class GANConfig(_Strict):
     grid_every: int = Field(50, ge=0)  # images: log a per-class sample grid every N epochs
     checkpoint_dir: str | None = None  # write resumable training checkpoints here (None: off)
     checkpoint_every: int = Field(10, ge=1)  # epochs between checkpoints
+    # the model knobs, per data kind; setting the other kind's section is an error
+    tabular: TabularSection = TabularSection()
+    image: ImageSection = ImageSection()
+
+    def model_settings(self, kind: str) -> TabularGANConfig | ImageGANConfig:
+        """The settings of the model fitted on ``kind`` data: the common fields (None: the
+        model's default) with the knobs of that kind's section."""
+        given = {
+            "epochs": self.epochs,
+            "noise_dim": self.noise_dim,
+            "lr_g": self.lr_g,
+            "lr_d": self.lr_d,
+            "batch_size": self.batch_size,
+            "ema_decay": self.ema_decay,
+            "device": self.device,
+        }
+        common = {k: v for k, v in given.items() if v is not None}
+        common |= {"eval_every": self.eval_every, "patience": self.patience}
+        if kind == "image":
+            return ImageGANConfig(**common, **self.image.model_dump())
+        return TabularGANConfig(**common, **self.tabular.model_dump())
+
+    def check_applies(self, kind: str) -> None:
+        """Raise `ConfigError` when a setting for the other data kind was changed."""
+        other, own = ("image", "tabular") if kind == "table" else ("tabular", "image")
+        section = getattr(self, other)
+        default = type(section)()
+        changed = [
+            k for k in type(section).model_fields if getattr(section, k) != getattr(default, k)
+        ]
+        if kind == "table" and self.grid_every != type(self).model_fields["grid_every"].default:
+            changed.insert(0, "grid_every")
+            other = None
+        if changed:
+            key = f"gan.{other}.{changed[0]}" if other else f"gan.{changed[0]}"
+            raise ConfigError(
+                f"{key} does not apply to {'an image' if kind == 'image' else 'a table'} dataset;"
+                f" its GAN is set with gan.{own}.* (and the common gan.* keys)"
+            )
 
 
 RUNNERS = ("thread", "dask")

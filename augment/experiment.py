@@ -23,7 +23,7 @@ from augment.evaluate import (
     minority_classes,
     summarize_arms,
 )
-from augment.gan import ImageCGAN, ImageGANConfig, TabularCGAN, TabularGANConfig
+from augment.gan import ImageCGAN, TabularCGAN
 from augment.gan.loop import EpochCallback
 
 log = logging.getLogger(__name__)
@@ -62,42 +62,30 @@ def fit_generator(
 ) -> TabularCGAN | ImageCGAN:
     """Fit the conditional GAN that matches the data kind on the train split only.
 
+    The model's settings are ``cfg.model_settings(kind)`` (common keys plus ``gan.tabular`` /
+    ``gan.image``). With ``cfg.checkpoint_dir`` training is resumable: one checkpoint file
+    per train split, kind and GAN seed (its fingerprint also checks the GAN config).
     ``snapshot(epoch, model)`` (images) is called at each quality check (sample grids).
     """
-    given = {
-        "epochs": cfg.epochs,
-        "noise_dim": cfg.noise_dim,
-        "lr_g": cfg.lr_g,
-        "lr_d": cfg.lr_d,
-        "batch_size": cfg.batch_size,
-        "ema_decay": cfg.ema_decay,
-        "device": cfg.device,
-    }
-    common = {k: v for k, v in given.items() if v is not None}  # None: the model's default
-    common |= {"eval_every": cfg.eval_every, "patience": cfg.patience}  # early stopping
+    settings = cfg.model_settings(train.kind)
     if train.kind == "image":
-        model = ImageCGAN(ImageGANConfig(**common), random_state=cfg.seed, progress=progress)
-        return model.fit(train.X, train.y, callback=callback, snapshot=snapshot)
+        model = ImageCGAN(settings, random_state=cfg.seed, progress=progress)
     else:
         model = TabularCGAN(
-            TabularGANConfig(**common),
-            discrete=train.discrete,
-            random_state=cfg.seed,
-            progress=progress,
+            settings, discrete=train.discrete, random_state=cfg.seed, progress=progress
         )
     checkpoint = None
     if cfg.checkpoint_dir:
-        # one file per train split and seed; its fingerprint also checks the GAN config
-        checkpoint = (
-            Path(cfg.checkpoint_dir)
-            / f"{model.kind}-cgan-{train.content_hash()[:16]}-seed{cfg.seed}.pt"
-        )
+        name = f"{model.kind}-cgan-{train.content_hash()[:16]}-seed{cfg.seed}.pt"
+        checkpoint = Path(cfg.checkpoint_dir) / name
+    extra = {"snapshot": snapshot} if train.kind == "image" else {}
     return model.fit(
         train.X,
         train.y,
         callback=callback,
         checkpoint=checkpoint,
         checkpoint_every=cfg.checkpoint_every,
+        **extra,
     )
 
 

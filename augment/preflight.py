@@ -92,6 +92,7 @@ def preflight(cfg: RunConfig, tracking: bool = True) -> Prepared:
     """Check the whole run, in the order it will happen; raise `AugmentError` on the first
     problem. ``tracking=False`` skips the tracking-store probe (library use without MLflow)."""
     data, splits = prepare(cfg.data)
+    cfg.gan.check_applies(splits.train.kind)
     arms, skipped = applicable_arms(cfg.arms, splits, cfg.classifier)
     plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     if any(get(a).uses_generator for a in arms):

@@ -202,6 +202,10 @@ CASES = {
         _config("gan:\n  device: cuda\n"),
         "device='cuda' requested but CUDA is not available",
     ),
+    "gan_key_for_the_other_kind": (
+        _config("gan:\n  image:\n    channels: 32\n"),
+        "gan.image.channels does not apply to a table dataset",
+    ),
     "cache_dir_is_a_file": (
         _with(_csv(GOOD), "--cache-dir", "{tmp}/t.csv"),
         "t.csv is a file; give a folder (--cache-dir)",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -17,33 +17,13 @@ from torch import nn
 from torch.nn.utils import spectral_norm
 
 from augment.exceptions import InvalidDataError
-from augment.gan.base import attach_generator, label_codes
+from augment.gan.base import ConditionalGAN, Training
 from augment.gan.checkpoint import fingerprint
-from augment.gan.history import History
-from augment.gan.loop import EpochCallback, LoopConfig, train_adversarial
+from augment.gan.loop import EpochCallback, LoopConfig
 from augment.gan.monitor import ImageMonitor
-from augment.torchutil import make_generators, resolve_device, seed_for_call, torch_rng_scope
+from augment.gan_settings import ImageGANConfig
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ImageGANConfig:
-    epochs: int = 200
-    batch_size: int = 32
-    noise_dim: int = 64
-    channels: int = 64  # width of the first generator block; halves per upsampling
-    lr_g: float = 2e-4
-    lr_d: float = 4e-4
-    ema_decay: float = 0.999
-    translate: float = 0.125  # DiffAugment translation, as a fraction of the image side
-    cutout: float = 0.25  # DiffAugment cutout: side of the erased square, fraction of the side
-    color: bool = False  # DiffAugment brightness/saturation/contrast jitter
-    device: str = "auto"
-    eval_every: int = 10  # epochs between diversity (and early-stopping) checks; 0: never
-    patience: int | None = None  # checks without a better domain FID before stopping; None: off
-    collapse_threshold: float = 0.3  # warn when a class's diversity ratio falls below this
-    fid_steps: int = 300  # training steps of the domain-feature CNN used for early stopping
 
 
 def padded_side(h: int, w: int) -> int:
@@ -172,7 +152,7 @@ def translate(x: torch.Tensor, ratio: float, gen: torch.Generator) -> torch.Tens
     return out.permute(0, 3, 1, 2)
 
 
-class ImageCGAN:
+class ImageCGAN(ConditionalGAN):
     """Conditional GAN for labelled images, scikit-learn style.
 
     Parameters
@@ -184,15 +164,8 @@ class ImageCGAN:
         Show a progress bar during training.
     """
 
-    def __init__(
-        self,
-        config: ImageGANConfig | None = None,
-        random_state: int | None = None,
-        progress: bool = True,
-    ) -> None:
-        self.config = config
-        self.random_state = random_state
-        self.progress = progress
+    kind = "image"
+    settings = ImageGANConfig
 
     def fit(
         self,
@@ -203,134 +176,115 @@ class ImageCGAN:
         checkpoint_every: int = 10,
         snapshot: Callable[[int, ImageCGAN], None] | None = None,
     ) -> ImageCGAN:
-        """Fit on images ``X`` (N, C, H, W) in [0, 1] with labels ``y``.
+        """Fit on images ``X`` (N, C, H, W) in [0, 1] with labels ``y`` (see
+        `ConditionalGAN.fit`).
 
-        ``checkpoint``: a file to resume from (if it holds a compatible checkpoint) and to write
-        every ``checkpoint_every`` epochs; a killed fit rerun with the same arguments continues.
-        ``callback(epoch, row)`` gets each epoch's losses, D outputs and, every
-        ``config.eval_every`` epochs, per-class diversity (and domain FID with ``patience``).
-        ``snapshot(epoch, model)`` is called at those checks with the model sampling from the
-        current EMA generator (e.g. to write a sample grid).
+        ``callback(epoch, row)`` also gets, every ``config.eval_every`` epochs, per-class
+        diversity (and domain FID with ``patience``). ``snapshot(epoch, model)`` is called at
+        those checks with the model sampling from the current EMA generator (e.g. to write a
+        sample grid).
         """
-        cfg = self.config or ImageGANConfig()
+        return super().fit(X, y, callback, checkpoint, checkpoint_every, snapshot=snapshot)
+
+    def _check(self, X, y) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 4:
             raise InvalidDataError(f"images must be (N, C, H, W); got shape {X.shape}")
         if not np.isfinite(X).all() or X.min() < 0 or X.max() > 1:
             raise InvalidDataError("image values must be finite and in [0, 1]")
-        self.classes_ = np.unique(np.asarray(y))
-        codes = label_codes(y, self.classes_)
+        return X
+
+    def _prepare(self, X: np.ndarray, codes: np.ndarray, cfg: ImageGANConfig):
         _, c, h, w = X.shape
         self.image_shape_ = (c, h, w)
         self.side_ = padded_side(h, w)
-        self.device_ = resolve_device(cfg.device)
-        self._rng, tgen = make_generators(self.random_state)
+        return X, codes
+
+    def _training(
+        self, X, codes, cfg: ImageGANConfig, tgen, checkpoint, checkpoint_every, snapshot=None
+    ) -> Training:
         k = len(self.classes_)
-        # init, dropout, Gumbel noise: reproducible, caller's global RNG untouched
-        with torch_rng_scope(self._rng):
-            G = ImageGenerator(cfg.noise_dim, k, c, self.side_, cfg.channels).to(self.device_)
-            D = ProjectionDiscriminator(k, c, self.side_, cfg.channels).to(self.device_)
-            data = torch.from_numpy(self._to_model_space(X)).to(self.device_)
-            labels = torch.from_numpy(codes).to(self.device_)
-            bs = min(cfg.batch_size, len(data))
+        c = X.shape[1]
+        G = ImageGenerator(cfg.noise_dim, k, c, self.side_, cfg.channels).to(self.device_)
+        D = ProjectionDiscriminator(k, c, self.side_, cfg.channels).to(self.device_)
+        data = torch.from_numpy(self._to_model_space(X)).to(self.device_)
+        labels = torch.from_numpy(codes).to(self.device_)
+        bs = min(cfg.batch_size, len(data))
 
-            # class-balanced batches: minority classes get as many G/D updates as majority ones
-            weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
-            n_batches = max(1, len(data) // bs)
+        # class-balanced batches: minority classes get as many G/D updates as majority ones
+        weights = torch.from_numpy(1.0 / np.bincount(codes)[codes])
+        n_batches = max(1, len(data) // bs)
 
-            def batches():
-                idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
-                for j in idx.to(self.device_).view(n_batches, bs):
-                    yield data[j], labels[j]
+        def batches():
+            idx = torch.multinomial(weights, n_batches * bs, replacement=True, generator=tgen)
+            for j in idx.to(self.device_).view(n_batches, bs):
+                yield data[j], labels[j]
 
-            self.noise_dim_ = cfg.noise_dim
+        self.noise_dim_ = cfg.noise_dim  # `snapshot` samples during training
 
-            def to_images(out: torch.Tensor) -> np.ndarray:
-                return self._from_model_space(out.float().cpu().numpy())
+        def to_images(out: torch.Tensor) -> np.ndarray:
+            return self._from_model_space(out.float().cpu().numpy())
 
-            def snap(epoch: int) -> None:
-                if snapshot is not None:
-                    snapshot(epoch, self)
+        def snap(epoch: int) -> None:
+            if snapshot is not None:
+                snapshot(epoch, self)
 
-            monitor = ImageMonitor(
-                X,
-                codes,
-                to_images,
-                cfg.noise_dim,
-                cfg.eval_every,
-                cfg.patience,
-                cfg.collapse_threshold,
-                int(self._rng.integers(2**31)),
-                [str(c) for c in self.classes_],
-                snapshot=snap,
-                feature_steps=cfg.fid_steps,
+        monitor = ImageMonitor(
+            X,
+            codes,
+            to_images,
+            cfg.noise_dim,
+            cfg.eval_every,
+            cfg.patience,
+            cfg.collapse_threshold,
+            int(self._rng.integers(2**31)),
+            [str(c) for c in self.classes_],
+            snapshot=snap,
+            feature_steps=cfg.fid_steps,
+        )
+
+        def on_epoch_end(epoch: int, row: dict[str, float], G_ema: nn.Module) -> bool:
+            self.generator_ = G_ema  # what `snapshot` samples from
+            return monitor(epoch, row, G_ema)
+
+        def diff_augment(x: torch.Tensor) -> torch.Tensor:
+            if cfg.color:
+                x = color(x, tgen)
+            return cutout(translate(x, cfg.translate, tgen), cfg.cutout, tgen)
+
+        loop = LoopConfig(
+            epochs=cfg.epochs,
+            noise_dim=cfg.noise_dim,
+            lr_g=cfg.lr_g,
+            lr_d=cfg.lr_d,
+            loss="hinge",
+            ema_decay=cfg.ema_decay,
+            desc="image cGAN",
+            checkpoint_path=None if checkpoint is None else str(checkpoint),
+            checkpoint_every=checkpoint_every,
+            checkpoint_key=fingerprint(
+                {"kind": self.kind, **asdict(cfg)}, self.random_state, X, codes
             )
+            if checkpoint is not None
+            else "",
+        )
 
-            def on_epoch_end(epoch: int, row: dict[str, float], G_ema: nn.Module) -> bool:
-                self.generator_ = G_ema  # what `snapshot` samples from
-                return monitor(epoch, row, G_ema)
+        def finish() -> None:
+            if monitor.best_state is not None:  # early stopping: keep the best EMA weights
+                self.generator_.load_state_dict(monitor.best_state)
+                self.best_epoch_ = monitor.best_epoch
 
-            def diff_augment(x: torch.Tensor) -> torch.Tensor:
-                if cfg.color:
-                    x = color(x, tgen)
-                return cutout(translate(x, cfg.translate, tgen), cfg.cutout, tgen)
+        return Training(G, D, batches, loop, diff_augment, on_epoch_end, finish)
 
-            loop = LoopConfig(
-                epochs=cfg.epochs,
-                noise_dim=cfg.noise_dim,
-                lr_g=cfg.lr_g,
-                lr_d=cfg.lr_d,
-                loss="hinge",
-                ema_decay=cfg.ema_decay,
-                desc="image cGAN",
-                checkpoint_path=None if checkpoint is None else str(checkpoint),
-                checkpoint_every=checkpoint_every,
-                checkpoint_key=fingerprint(
-                    {"kind": self.kind, **asdict(cfg)}, self.random_state, X, codes
-                )
-                if checkpoint is not None
-                else "",
-            )
-            self.generator_, self.history_ = train_adversarial(
-                G,
-                D,
-                batches,
-                loop,
-                tgen,
-                augment=diff_augment,
-                callback=callback,
-                progress=self.progress,
-                np_rng=self._rng,
-                on_epoch_end=on_epoch_end,
-            )
-        if monitor.best_state is not None:  # early stopping: keep the best EMA weights
-            self.generator_.load_state_dict(monitor.best_state)
-            self.best_epoch_ = monitor.best_epoch
-        return self
+    def _meta(self) -> dict:
+        return {"image_shape": list(self.image_shape_)}
 
-    kind = "image"
-
-    def get_meta(self) -> dict:
-        """JSON-able state besides the generator weights (see `augment.gan.persist`)."""
-        return {
-            "config": asdict(self.config or ImageGANConfig()),
-            "random_state": self.random_state,
-            "classes": self.classes_.tolist(),
-            "image_shape": list(self.image_shape_),
-            "history": self.history_.rows,
-        }
-
-    @classmethod
-    def from_meta(cls, meta: dict, state: dict, device: str = "auto") -> ImageCGAN:
-        cfg = ImageGANConfig(**meta["config"])
-        model = cls(cfg, random_state=meta["random_state"], progress=False)
-        model.classes_ = np.asarray(meta["classes"])
+    def _rebuild(self, meta: dict) -> nn.Module:
+        cfg = self.settings_
         c, h, w = meta["image_shape"]
-        model.image_shape_ = (c, h, w)
-        model.side_ = padded_side(h, w)
-        with torch_rng_scope(np.random.default_rng(0)):  # init draws: not from other threads'
-            G = ImageGenerator(cfg.noise_dim, len(model.classes_), c, model.side_, cfg.channels)
-        return attach_generator(model, G, meta, state, device)
+        self.image_shape_ = (c, h, w)
+        self.side_ = padded_side(h, w)
+        return ImageGenerator(cfg.noise_dim, len(self.classes_), c, self.side_, cfg.channels)
 
     def _from_model_space(self, x: np.ndarray) -> np.ndarray:
         """Generator output ``(B, C, S, S)`` in [-1, 1] -> images cropped back, in [0, 1]."""
@@ -346,15 +300,8 @@ class ImageCGAN:
         out[:, :, top : top + h, left : left + w] = X * 2.0 - 1.0
         return out
 
-    @torch.no_grad()
-    def sample(self, n: int, y, random_state: int | None = None) -> np.ndarray:
-        """``n`` images of class ``y`` (a label), float32 ``(n, C, H, W)`` in [0, 1]."""
-        if not hasattr(self, "generator_"):
-            raise RuntimeError("ImageCGAN is not fitted; call fit first")
-        code = label_codes([y], self.classes_)[0]
-        gen = seed_for_call(
-            self._rng if random_state is None else np.random.default_rng(random_state)
-        )
+    def _sample(self, n: int, code: int, gen: torch.Generator) -> np.ndarray:
+        """``n`` images of class ``code``, float32 ``(n, C, H, W)`` in [0, 1]."""
         c, h, w = self.image_shape_
         out = []
         for i in range(0, n, 512):
@@ -365,7 +312,3 @@ class ImageCGAN:
         if not out:
             return np.zeros((0, c, h, w), dtype=np.float32)
         return np.clip(np.concatenate(out), 0.0, 1.0).astype(np.float32)
-
-    @property
-    def history(self) -> History:
-        return self.history_

@@ -100,7 +100,7 @@ def _noise(n: int, dim: int, gen: torch.Generator, device: torch.device) -> torc
 
 
 def d_step(
-    D, G, opt_d, x, y, cfg: LoopConfig, gen, augment, fake=None, gp: bool = True
+    D, G, opt_d, x, y, cfg: LoopConfig, gen, diff_augment, fake=None, gp: bool = True
 ) -> dict[str, float]:
     """One discriminator update on a real batch and a fake batch with the same labels.
 
@@ -112,8 +112,8 @@ def d_step(
             fake = G(_noise(len(y), cfg.noise_dim, gen, x.device), y)
     else:
         fake = fake.detach()
-    d_real = D(augment(x), y)
-    d_fake = D(augment(fake), y)
+    d_real = D(diff_augment(x), y)
+    d_fake = D(diff_augment(fake), y)
     if cfg.loss == "hinge":
         loss = F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
     else:
@@ -127,14 +127,14 @@ def d_step(
     return {"d_loss": loss.item(), "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
 
 
-def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, augment, fake=None) -> dict[str, float]:
+def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, diff_augment, fake=None) -> dict[str, float]:
     """One generator update: make D score fakes of the batch's labels as real.
 
     ``fake``: the step's fake batch, still attached to G's graph (``cfg.reuse_fake``).
     """
     if fake is None:
         fake = G(_noise(len(y), cfg.noise_dim, gen, y.device), y)
-    loss = -D(augment(fake), y).mean()
+    loss = -D(diff_augment(fake), y).mean()
     if cfg.g_penalty is not None:
         loss = loss + cfg.g_penalty(fake, y)
     opt_g.zero_grad(set_to_none=True)
@@ -168,7 +168,7 @@ def train_adversarial(
     batches: Batches,
     cfg: LoopConfig,
     gen: torch.Generator,
-    augment: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
+    diff_augment: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
     callback: EpochCallback | None = None,
     progress: bool = True,
     np_rng: np.random.Generator | None = None,
@@ -177,7 +177,7 @@ def train_adversarial(
     """Train ``G`` against ``D``; return the EMA generator and the per-epoch history.
 
     ``batches()`` yields ``(x, y)`` tensors on the training device for one epoch.
-    ``augment`` is a differentiable augmentation applied to everything D sees (DiffAugment).
+    ``diff_augment`` is a differentiable augmentation applied to everything D sees (DiffAugment).
     With ``cfg.checkpoint_path`` set, training resumes from a compatible checkpoint there and
     writes one every ``cfg.checkpoint_every`` epochs (see `augment.gan.checkpoint`); ``np_rng``
     is a numpy generator whose state is checkpointed too.
@@ -227,11 +227,11 @@ def train_adversarial(
             if cfg.reuse_fake and g_turn:  # G's graph is kept for the G step below
                 fake = G(_noise(len(y), cfg.noise_dim, gen, x.device), y)
             gp = step % cfg.gp_every == 0
-            stats = d_step(D, G, opt_d, x, y, cfg, gen, augment, fake, gp)
+            stats = d_step(D, G, opt_d, x, y, cfg, gen, diff_augment, fake, gp)
             if g_turn:
                 for p in d_params:
                     p.requires_grad_(False)
-                stats |= g_step(D, G, opt_g, y, cfg, gen, augment, fake)
+                stats |= g_step(D, G, opt_g, y, cfg, gen, diff_augment, fake)
                 for p in d_params:
                     p.requires_grad_(True)
                 ema.update(G)

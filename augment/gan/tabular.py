@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -19,62 +19,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from augment.exceptions import InvalidDataError
-from augment.gan.base import attach_generator, label_codes
+from augment.gan.base import ConditionalGAN, Training
 from augment.gan.checkpoint import fingerprint
-from augment.gan.history import History
-from augment.gan.loop import EpochCallback, LoopConfig, train_adversarial
+from augment.gan.loop import EpochCallback, LoopConfig
 from augment.gan.tabular_monitor import TabularMonitor, monitor_split, row_generator
+from augment.gan_settings import TabularGANConfig
 from augment.torchutil import (
-    make_generators,
-    resolve_device,
-    seed_for_call,
     seeded_torch_rng,
-    torch_rng_scope,
 )
 from augment.transform.sampling import ConditionSampler
 from augment.transform.tabular import Span, TabularTransformer
-
-
-@dataclass(frozen=True)
-class TabularGANConfig:
-    epochs: int = 300
-    batch_size: int | None = None  # None: 500 (CTGAN's), smaller for small tables (>= 8 steps)
-    noise_dim: int = 64
-    # widths, measured on the 10k x 20 mixed table (benchmarks/tabular.py, 1 thread): a 256-wide
-    # critic with dropout 0.25 took C2ST AUC at 100 epochs from 0.98 (128 wide, dropout 0.5)
-    # to 0.91. A 256-wide generator reached 0.805 against 0.834 at 128, but cost 0.48 against
-    # 0.39 s per epoch (ctgan: 1.38), and both scored 0.96 at 10 epochs
-    hidden: int = 128  # generator: width of each of its two concatenating residual blocks
-    critic_hidden: int = 256  # critic: width of its two hidden layers
-    critic_dropout: float = 0.25  # dropout after each critic hidden layer (CTGAN: 0.5)
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    ema_decay: float = 0.999
-    tau: float = 0.2  # Gumbel-softmax temperature for discrete columns
-    pac: int = 10  # PacGAN: the critic scores packs of this many rows (1 = off)
-    # lazy gradient penalty: WGAN-GP on every gp_every-th critic step, weighted by gp_every
-    gp_every: int = 4
-    # torch CPU threads while fitting: these small MLPs gain little from more, and on a shared
-    # machine extra threads spin and slow everything down (None: leave torch's setting)
-    num_threads: int | None = 1
-    device: str = "auto"
-    # early stopping (see `augment.gan.tabular_monitor`): with ``patience`` set, ``val_fraction``
-    # of each class's rows (at least 1 when it has 2) is held out and never trained on; every
-    # ``eval_every`` epochs (0: never) and at the last epoch the EMA generator makes rows for the
-    # held-out labels and ``val_distance`` (KS / total variation per class, rank correlations)
-    # goes into the history row; after ``patience`` checks without a lower one training stops
-    # and the best EMA weights are kept. The cost: fewer training rows, a check every
-    # ``eval_every`` epochs. None (default): no held-out rows, no checks, all epochs.
-    eval_every: int = 10
-    patience: int | None = None
-    val_fraction: float = 0.1
-    # class fidelity: a small classifier fitted on the real encoded rows (then frozen) scores
-    # every fake row; its cross-entropy against the row's class, times aux_weight, is added to
-    # the generator loss, so rows made for class k look like class k (0: off)
-    aux_weight: float = 0.0
-    # the rows of each PacGAN pack share one class: the critic compares a set of rows of class
-    # k with real sets of class k, a much stronger conditioning signal than mixed packs
-    class_packs: bool = False
 
 
 class Residual(nn.Module):
@@ -198,7 +152,7 @@ def batch_plan(n: int, batch_size: int | None, pac: int) -> tuple[int, int, int]
     return bs, pac, max(1, n // bs)
 
 
-class TabularCGAN:
+class TabularCGAN(ConditionalGAN):
     """Conditional GAN for labelled tables, scikit-learn style.
 
     The class is an input of both networks, so ``sample(n, y)`` returns ``n`` rows of class
@@ -218,6 +172,7 @@ class TabularCGAN:
     """
 
     kind = "tabular"
+    settings = TabularGANConfig
 
     def __init__(
         self,
@@ -226,10 +181,8 @@ class TabularCGAN:
         random_state: int | None = None,
         progress: bool = True,
     ) -> None:
-        self.config = config
+        super().__init__(config, random_state, progress)
         self.discrete = discrete
-        self.random_state = random_state
-        self.progress = progress
 
     def fit(
         self,
@@ -239,152 +192,131 @@ class TabularCGAN:
         checkpoint: str | Path | None = None,
         checkpoint_every: int = 10,
     ) -> TabularCGAN:
-        """Fit on table ``X`` with labels ``y``.
+        """Fit on table ``X`` with labels ``y`` (see `ConditionalGAN.fit`).
 
-        ``checkpoint``: a file to resume from (if it holds a compatible checkpoint) and to write
-        every ``checkpoint_every`` epochs; a killed fit rerun with the same arguments continues.
         With ``config.patience``, held-out rows are set aside, checked every ``eval_every``
         epochs (``val_distance`` in the history) and the best EMA weights kept (``best_epoch_``,
         ``best_val_distance_``); with a checkpoint, the checks and best weights are kept in
         ``<checkpoint>.monitor`` so a resumed fit stops where the uninterrupted one would.
         """
-        cfg = self.config or TabularGANConfig()
+        return super().fit(X, y, callback, checkpoint, checkpoint_every)
+
+    def _check(self, X, y) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(np.asarray(X)).rename(columns=str)
         if len(X) != len(y):
             raise InvalidDataError(f"X has {len(X)} rows but y has {len(y)}")
         if len(X) < 2:
             raise InvalidDataError(f"a tabular GAN needs at least 2 rows, got {len(X)}")
-        self.classes_ = np.unique(np.asarray(y))
-        codes = label_codes(y, self.classes_)
-        self._rng, tgen = make_generators(self.random_state)
-        held_out = None
-        if cfg.patience is not None and cfg.eval_every > 0:  # early stopping: hold rows out
-            X, codes, held_out = monitor_split(X, codes, cfg.val_fraction, self._rng)
+        return X
+
+    def _prepare(self, X: pd.DataFrame, codes: np.ndarray, cfg: TabularGANConfig):
+        """Hold rows out for early stopping, fit the encoder and the condition sampler."""
+        self._held_out = None
+        if cfg.patience is not None and cfg.eval_every > 0:
+            X, codes, self._held_out = monitor_split(X, codes, cfg.val_fraction, self._rng)
         seed = int(self._rng.integers(2**31))
         self.transformer_ = TabularTransformer(self.discrete, random_state=seed).fit(X)
-        encoded = self.transformer_.transform(X, random_state=seed)
-        spans = self.transformer_.spans_
-        self.order_ = np.asarray(grouped_order(spans)[0])  # networks see grouped columns
-        k = len(self.classes_)
-        self.conditions_ = ConditionSampler(spans, k).fit(encoded, codes)
-        self.device_ = resolve_device(cfg.device)
+        self._encoded = self.transformer_.transform(X, random_state=seed)
+        self.order_ = np.asarray(grouped_order(self.transformer_.spans_)[0])  # grouped columns
+        self.conditions_ = ConditionSampler(self.transformer_.spans_, len(self.classes_))
+        self.conditions_.fit(self._encoded, codes)
+        return X, codes
+
+    def _fit_scope(self, cfg: TabularGANConfig):
+        return _threads(cfg.num_threads)
+
+    def _training(self, X, codes, cfg: TabularGANConfig, tgen, checkpoint, checkpoint_every):
+        spans, k = self.transformer_.spans_, len(self.classes_)
         bs, pac, n_batches = batch_plan(len(X), cfg.batch_size, cfg.pac)
         cond_dim = k + self.conditions_.cond_dim
         dim = self.transformer_.output_dim_
-        # init, dropout, Gumbel noise: reproducible, caller's global RNG untouched
-        with torch_rng_scope(self._rng), _threads(cfg.num_threads):
-            G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
-            D = TabularCritic(dim, cond_dim, cfg.critic_hidden, pac, cfg.critic_dropout)
-            G, D = G.to(self.device_), D.to(self.device_)
-            data = torch.from_numpy(encoded[:, self.order_]).to(self.device_)
-            sampler, eye = self.conditions_, torch.eye(k)
+        G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
+        D = TabularCritic(dim, cond_dim, cfg.critic_hidden, pac, cfg.critic_dropout)
+        G, D = G.to(self.device_), D.to(self.device_)
+        data = torch.from_numpy(self._encoded[:, self.order_]).to(self.device_)
+        del self._encoded
+        sampler, eye = self.conditions_, torch.eye(k)
 
-            def batches():
-                for _ in range(n_batches):
-                    rows, c, cond, _ = sampler.sample_train(bs, tgen, pac if cfg.class_packs else 1)
-                    y_cond = torch.cat([eye[c], cond], dim=1).to(self.device_)  # (B, K + C)
-                    yield data[rows.to(self.device_)], y_cond
+        def batches():
+            for _ in range(n_batches):
+                rows, c, cond, _ = sampler.sample_train(bs, tgen, pac if cfg.class_packs else 1)
+                y_cond = torch.cat([eye[c], cond], dim=1).to(self.device_)  # (B, K + C)
+                yield data[rows.to(self.device_)], y_cond
 
-            loop = LoopConfig(
-                epochs=cfg.epochs,
-                noise_dim=cfg.noise_dim,
-                lr_g=cfg.lr_g,
-                lr_d=cfg.lr_d,
-                betas=(0.5, 0.9),
-                loss="wgan-gp",
-                ema_decay=cfg.ema_decay,
-                desc="tabular cGAN",
-                checkpoint_path=None if checkpoint is None else str(checkpoint),
-                checkpoint_every=checkpoint_every,
-                checkpoint_key=fingerprint(
-                    {"kind": self.kind, **asdict(cfg), "discrete": self.discrete},
-                    self.random_state,
-                    data.cpu().numpy(),
-                    codes,
-                )
-                if checkpoint is not None
-                else "",
-                g_penalty=_generator_penalty(
-                    _condition_loss(sampler, k, self.order_, G.act) if sampler.cond_dim else None,
-                    _aux_loss(data, codes, k, cfg.aux_weight, tgen) if cfg.aux_weight else None,
-                ),
-                reuse_fake=True,
-                gp_every=cfg.gp_every,
-                fused_adam=True,
-                freeze_d_for_g=True,
+        loop = LoopConfig(
+            epochs=cfg.epochs,
+            noise_dim=cfg.noise_dim,
+            lr_g=cfg.lr_g,
+            lr_d=cfg.lr_d,
+            betas=(0.5, 0.9),
+            loss="wgan-gp",
+            ema_decay=cfg.ema_decay,
+            desc="tabular cGAN",
+            checkpoint_path=None if checkpoint is None else str(checkpoint),
+            checkpoint_every=checkpoint_every,
+            checkpoint_key=fingerprint(
+                {"kind": self.kind, **asdict(cfg), "discrete": self.discrete},
+                self.random_state,
+                data.cpu().numpy(),
+                codes,
             )
-            monitor = None
-            if held_out is not None:
-                monitor = TabularMonitor(
-                    *held_out,
-                    row_generator(self.transformer_, sampler, self.order_, cfg.noise_dim),
-                    [c for c, i in self.transformer_.info_.items() if i["type"] == "discrete"],
-                    cfg.eval_every,
-                    cfg.patience,
-                    cfg.epochs,
-                    int(self._rng.integers(2**31)),
-                    best_path=None if checkpoint is None else f"{checkpoint}.monitor",
-                    key=loop.checkpoint_key,
-                )
-            self.generator_, self.history_ = train_adversarial(
-                G,
-                D,
-                batches,
-                loop,
-                tgen,
-                callback=callback,
-                progress=self.progress,
-                np_rng=self._rng,
-                on_epoch_end=monitor,
+            if checkpoint is not None
+            else "",
+            g_penalty=_generator_penalty(
+                _condition_loss(sampler, k, self.order_, G.act) if sampler.cond_dim else None,
+                _aux_loss(data, codes, k, cfg.aux_weight, tgen) if cfg.aux_weight else None,
+            ),
+            reuse_fake=True,
+            gp_every=cfg.gp_every,
+            fused_adam=True,
+            freeze_d_for_g=True,
+        )
+        monitor = None
+        if self._held_out is not None:
+            monitor = TabularMonitor(
+                *self._held_out,
+                row_generator(self.transformer_, sampler, self.order_, cfg.noise_dim),
+                [c for c, i in self.transformer_.info_.items() if i["type"] == "discrete"],
+                cfg.eval_every,
+                cfg.patience,
+                cfg.epochs,
+                int(self._rng.integers(2**31)),
+                best_path=None if checkpoint is None else f"{checkpoint}.monitor",
+                key=loop.checkpoint_key,
             )
-        if monitor is not None:
+        del self._held_out
+
+        def finish() -> None:
+            if monitor is None:
+                return
             monitor.finish()
-        if monitor is not None and monitor.best_state is not None:  # keep the best EMA weights
-            self.generator_.load_state_dict(monitor.best_state)
-            self.best_epoch_, self.best_val_distance_ = monitor.best_epoch, monitor.best_value
-        self.noise_dim_ = cfg.noise_dim
-        return self
+            if monitor.best_state is not None:  # keep the best EMA weights
+                self.generator_.load_state_dict(monitor.best_state)
+                self.best_epoch_, self.best_val_distance_ = monitor.best_epoch, monitor.best_value
 
-    def get_meta(self) -> dict:
-        """JSON-able state besides the generator weights (see `augment.gan.persist`)."""
+        return Training(G, D, batches, loop, on_epoch_end=monitor, finish=finish)
+
+    def _meta(self) -> dict:
         return {
-            "config": asdict(self.config or TabularGANConfig()),
-            "random_state": self.random_state,
-            "classes": self.classes_.tolist(),
             "transformer": self.transformer_.to_dict(),
             "condition_freq": self.conditions_.freq_.ravel().tolist(),
-            "history": self.history_.rows,
         }
 
-    @classmethod
-    def from_meta(cls, meta: dict, state: dict, device: str = "auto") -> TabularCGAN:
-        cfg = TabularGANConfig(**meta["config"])
-        model = cls(cfg, random_state=meta["random_state"], progress=False)
-        model.classes_ = np.asarray(meta["classes"])
-        model.transformer_ = TabularTransformer.from_dict(meta["transformer"])
-        spans, k = model.transformer_.spans_, len(model.classes_)
-        model.conditions_ = ConditionSampler(spans, k, np.asarray(meta["condition_freq"]))
-        model.order_ = np.asarray(grouped_order(spans)[0])
-        cond_dim = k + model.conditions_.cond_dim
-        with torch_rng_scope(np.random.default_rng(0)):  # init draws: not from other threads'
-            G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
-        return attach_generator(model, G, meta, state, device)
+    def _rebuild(self, meta: dict) -> nn.Module:
+        cfg = self.settings_
+        self.transformer_ = TabularTransformer.from_dict(meta["transformer"])
+        spans, k = self.transformer_.spans_, len(self.classes_)
+        self.conditions_ = ConditionSampler(spans, k, np.asarray(meta["condition_freq"]))
+        self.order_ = np.asarray(grouped_order(spans)[0])
+        cond_dim = k + self.conditions_.cond_dim
+        return TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
 
-    @torch.no_grad()
-    def sample(self, n: int, y, random_state: int | None = None) -> pd.DataFrame:
-        """``n`` rows of class ``y`` (a label): every row has exactly that class."""
-        if not hasattr(self, "generator_"):
-            raise RuntimeError("TabularCGAN is not fitted; call fit first")
-        if int(n) < 0:
-            raise InvalidDataError(f"n={n}: the number of rows must be >= 0")
-        code = int(label_codes([y], self.classes_)[0])
-        gen = seed_for_call(
-            self._rng if random_state is None else np.random.default_rng(random_state)
-        )
-        with _threads((self.config or TabularGANConfig()).num_threads):
-            chunks = self._generate(int(n), code, gen)
-        Z = np.zeros((int(n), self.transformer_.output_dim_), dtype=np.float32)
+    def _sample(self, n: int, code: int, gen: torch.Generator) -> pd.DataFrame:
+        """``n`` rows of class ``code``: every row has exactly that class."""
+        with _threads(self.settings_.num_threads):
+            chunks = self._generate(n, code, gen)
+        Z = np.zeros((n, self.transformer_.output_dim_), dtype=np.float32)
         if chunks:
             Z[:, self.order_] = torch.cat(chunks).numpy()  # back to the transformer's order
         return self.transformer_.inverse_transform(
@@ -404,10 +336,6 @@ class TabularCGAN:
         z = torch.randn(m, self.noise_dim_, generator=gen)
         cond = self.conditions_.generator_input(np.full(m, code), gen)
         return self.generator_(z.to(self.device_), cond.to(self.device_)).cpu()
-
-    @property
-    def history(self) -> History:
-        return self.history_
 
 
 @contextmanager
