@@ -57,7 +57,7 @@ def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> s
 # the code an arm's numbers depend on besides the GAN: arms, classifiers, metrics
 _EVAL_FILES = (
     "arms/*.py",
-    "augmentations.py",
+    "imageaug.py",
     "balance.py",
     "classify.py",
     "cnn.py",
@@ -90,10 +90,9 @@ def eval_cache_key(gan_key: str, **parts: object) -> str:
 
 
 def cache_paths(cache_dir: str | Path, key: str) -> tuple[Path, Path]:
-    """``(results dir for Prefect, model file)`` under an absolute cache dir (created)."""
+    """``(results dir, model file)`` under the absolute cache dir; nothing is created here
+    (`write_cached` and the flow's model save create the folders when they write)."""
     root = Path(cache_dir).expanduser().resolve()
-    (root / "models").mkdir(parents=True, exist_ok=True)
-    (root / "results").mkdir(parents=True, exist_ok=True)
     return root / "results", root / "models" / f"{key}.pt"
 
 
@@ -120,4 +119,5 @@ def read_cached(results_dir: Path, key: str) -> dict | None:
 def write_cached(results_dir: Path, key: str, value: dict) -> None:
     """Store a JSON-able result under ``results/<key>.json`` atomically."""
     text = json.dumps({**value, "key": key}, sort_keys=True)
+    results_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(results_dir / f"{key}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))

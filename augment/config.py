@@ -193,7 +193,7 @@ class RunConfig(_Strict):
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
     orchestration: OrchestrationConfig = OrchestrationConfig()  # not part of any cache key
     # albumentations pipeline of the classical arms, [{name: Affine, rotate: [-12, 12]}, ...];
-    # None: augment.augmentations.DEFAULT_PIPELINE
+    # None: augment.imageaug.DEFAULT_PIPELINE
     augmentations: list[dict[str, Any]] | None = None
 
     @field_validator("arms")
@@ -232,7 +232,7 @@ class RunConfig(_Strict):
     @classmethod
     def _known_transforms(cls, spec: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
         if spec is not None:
-            from augment.augmentations import build_pipeline  # albumentations, lazily
+            from augment.imageaug import build_pipeline  # albumentations, lazily
 
             try:
                 build_pipeline(spec)

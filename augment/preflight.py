@@ -16,7 +16,7 @@ from pathlib import Path
 
 from augment.arms import applicable_arms, get
 from augment.balance import balance_plan
-from augment.cache import gan_cache_key
+from augment.cache import cache_paths, gan_cache_key
 from augment.config import GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits
 from augment.exceptions import ConfigError
@@ -31,6 +31,7 @@ class GeneratorSpec:
     config: GANConfig
     key: str
     prefix: str  # its losses are logged as <prefix><name>: "gan_" for the first
+    model_path: Path  # its weights-only file in the cache (may not exist yet)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Prepared:
     data_hash: str
     test_hash: str  # of the test split, fixed before any generation (leakage check)
     generators: list[GeneratorSpec]  # the K generators (keyed even when no arm uses one)
+    results_dir: Path  # cached evaluations (JSON) and plots (absolute; created on write)
 
     @property
     def uses_generator(self) -> bool:
@@ -108,7 +110,10 @@ def preflight(cfg: RunConfig, tracking: bool = True) -> Prepared:
     for i, s in enumerate(seeds):
         gan = generator_config(cfg.gan, s)
         prefix = "gan_" if i == 0 else f"gan_seed{s}_"
-        generators.append(GeneratorSpec(s, gan, gan_cache_key(data_hash, cfg.data, gan), prefix))
+        key = gan_cache_key(data_hash, cfg.data, gan)
+        results_dir, model_path = cache_paths(cfg.orchestration.cache_dir, key)
+        generators.append(GeneratorSpec(s, gan, key, prefix, model_path))
+    test_hash = splits.test.content_hash()
     return Prepared(
-        cfg, data, splits, arms, skipped, plan, data_hash, splits.test.content_hash(), generators
+        cfg, data, splits, arms, skipped, plan, data_hash, test_hash, generators, results_dir
     )

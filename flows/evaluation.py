@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner
 
 from augment.arms import ArmResult, get, run_arm
-from augment.cache import cache_paths, eval_cache_key, read_cached, write_cached
+from augment.cache import eval_cache_key, read_cached, write_cached
 from augment.data import Splits
 from augment.experiment import synthetic_quality
 from augment.preflight import Prepared
@@ -38,10 +38,6 @@ def quality(model_path: str, splits: Splits, classifier: str, seed: int) -> dict
     return synthetic_quality(loaded(model_path), splits, classifier, seed=seed)
 
 
-def _results_dir(prepared: Prepared, key: str):
-    return cache_paths(prepared.cfg.orchestration.cache_dir, key)[0]
-
-
 def run_arms(runner: TaskRunner, prepared: Prepared, fitted: list[Fitted]) -> dict[str, ArmResult]:
     """Every arm x seed not in the JSON cache as its own task on ``runner``; results by arm.
 
@@ -49,7 +45,7 @@ def run_arms(runner: TaskRunner, prepared: Prepared, fitted: list[Fitted]) -> di
     arms are keyed on the first generator's (data, split, GAN config).
     """
     cfg, splits = prepared.cfg, prepared.splits
-    results_dir = _results_dir(prepared, prepared.eval_key)
+    results_dir = prepared.results_dir
 
     def generator(arm: str, seed: int) -> Fitted | None:
         return generator_for(seed, fitted) if get(arm).uses_generator and fitted else None
@@ -108,7 +104,7 @@ def run_quality(
     out: list[dict[str, float] | None] = []
     todo = {}
     for i, g in enumerate(fitted):
-        results_dir = _results_dir(prepared, g.spec.key)
+        results_dir = prepared.results_dir
         key = eval_cache_key(g.spec.key, quality=cfg.classifier)
         metrics = (
             None if cfg.orchestration.retrain else _cached_quality(read_cached(results_dir, key))

@@ -9,7 +9,6 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from augment.cache import cache_paths
 from augment.config import GANConfig
 from augment.data import LabeledDataset
 from augment.exceptions import InvalidDataError
@@ -50,6 +49,7 @@ def fit_gan(
                 tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
 
     model = fit_generator(train, gan, callback=on_epoch, progress=progress, snapshot=on_snapshot)
+    Path(model_path).parent.mkdir(parents=True, exist_ok=True)
     return str(save_model(model, model_path))
 
 
@@ -60,7 +60,7 @@ def _fit_or_reuse_one(
     run_id: str,
     progress: bool,
 ) -> Fitted:
-    _, model_path = cache_paths(prepared.cfg.orchestration.cache_dir, spec.key)
+    model_path = spec.model_path
     if model_path.is_file() and not prepared.cfg.orchestration.retrain:
         try:  # weights-only: a tampered or truncated file fails here, it never runs code
             history = loaded(str(model_path)).history.rows

@@ -15,7 +15,7 @@ from prefect import runtime
 from prefect.artifacts import create_markdown_artifact
 
 from augment.arms import ArmResult, get, synthesize
-from augment.cache import cache_paths, eval_cache_key
+from augment.cache import eval_cache_key
 from augment.preflight import Prepared
 from augment.table import markdown_summary
 from augment.tracking import Tracker
@@ -111,8 +111,7 @@ def _plots(
         plots={a: r.to_json() for a, r in results.items()},
         generators=[g.spec.key for g in fitted],
     )
-    results_dir, _ = cache_paths(prepared.cfg.orchestration.cache_dir, prepared.eval_key)
-    folder = results_dir.parent / "plots" / key
+    folder = prepared.results_dir.parent / "plots" / key
     if not folder.is_dir() or prepared.cfg.orchestration.retrain:
         folder.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:

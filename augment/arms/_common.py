@@ -53,7 +53,7 @@ def smote_neighbours(train: LabeledDataset, wanted: dict[int, int]) -> int:
 
 def classical_copies(draw, plan: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Albumentations-augmented copies of real images per ``plan``, flattened."""
-    from augment.augmentations import oversample  # albumentations, lazily
+    from augment.imageaug import oversample  # albumentations, lazily
 
     train = draw.train
     if train.kind != "image":

@@ -19,8 +19,8 @@ from torch.nn.utils import spectral_norm
 from augment.exceptions import InvalidDataError
 from augment.gan.base import ConditionalGAN, Training
 from augment.gan.checkpoint import fingerprint
+from augment.gan.image_monitor import ImageMonitor
 from augment.gan.loop import EpochCallback, LoopConfig
-from augment.gan.monitor import ImageMonitor
 from augment.gan_settings import ImageGANConfig
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from augment.gan_settings import TabularGANConfig
 from augment.torchutil import (
     seeded_torch_rng,
 )
-from augment.transform.sampling import ConditionSampler
+from augment.transform.conditions import ConditionSampler
 from augment.transform.tabular import Span, TabularTransformer
 
 
@@ -157,7 +157,7 @@ class TabularCGAN(ConditionalGAN):
 
     The class is an input of both networks, so ``sample(n, y)`` returns ``n`` rows of class
     ``y`` by construction (no rejection sampling). Other discrete columns are handled by
-    training-by-sampling (`augment.transform.sampling`); the critic is a PacGAN trained with
+    training-by-sampling (`augment.transform.conditions`); the critic is a PacGAN trained with
     WGAN-GP in the shared loop; samples come from an EMA of the generator.
 
     Parameters

@@ -124,8 +124,8 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
     def new_results(arms=("baseline",), plan=plan, **changes) -> set[str]:
         before = {p.name for p in results.glob("eval-*")}
         cfg = build_config({**base, **changes})
-        gens = [GeneratorSpec(0, cfg.gan, "gan-test", "gan_")]
-        prepared = Prepared(cfg, None, splits, list(arms), {}, plan, "data", "test", gens)
+        gens = [GeneratorSpec(0, cfg.gan, "gan-test", "gan_", tmp_path / "m.pt")]
+        prepared = Prepared(cfg, None, splits, list(arms), {}, plan, "data", "test", gens, results)
         with make_task_runner(cfg.orchestration) as runner:
             run_arms(runner, prepared, [])
         return {p.name for p in results.glob("eval-*")} - before
@@ -140,15 +140,22 @@ def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_pat
     assert new_results(orchestration={**base["orchestration"], "max_workers": 1}) == set()
 
 
-def test_cache_paths_are_absolute_created_and_named_by_key(tmp_path, monkeypatch):
-    from augment.cache import cache_paths, code_version, eval_code_version
+def test_cache_paths_are_absolute_named_by_key_and_created_only_on_write(tmp_path, monkeypatch):
+    from augment.cache import (
+        cache_paths,
+        code_version,
+        eval_code_version,
+        read_cached,
+        write_cached,
+    )
 
     monkeypatch.chdir(tmp_path)
     results, model = cache_paths("rel/cache", "gan-abc")
-    assert results == tmp_path / "rel" / "cache" / "results" and results.is_dir()
+    assert results == tmp_path / "rel" / "cache" / "results"
     assert model == tmp_path / "rel" / "cache" / "models" / "gan-abc.pt"
-    assert model.parent.is_dir() and not model.exists()
-    assert cache_paths("rel/cache", "gan-abc") == (results, model)  # again: folders exist
+    assert not (tmp_path / "rel").exists()  # computing paths writes nothing (preflight)
+    write_cached(results, "eval-x", {"metrics": {"a": 1.0}})
+    assert read_cached(results, "eval-x") == {"metrics": {"a": 1.0}, "key": "eval-x"}
     # the code versions: short hex digests; the evaluation's covers more files than the GAN's
     assert len(code_version()) == len(eval_code_version()) == 16
     assert code_version() != eval_code_version()

@@ -61,7 +61,7 @@ def test_unknown_class_is_named():
 
 
 def test_condition_sampler_rows_match_their_condition(mixed_csv):
-    from augment.transform.sampling import ConditionSampler
+    from augment.transform.conditions import ConditionSampler
 
     data = load_dataset(mixed_csv, label="outcome")
     t = TabularTransformer(data.discrete).fit(data.X)
@@ -146,7 +146,7 @@ def test_loop_speedups_are_opt_in():
 
 
 def test_class_packs_share_one_class_per_pack(mixed_csv):
-    from augment.transform.sampling import ConditionSampler
+    from augment.transform.conditions import ConditionSampler
 
     data = load_dataset(mixed_csv, label="outcome")
     t = TabularTransformer(data.discrete).fit(data.X)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from augment.augmentations import DEFAULT_PIPELINE, build_pipeline, oversample
 from augment.config import build_config
 from augment.exceptions import ConfigError
+from augment.imageaug import DEFAULT_PIPELINE, build_pipeline, oversample
 
 
 def _images():
