@@ -26,10 +26,37 @@ def _env_defaults() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def _quiet_third_party(verbose: bool) -> None:
+    """Prefect's per-task state lines, MLflow's INFO lines, artifact progress bars and the
+    libraries' UserWarnings stay off the terminal unless ``-v`` asks for them."""
+    if verbose:
+        return
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"(mlflow|prefect|pydantic|albumentations)(\.|$)")
+
+
 def _parser() -> argparse.ArgumentParser:
+    from augment import __version__
+
     p = argparse.ArgumentParser(prog="augment", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"augment {__version__}")
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show Prefect's and MLflow's own log lines and warnings",
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the augmentation flow (default: imbalanced digits demo)")
+    run = sub.add_parser(
+        "run",
+        parents=[verbose],
+        help="run the augmentation flow (default: imbalanced digits demo)",
+    )
     run.add_argument("config", nargs="?", help="YAML run config (optional)")
     run.add_argument("--data", help="CSV/Parquet file, image folder or builtin:NAME")
     run.add_argument("--label", help="label column of a table")
@@ -55,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_orchestration_args(run)
     sub.add_parser("datasets", help="list built-in datasets")
     sub.add_parser("arms", help="list the arms a run can compare")
-    _add_mlops_parsers(sub)
+    _add_mlops_parsers(sub, verbose)
     return p
 
 
@@ -77,8 +104,10 @@ def _orchestration_overrides(args: argparse.Namespace) -> dict:
     }
 
 
-def _add_mlops_parsers(sub) -> None:
-    gen = sub.add_parser("generate", help="sample from a logged generator (MLflow model URI)")
+def _add_mlops_parsers(sub, verbose: argparse.ArgumentParser) -> None:
+    gen = sub.add_parser(
+        "generate", parents=[verbose], help="sample from a logged generator (MLflow model URI)"
+    )
     gen.add_argument("model_uri", help="e.g. runs:/<run id>/generator or models:/<name>@current")
     gen.add_argument("--n", type=int, required=True, help="samples per class")
     gen.add_argument(
@@ -87,12 +116,16 @@ def _add_mlops_parsers(sub) -> None:
     gen.add_argument("--out", required=True, help=".csv/.parquet (tables) or a folder (images)")
     gen.add_argument("--seed", type=int, default=0, help="random seed of the draw")
     gen.add_argument("--force", action="store_true", help="replace an existing output")
-    cmp_ = sub.add_parser("compare", help="compare arms of the last runs read back from MLflow")
+    cmp_ = sub.add_parser(
+        "compare", parents=[verbose], help="compare arms of the last runs read back from MLflow"
+    )
     cmp_.add_argument("--experiment", help="MLflow experiment (default: mlflow.yml's)")
     cmp_.add_argument("--last", type=int, default=5, help="how many recent runs (default 5)")
     cmp_.add_argument("--plot", help="write a PNG of balanced accuracy per arm here")
     cmp_.add_argument("--metric", default="balanced_accuracy", help="metric of the plot")
-    srv = sub.add_parser("serve", help="serve the flow as a scheduled Prefect deployment")
+    srv = sub.add_parser(
+        "serve", parents=[verbose], help="serve the flow as a scheduled Prefect deployment"
+    )
     srv.add_argument("config", nargs="?", help="YAML run config: the deployment's parameters")
     when = srv.add_mutually_exclusive_group()
     when.add_argument("--cron", help="cron schedule, e.g. '0 3 * * *'")
@@ -306,6 +339,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     _env_defaults()
     args = _parser().parse_args(argv)
+    _quiet_third_party(getattr(args, "verbose", False))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("augment.gan.checkpoint").setLevel(logging.INFO)  # say when it resumes
     try:

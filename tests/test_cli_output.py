@@ -1,0 +1,40 @@
+"""What a user sees off a terminal: the CLI as a subprocess, stderr read back (issue 13.1)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def _augment(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_"))}
+    env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "augment.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
+    out = _augment(
+        "run", "--data", "builtin:wine", "--epochs", "1", "--seeds", "2", "--arms",
+        "baseline,gan,smote", cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    for noise in ("Finished in state", "INFO", "Downloading artifacts", "Warning", "prefect"):
+        assert noise not in out.stderr, out.stderr
+    assert "balanced_accuracy" in out.stdout and "MLflow run" in out.stdout
+
+
+def test_version():
+    from augment import __version__
+
+    out = subprocess.run(
+        [sys.executable, "-m", "augment.cli", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.strip() == f"augment {__version__}"
