@@ -20,7 +20,7 @@ from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
 from flows.generators import fit_generators
 from flows.models import Fitted, handed_over, handing_over
-from flows.record import open_run, record
+from flows.record import log_inputs, open_run, record
 from flows.runners import make_task_runner
 from flows.server import TemporaryAPI, using
 
@@ -74,8 +74,9 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     prepared = handed_over(cfg) or check_run(cfg)
     tracker = Tracker(load_tracking_config())
     run_id = open_run(prepared, tracker)
-    get_run_logger().info("MLflow parent run %s", run_id)
-    try:
+    try:  # from here on, any failure or interrupt marks the MLflow run FAILED
+        get_run_logger().info("MLflow parent run %s", run_id)
+        log_inputs(prepared, tracker, run_id)
         fitted = fit_generators(prepared, tracker, run_id, progress)
         with make_task_runner(cfg.orchestration) as runner:  # one pool, no idle tail
             results = run_arms(runner, prepared, fitted)

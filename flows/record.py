@@ -42,7 +42,7 @@ def metric_name(arm: str) -> str:
 
 
 def open_run(prepared: Prepared, tracker: Tracker) -> str:
-    """The MLflow parent run, with the config, plan, tags and the train/test datasets."""
+    """The MLflow parent run, with the config, plan and tags (marked FAILED if interrupted)."""
     cfg, data = prepared.cfg, prepared.data
     run_id = tracker.start_parent(
         f"{data.name}-{runtime.flow_run.name or 'local'}",
@@ -58,9 +58,13 @@ def open_run(prepared: Prepared, tracker: Tracker) -> str:
             "prefect_flow_run_id": str(runtime.flow_run.id or ""),
         },
     )
+    return run_id
+
+
+def log_inputs(prepared: Prepared, tracker: Tracker, run_id: str) -> None:
+    """The train and test splits as the run's MLflow dataset inputs."""
     tracker.log_dataset(run_id, prepared.splits.train, "train")
     tracker.log_dataset(run_id, prepared.splits.test, "test")
-    return run_id
 
 
 def _draw(

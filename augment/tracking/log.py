@@ -87,8 +87,12 @@ class Tracker:
         from mlflow.entities import Param
 
         items = [Param(k, v) for k, v in flat.items()]
-        for i in range(0, len(items), 100):
-            self.client.log_batch(run.info.run_id, params=items[i : i + 100])
+        try:  # a run that exists is finished, whatever interrupts it (SIGTERM, Ctrl-C)
+            for i in range(0, len(items), 100):
+                self.client.log_batch(run.info.run_id, params=items[i : i + 100])
+        except BaseException:
+            self.finish(run.info.run_id, "FAILED")
+            raise
         return run.info.run_id
 
     def log_metrics(self, run_id: str, metrics: dict[str, float], step: int = 0) -> None:
