@@ -313,6 +313,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     if args.interval is not None and args.interval <= 0:
         raise ConfigError(f"--interval must be > 0 seconds, got {args.interval}")
+    if args.cron is not None:
+        from flows.schedule import check_cron
+
+        check_cron(args.cron)
     from flows.server import configured
 
     if not configured():

@@ -50,6 +50,11 @@ def check_folder_target(path: str | Path, force: bool = False) -> Path:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ConfigError(f"output {path} is a file; images are written to a folder")
+    if path.suffix.lower() in TABLE_FORMATS:
+        raise ConfigError(
+            f"output {path}: this generator makes images, written to a folder (one subfolder"
+            f" per class); give a folder name, not a {path.suffix} file"
+        )
     _check_target(path, force)
     return path
 

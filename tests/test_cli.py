@@ -75,3 +75,38 @@ def test_run_on_user_csv_with_strings(tmp_path, mlflow_tmp, mixed_csv, capsys):
     assert run.info.status == "FINISHED"
     printed = capsys.readouterr().out
     assert "balanced_accuracy" in printed and summary["mlflow_run_id"] in printed
+
+
+def _tiny_image_folder(root):
+    import numpy as np
+    from PIL import Image
+
+    for cls in ("a", "b"):
+        (root / cls).mkdir(parents=True)
+        for i in range(10):
+            Image.fromarray(np.full((8, 8), 20 * i, np.uint8)).save(root / cls / f"{i}.png")
+    return root
+
+
+def test_label_with_an_image_folder_exits_2(tmp_path, mlflow_tmp, capsys):
+    folder = _tiny_image_folder(tmp_path / "imgs")
+    assert main(["run", "--data", str(folder), "--label", "y"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is an image folder: its classes are its subfolders" in err[0]
+    assert _no_runs_written(tmp_path)
+
+
+def test_invalid_cron_exits_2_with_one_line(capsys):
+    assert main(["serve", "--cron", "61 * * * *"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--cron '61 * * * *' is not a valid cron schedule" in err[0]
+
+
+def test_image_samples_are_not_written_to_a_table_file_name(tmp_path):
+    from augment.exceptions import ConfigError
+    from augment.export import check_folder_target
+
+    with pytest.raises(ConfigError, match="makes images, written to a folder"):
+        check_folder_target(tmp_path / "gen.csv")
+    assert not (tmp_path / "gen.csv").exists()
+    assert check_folder_target(tmp_path / "gen") == tmp_path / "gen"

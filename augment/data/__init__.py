@@ -52,5 +52,10 @@ def load_dataset(
     if not path.exists():
         raise InvalidDataError(f"{path}: no such file or directory")
     if path.is_dir():
+        if label is not None:
+            raise InvalidDataError(
+                f"{path} is an image folder: its classes are its subfolders; drop --label"
+                f" {label!r} (data.label), which is for tables"
+            )
         return load_image_folder(path)
     return load_table(path, label, missing)
