@@ -138,7 +138,8 @@ def record(
     """Everything the MLflow run and the Prefect flow run keep; adds ``generator_uri``."""
     cfg = prepared.cfg
     for arm, res in results.items():
-        params = {"seeds": cfg.seeds, "classifier": cfg.classifier, "n_train": res.n_train}
+        # the classifier as resolved (cnn / random_forest / ...), not "auto"
+        params = {"seeds": cfg.seeds, "classifier": summary["classifier"], "n_train": res.n_train}
         if get(arm).uses_generator:
             params |= {"gan.seeds": cfg.n_generators, "gan_seeds": summary["gan_seeds"]}
         tracker.log_arm(run_id, arm, res.per_seed, summary["arms"][arm], params)

@@ -132,7 +132,13 @@ class Tracker:
         run = self.client.create_run(
             parent.info.experiment_id,
             run_name=arm,
-            tags={"mlflow.parentRunId": parent_id, "arm": arm, **self.cfg.tags},
+            tags={
+                "mlflow.parentRunId": parent_id,
+                "arm": arm,
+                **self.cfg.tags,
+                # the parent's dataset tags, so child runs filter by dataset in the UI too
+                **{k: v for k, v in parent.data.tags.items() if k.startswith("dataset")},
+            },
         )
         rid = run.info.run_id
         from mlflow.entities import Param

@@ -42,6 +42,9 @@ def test_flow_end_to_end_tracks_parent_and_children(mlflow_tmp):
     )
     by_arm = {r.data.tags["arm"]: r for r in children}
     assert set(by_arm) == set(summary["arms"])
+    for child in by_arm.values():  # filterable like the parent; the classifier as resolved
+        assert child.data.tags["dataset"] == "builtin:wine"
+        assert child.data.params["classifier"] == "random_forest"
     assert by_arm["smote"].data.metrics["balanced_accuracy"] == pytest.approx(
         summary["arms"]["smote"]["balanced_accuracy"]["mean"]
     )
