@@ -3,8 +3,10 @@ generator model and the Prefect markdown artifact."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,6 +22,8 @@ from augment.preflight import Prepared
 from augment.table import markdown_summary
 from augment.tracking import Tracker
 from flows.models import Fitted
+
+log = logging.getLogger("augment.tracking")
 
 
 def _git_commit() -> str:
@@ -56,13 +60,19 @@ def open_run(prepared: Prepared, tracker: Tracker) -> str:
             "dataset_hash": prepared.data_hash,
             "git_commit": _git_commit(),
             "prefect_flow_run_id": str(runtime.flow_run.id or ""),
+            # who owns the run while it is RUNNING (a later run reaps it if this one is killed)
+            "augment.host": socket.gethostname(),
+            "augment.pid": str(os.getpid()),
         },
     )
     return run_id
 
 
 def log_inputs(prepared: Prepared, tracker: Tracker, run_id: str) -> None:
-    """The train and test splits as the run's MLflow dataset inputs."""
+    """The train and test splits as the run's MLflow dataset inputs; runs of this host left
+    RUNNING by a killed process are marked KILLED."""
+    for orphan in tracker.reap_orphans(run_id):
+        log.warning("MLflow run %s was left RUNNING by a killed process: marked KILLED", orphan)
     tracker.log_dataset(run_id, prepared.splits.train, "train")
     tracker.log_dataset(run_id, prepared.splits.test, "test")
 

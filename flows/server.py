@@ -31,6 +31,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """In the server's process, before it starts: ask Linux to SIGTERM it when the run's
+    process dies, even by ``kill -9`` (elsewhere: stopped by `TemporaryAPI.stop` only)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class TemporaryAPI:
     """A Prefect API server on a free loopback port: `start` returns at once, `url` waits."""
 
@@ -51,7 +61,9 @@ class TemporaryAPI:
         args = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
         args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
-        self.process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            args, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
         log.info("starting a temporary Prefect API on http://127.0.0.1:%d", self.port)
         return self
 

@@ -368,3 +368,59 @@ def test_sigterm_marks_the_run_failed(tmp_path):
     assert proc.returncode == 143, err[-2000:]
     assert "terminated (SIGTERM)" in err
     assert client.get_run(run.info.run_id).info.status == "FAILED"
+
+
+def test_kill_9_leaves_no_server_and_the_next_run_marks_the_orphan_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mlflow.tracking import MlflowClient
+
+    from augment.tracking import Tracker, TrackingConfig
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    env.pop("PREFECT_API_URL", None)  # a plain run: with its temporary Prefect server
+    argv = ["run", "--data", "builtin:wine", "--epochs", "500", "--seeds", "1"]
+    argv += ["--arms", "baseline,gan", "--no-progress", "--cache-dir", str(tmp_path / "c")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "augment.cli", *argv],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = MlflowClient(uri)
+    run = None
+    deadline = time.time() + 240
+    while run is None and time.time() < deadline and proc.poll() is None:
+        time.sleep(2)
+        try:
+            exp = client.get_experiment_by_name("augment")
+            runs = client.search_runs([exp.experiment_id]) if exp else []
+        except Exception:  # the store is being created by the run
+            runs = []
+        run = next((r for r in runs if r.info.status == "RUNNING"), None)
+    assert run is not None
+    children = _descendants(proc.pid)
+    assert children  # the temporary Prefect API server
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.time() + 20
+    while any(_alive(c) for c in children) and time.time() < deadline:
+        time.sleep(0.5)
+    assert not [c for c in children if _alive(c)]  # the server died with its parent
+    assert client.get_run(run.info.run_id).info.status == "RUNNING"  # nobody could finish it
+
+    tracker = Tracker(TrackingConfig(tracking_uri=uri))
+    mine = tracker.start_parent("next", {}, {"augment.host": run.data.tags["augment.host"],
+                                             "augment.pid": str(os.getpid())})  # fmt: skip
+    assert tracker.reap_orphans(mine) == [run.info.run_id]
+    orphan = client.get_run(run.info.run_id)
+    assert orphan.info.status == "KILLED"
+    assert f"process {run.data.tags['augment.pid']}" in orphan.data.tags["augment.note"]
+    assert client.get_run(mine).info.status == "RUNNING"  # a live process's run is left alone
+    assert tracker.reap_orphans(mine) == []

@@ -7,6 +7,8 @@ active run), so tasks in worker threads log to the right run.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -94,6 +96,33 @@ class Tracker:
             self.finish(run.info.run_id, "FAILED")
             raise
         return run.info.run_id
+
+    def reap_orphans(self, current_run: str) -> list[str]:
+        """Mark KILLED the RUNNING parent runs of the experiment whose process is gone.
+
+        A run started by `augment run` records ``augment.host`` and ``augment.pid``; a process
+        killed with ``kill -9`` cannot finish its run, so the next run on the same host does,
+        with an ``augment.note`` saying why. Runs of other hosts, or whose process lives, are
+        left alone. Returns the run ids marked.
+        """
+        host = socket.gethostname()
+        running = self.client.search_runs(
+            [self.experiment_id()],
+            filter_string=f"attributes.status = 'RUNNING' and tags.`augment.host` = '{host}'",
+        )
+        marked = []
+        for run in running:
+            pid = run.data.tags.get("augment.pid", "")
+            if run.info.run_id == current_run or not pid.isdigit() or _alive(int(pid)):
+                continue
+            note = (
+                f"process {pid} on {host} ended without finishing this run (killed?);"
+                f" marked KILLED by run {current_run}"
+            )
+            self.client.set_tag(run.info.run_id, "augment.note", note)
+            self.client.set_terminated(run.info.run_id, "KILLED")
+            marked.append(run.info.run_id)
+        return marked
 
     def log_metrics(self, run_id: str, metrics: dict[str, float], step: int = 0) -> None:
 
@@ -226,3 +255,14 @@ def _dataset_source(name: str) -> Any:
         except MlflowException:
             pass
     return CodeDatasetSource({"augment.source": name})
+
+
+def _alive(pid: int) -> bool:
+    """A process with this id exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
