@@ -190,6 +190,33 @@ def _say_skipped(prepared, explicit: bool) -> None:
             print(f"augment: skipping the {arm} arm: {reason}", file=sys.stderr)
 
 
+MIN_SEEDS = 3  # below this a t interval over seeds is too wide to read
+MIN_TEST_PER_CLASS = 10  # test rows of the smallest class below which recall moves in big steps
+
+
+def _say_precision(prepared) -> None:
+    """A stderr line when the intervals will rest on too little: few seeds, a tiny test split."""
+    import numpy as np
+
+    seeds = prepared.cfg.seeds
+    if seeds < MIN_SEEDS:
+        print(
+            f"augment: note: {seeds} seed(s): the 95% intervals rest on {seeds} value(s) per arm"
+            f" and are wide (or a single point); use --seeds {MIN_SEEDS} or more to compare"
+            " arms",
+            file=sys.stderr,
+        )
+    test = prepared.splits.test
+    counts = np.bincount(test.y, minlength=test.n_classes)
+    if counts.min() < MIN_TEST_PER_CLASS:
+        name = test.class_names[int(counts.argmin())]
+        print(
+            f"augment: note: the test split has {int(counts.min())} row(s) of class {name!r}:"
+            f" each of its test rows moves that class's recall by {1 / counts.min():.0%}",
+            file=sys.stderr,
+        )
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from augment.config import load_config
     from augment.outputs import check_json_target, write_json_atomic
@@ -220,6 +247,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # every check before the flow or MLflow start: bad input leaves no run and no file
         prepared = preflight(cfg)
         _say_skipped(prepared, explicit="arms" in cfg.model_fields_set)
+        _say_precision(prepared)
         from flows.augmentation import run_checked
 
         summary = run_checked(prepared, progress=not args.no_progress, api=api)

@@ -110,3 +110,22 @@ def test_image_samples_are_not_written_to_a_table_file_name(tmp_path):
         check_folder_target(tmp_path / "gen.csv")
     assert not (tmp_path / "gen.csv").exists()
     assert check_folder_target(tmp_path / "gen") == tmp_path / "gen"
+
+
+def test_few_seeds_and_a_tiny_test_class_are_said(tmp_path, capsys):
+    from augment.cli import _say_precision
+    from augment.config import build_config
+    from augment.preflight import preflight
+
+    rows = [f"{i},{i % 7},{'rare' if i % 5 == 0 else 'common'}" for i in range(60)]
+    (tmp_path / "t.csv").write_text("a,b,outcome\n" + "\n".join(rows) + "\n")
+    cfg = build_config(
+        {"data": {"source": str(tmp_path / "t.csv"), "label": "outcome"}, "seeds": 2}
+    )
+    _say_precision(preflight(cfg, tracking=False))
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("augment: note: 2 seed(s): the 95% intervals rest on 2 value(s)")
+    assert "the test split has" in err[1] and "of class 'rare'" in err[1]
+    cfg = build_config({"data": {"source": "builtin:wine"}, "seeds": 5})
+    _say_precision(preflight(cfg, tracking=False))
+    assert capsys.readouterr().err == ""  # enough seeds, every test class >= 10 rows
