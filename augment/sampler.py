@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
+from augment.selection import SELECTIONS, TypicalRows
 
 try:  # imblearn >= 0.13 re-exports sklearn's validate_data through sklearn_compat
     from sklearn.utils.validation import validate_data
@@ -62,6 +63,13 @@ class ConditionalGANOverSampler(BaseOverSampler):
         Fit this many GANs (seeds derived from ``random_state``) and share each class's rows
         out between them: an ensemble whose rows average out one generator's quirks, at
         ``n_generators`` times the fit cost. Every returned row is still made by a generator.
+    selection : {"typical", "all"}, default="typical"
+        Which generated rows to return. "typical": the generators make ``pool`` candidates per
+        row wanted and `augment.selection.TypicalRows` keeps rows as class-typical as the
+        class's real rows, spread evenly over them (see that module). "all": the first rows
+        generated, unfiltered.
+    pool : int, default=5
+        Candidates generated per row returned when ``selection="typical"``.
 
     Attributes
     ----------
@@ -87,6 +95,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         "aux_weight": [Interval(Real, 0, None, closed="left")],
         "class_packs": ["boolean"],
         "n_generators": [Interval(Integral, 1, None, closed="left")],
+        "selection": [StrOptions(set(SELECTIONS))],
+        "pool": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -104,6 +114,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         aux_weight: float = 0.0,
         class_packs: bool = False,
         n_generators: int = 1,
+        selection: str = "typical",
+        pool: int = 5,
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
@@ -118,6 +130,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.aux_weight = aux_weight
         self.class_packs = class_packs
         self.n_generators = n_generators
+        self.selection = selection
+        self.pool = pool
 
     def _check_X_y(self, X, y):
         # imblearn's default forces a numeric array; keep DataFrames (mixed types) as they are
@@ -150,15 +164,25 @@ class ConditionalGANOverSampler(BaseOverSampler):
             for g in range(self.n_generators)
         ]
         self.generator_ = self.generators_[0]
-        parts, labels = [frame], [np.asarray(y)]
+        y = np.asarray(y)
+        chooser = TypicalRows(frame, y) if self.selection == "typical" else None
+        pool = self.pool if chooser is not None else 1
+        rng = np.random.default_rng(seed)
+        parts, labels = [frame], [y]
         for i, (cls, n) in enumerate(self.sampling_strategy_.items()):
-            # each class's rows are shared out between the generators as evenly as possible
-            for g, m in enumerate(_shares(n, self.n_generators)):
-                if m <= 0:
-                    continue
-                rows = self.generators_[g].sample(m, cls, random_state=seed + 1 + i + 7919 * g)
-                parts.append(rows.astype(frame.dtypes.to_dict()))
-                labels.append(np.full(m, cls, dtype=np.asarray(y).dtype))
+            if n <= 0:
+                continue
+            # each class's candidates are shared out between the generators as evenly as possible
+            made = [
+                self.generators_[g].sample(m, cls, random_state=seed + 1 + i + 7919 * g)
+                for g, m in enumerate(_shares(n * pool, self.n_generators))
+                if m > 0
+            ]
+            rows = pd.concat(made, ignore_index=True).astype(frame.dtypes.to_dict())
+            if chooser is not None:
+                rows = rows.iloc[chooser.choose(rows, cls, n, rng)]
+            parts.append(rows)
+            labels.append(np.full(n, cls, dtype=y.dtype))
         X_res = pd.concat(parts, ignore_index=True)
         y_res = np.concatenate(labels)
         if not isinstance(X, pd.DataFrame):
