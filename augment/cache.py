@@ -58,6 +58,7 @@ def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> s
 _EVAL_FILES = (
     "arms/*.py",
     "imageaug.py",
+    "selection.py",
     "balance.py",
     "classify.py",
     "cnn.py",

@@ -99,7 +99,9 @@ def synthetic_quality(
     """
     train = splits.train
     counts = np.bincount(train.y, minlength=train.n_classes)
-    X_syn, _ = synthesize(model, dict(enumerate(counts.tolist())), seed + 7919, train.kind)
+    X_syn, _ = synthesize(
+        model, dict(enumerate(counts.tolist())), seed + 7919, train.kind, real=train
+    )
     c2st = c2st_auc(features(train), X_syn, seed)
     if train.kind == "image":
         from augment.imagemetrics import image_quality  # torch CNN, lazily

@@ -55,7 +55,7 @@ def gan_arm_synthetic(
     """The synthetic rows the ``gan`` arm trains on, per seed, as `augment.arms` makes them."""
     out = []
     for seed in seeds:
-        X, _ = synthesize(model, plan, seed, train.kind)
+        X, _ = synthesize(model, plan, seed, train.kind, real=train)
         if len(X) and train.kind == "table":
             X = X[train.X.columns].astype(train.X.dtypes.to_dict())
         out.append(X)

@@ -118,3 +118,38 @@ def test_n_generators_share_out_the_rows_and_differ():
     one = ConditionalGANOverSampler(epochs=2, random_state=0).fit_resample(X, y)
     two = ConditionalGANOverSampler(epochs=2, n_generators=1, random_state=0).fit_resample(X, y)
     pd.testing.assert_frame_equal(one[0], two[0])
+
+
+def test_typical_selection_returns_only_rows_the_generator_made():
+    X, y = _table()
+    s = ConditionalGANOverSampler(epochs=2, random_state=0, pool=3)
+    X_res, y_res = s.fit_resample(X, y)
+    synthetic = X_res.iloc[len(X) :]
+    assert len(synthetic) == 88 - 32 and (y_res[len(X) :] == "yes").all()
+    # the candidates: what generator 0 made for "yes" with the sampler's own seed
+    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    made = s.generator_.sample(3 * len(synthetic), "yes", random_state=seed + 1)
+    made = made.astype(X.dtypes.to_dict())
+
+    def keys(frame):
+        return set(pd.util.hash_pandas_object(frame, index=False).tolist())
+
+    assert keys(synthetic) <= keys(made)  # every returned row is one of the generator's
+    assert not keys(synthetic) & keys(X)  # and none is a real row
+    # selection="all" returns the first rows generated, as before selection existed
+    first = ConditionalGANOverSampler(epochs=2, random_state=0, selection="all")
+    X_all, _ = first.fit_resample(X, y)
+    expected = s.generator_.sample(len(synthetic), "yes", random_state=seed + 1)
+    pd.testing.assert_frame_equal(
+        X_all.iloc[len(X) :].reset_index(drop=True),
+        expected.astype(X.dtypes.to_dict()).reset_index(drop=True),
+    )
+
+
+@pytest.mark.parametrize("bad", [{"selection": "best"}, {"pool": 0}])
+def test_bad_selection_settings_are_refused_before_training(bad):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _table()
+    with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+        ConditionalGANOverSampler(epochs=1, **bad).fit_resample(X, y)

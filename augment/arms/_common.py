@@ -9,6 +9,8 @@ import pandas as pd
 
 from augment.arms._registry import Features
 
+POOL = 5  # generated candidates per synthetic table row kept (the sampler's default ``pool``)
+
 if TYPE_CHECKING:
     from augment.data import LabeledDataset
 
@@ -23,14 +25,30 @@ def unchanged(data: LabeledDataset) -> tuple[Features, np.ndarray]:
 
 
 def synthesize(
-    model: Any, plan: dict[int, int], seed: int, kind: str
+    model: Any, plan: dict[int, int], seed: int, kind: str, real: LabeledDataset | None = None
 ) -> tuple[Features, np.ndarray]:
-    """Samples per class from a fitted conditional GAN, ``plan = {class code: n}``."""
+    """Samples per class from a fitted conditional GAN, ``plan = {class code: n}``.
+
+    With ``real`` (a table's train split) each class's rows are chosen as
+    `augment.ConditionalGANOverSampler` does by default: `augment.selection.TypicalRows` keeps
+    ``n`` class-typical rows, spread over the class's real rows, out of ``POOL * n`` generated.
+    """
+    chooser = None
+    if real is not None and kind == "table":
+        from augment.selection import TypicalRows
+
+        chooser = TypicalRows(real.X, real.y)
     parts, labels = [], []
     for i, (code, n) in enumerate(sorted(plan.items())):
         if n <= 0:
             continue
-        x = model.sample(n, code, random_state=seed * 1000 + i)
+        if chooser is None:
+            x = model.sample(n, code, random_state=seed * 1000 + i)
+        else:
+            x = model.sample(POOL * n, code, random_state=seed * 1000 + i)
+            x = x[real.X.columns].astype(real.X.dtypes.to_dict())
+            keep = chooser.choose(x, code, n, np.random.default_rng(seed * 1000 + i))
+            x = x.iloc[keep].reset_index(drop=True)
         parts.append(x if kind == "table" else x.reshape(n, -1))
         labels.append(np.full(n, code, dtype=np.int64))
     if not parts:

@@ -11,7 +11,7 @@ from augment.arms._registry import Arm, Draw, register
 
 def build(draw: Draw):
     train = draw.train
-    X_syn, y_syn = synthesize(draw.model, draw.plan, draw.seed, train.kind)
+    X_syn, y_syn = synthesize(draw.model, draw.plan, draw.seed, train.kind, real=train)
     if len(y_syn) == 0:
         return unchanged(train)
     X_real = features(train)

@@ -1,0 +1,94 @@
+"""`augment.selection.TypicalRows`: which generated rows are kept, on hand-made candidates."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from augment.selection import TypicalRows
+
+
+def _blobs(rng, centres, n, scale=0.3):
+    return np.concatenate([rng.normal(c, scale, size=(n, 2)) for c in centres])
+
+
+def test_separable_class_keeps_only_candidates_in_its_own_region():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(_blobs(rng, [(-3, 0), (3, 0)], 40), columns=["a", "b"])
+    y = np.repeat([0, 1], 40)
+    # half the candidates for class 1 sit in class 0's region (a poorly conditioned generator)
+    cand = pd.DataFrame(_blobs(rng, [(3, 0), (-3, 0)], 50), columns=["a", "b"])
+    keep = TypicalRows(X, y).choose(cand, 1, 30, rng)
+    assert len(keep) == 30 and len(set(keep)) == 30
+    assert (cand.iloc[keep]["a"] > 0).all()
+
+
+def test_overlapping_class_keeps_its_spread():
+    # class 1's real rows sit among class 0's: its real rows are impure, so the bar is low and
+    # candidates among class 0 are as typical as the real ones
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(0, 1, size=(200, 2)), columns=["a", "b"])
+    y = (rng.random(200) < 0.1).astype(int)
+    cand = pd.DataFrame(rng.normal(0, 1, size=(100, 2)), columns=["a", "b"])
+    keep = TypicalRows(X, y).choose(cand, 1, 50, rng)
+    assert len(keep) == 50
+    assert cand.iloc[keep]["a"].std() > 0.7  # not shrunk onto the few purest spots
+
+
+def test_rows_are_spread_over_the_class_real_rows():
+    rng = np.random.default_rng(2)
+    # class 1 has two real clusters of 5 rows; the generator makes 95% of its rows near one
+    X = pd.DataFrame(
+        np.concatenate([_blobs(rng, [(-5, 0)], 60), _blobs(rng, [(5, 5), (5, -5)], 5)]),
+        columns=["a", "b"],
+    )
+    y = np.repeat([0, 1], [60, 10])
+    cand = pd.DataFrame(
+        np.concatenate([rng.normal((5, 5), 0.3, (190, 2)), rng.normal((5, -5), 0.3, (10, 2))]),
+        columns=["a", "b"],
+    )
+    keep = TypicalRows(X, y).choose(cand, 1, 20, rng)
+    # random choice would take about 1 of the 10 rare-cluster rows; one per anchor takes them all
+    assert (cand.iloc[keep]["b"] < 0).sum() >= 8
+
+
+def test_too_few_typical_candidates_are_filled_by_the_purest():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(_blobs(rng, [(-3, 0), (3, 0)], 30), columns=["a", "b"])
+    y = np.repeat([0, 1], 30)
+    cand = pd.DataFrame(
+        np.concatenate([rng.normal((3, 0), 0.3, (5, 2)), rng.normal((-3, 0), 0.3, (45, 2))]),
+        columns=["a", "b"],
+    )
+    keep = TypicalRows(X, y).choose(cand, 1, 20, rng)
+    assert len(keep) == 20 and len(set(keep)) == 20
+    assert set(range(5)) <= set(keep.tolist())  # every typical candidate is among them
+
+
+def test_mixed_types_missing_values_and_unseen_categories():
+    rng = np.random.default_rng(4)
+    n = 60
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "i": rng.integers(0, 5, n),
+            "c": rng.choice(["a", "b"], n),
+            "k": pd.Categorical(rng.choice(["u", "v"], n)),
+            "b": rng.random(n) < 0.5,
+            "t": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 99, n), "D"),
+        }
+    )
+    X.loc[::7, "x"] = np.nan
+    y = rng.integers(0, 2, n)
+    cand = X.sample(40, replace=True, random_state=0).reset_index(drop=True)
+    cand.loc[0, "c"] = "never-seen"
+    keep = TypicalRows(X, y).choose(cand, 1, 10, rng)
+    assert len(keep) == 10 and keep.min() >= 0 and keep.max() < 40
+
+
+@pytest.mark.parametrize("n", [40, 50])
+def test_asking_for_all_candidates_returns_them_all(n):
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(30, 2)), columns=["a", "b"])
+    y = np.repeat([0, 1], 15)
+    cand = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    assert sorted(TypicalRows(X, y).choose(cand, 1, n, rng)) == list(range(40))
