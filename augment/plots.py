@@ -18,6 +18,38 @@ from augment.gan.history import History  # noqa: E402
 QUALITY_KEYS = ("val_distance", "fid_domain")  # per-check metrics in GAN history rows
 
 
+# Plots stay bounded (size, time, memory) whatever the class count: per-class panels show at
+# most MAX_PANELS classes (the rarest, or evenly spaced), and matrices / bar charts drop cell
+# labels past MAX_LABELLED classes and never grow past MAX_INCHES.
+MAX_PANELS = 20
+MAX_LABELLED = 40
+MAX_INCHES = 16.0
+
+
+def _inches(x: float) -> float:
+    return float(min(x, MAX_INCHES))
+
+
+def _shown(k: int, counts: np.ndarray | None = None) -> list[int]:
+    """The class codes a per-class panel shows: all, or MAX_PANELS (rarest first if counted)."""
+    if k <= MAX_PANELS:
+        return list(range(k))
+    if counts is not None:
+        return sorted(np.argsort(counts, kind="stable")[:MAX_PANELS].tolist())
+    return sorted({int(round(i)) for i in np.linspace(0, k - 1, MAX_PANELS)})
+
+
+def _ticks(ax, k: int, class_names: list[str], axis: str, rotation: int = 0) -> None:
+    """Every class named up to MAX_LABELLED classes, else about MAX_LABELLED evenly spaced."""
+    step = max(1, -(-k // MAX_LABELLED))
+    pos = list(range(0, k, step))
+    names = [class_names[i] for i in pos]
+    if axis == "x":
+        ax.set_xticks(pos, names, rotation=rotation, fontsize=7 if step > 1 else None)
+    else:
+        ax.set_yticks(pos, names, fontsize=7 if step > 1 else None)
+
+
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
@@ -34,18 +66,20 @@ def sample_grid(
     title: str = "EMA generator",
 ) -> Path:
     """One row per class of generated images (a fitted image GAN), class names on the left."""
-    k = len(class_names)
-    fig, axes = plt.subplots(k, per_class, figsize=(per_class * 0.8, k * 0.85), squeeze=False)
-    for code in range(k):
+    shown = _shown(len(class_names))
+    rows = len(shown)
+    fig, axes = plt.subplots(rows, per_class, figsize=(per_class * 0.8, rows * 0.85), squeeze=False)
+    for r, code in enumerate(shown):
         imgs = model.sample(per_class, code, random_state=seed + code)  # (n, C, H, W) in [0, 1]
         for j in range(per_class):
-            ax = axes[code, j]
+            ax = axes[r, j]
             img = imgs[j].transpose(1, 2, 0)
             ax.imshow(img[..., 0] if img.shape[2] == 1 else img, cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[code, 0].set_ylabel(class_names[code], rotation=0, ha="right", va="center")
-    fig.suptitle(f"generated samples per class ({title})")
+        axes[r, 0].set_ylabel(class_names[code], rotation=0, ha="right", va="center")
+    of = f", {rows} of {len(class_names)} classes" if rows < len(class_names) else ""
+    fig.suptitle(f"generated samples per class ({title}{of})")
     return _save(fig, path)
 
 
@@ -78,22 +112,14 @@ def confusion(matrix: np.ndarray, class_names: list[str], title: str, path: Path
     """Row-normalised confusion matrix (rows: true class) with counts summed over seeds."""
     norm = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     k = len(class_names)
-    fig, ax = plt.subplots(figsize=(0.5 * k + 2.5, 0.5 * k + 2))
+    fig, ax = plt.subplots(figsize=(_inches(0.5 * k + 2.5), _inches(0.5 * k + 2)))
     ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    for i in range(k):
-        for j in range(k):
-            if matrix[i, j]:
-                ax.text(
-                    j,
-                    i,
-                    f"{norm[i, j]:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black",
-                )
-    ax.set_xticks(range(k), class_names, rotation=90)
-    ax.set_yticks(range(k), class_names)
+    cells = [] if k > MAX_LABELLED else list(zip(*np.nonzero(matrix), strict=True))
+    for i, j in cells:
+        colour = "white" if norm[i, j] > 0.5 else "black"
+        ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7, color=colour)
+    _ticks(ax, k, class_names, "x", rotation=90)
+    _ticks(ax, k, class_names, "y")
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
@@ -105,10 +131,13 @@ def recall_bars(per_arm: dict[str, list[float]], class_names: list[str], path: P
     arms = list(per_arm)
     k = len(class_names)
     width = 0.8 / max(len(arms), 1)
-    fig, ax = plt.subplots(figsize=(max(6, 0.7 * k * len(arms) / 2 + 3), 3.5))
+    fig, ax = plt.subplots(figsize=(_inches(max(6, 0.7 * k * len(arms) / 2 + 3)), 3.5))
     for i, arm in enumerate(arms):
-        ax.bar(np.arange(k) + i * width - 0.4 + width / 2, per_arm[arm], width, label=arm)
-    ax.set_xticks(range(k), class_names)
+        if k > MAX_LABELLED:  # bars too thin to see: one marker per class and arm
+            ax.plot(np.arange(k), per_arm[arm], ".", markersize=3, label=arm)
+        else:
+            ax.bar(np.arange(k) + i * width - 0.4 + width / 2, per_arm[arm], width, label=arm)
+    _ticks(ax, k, class_names, "x", rotation=90 if k > MAX_LABELLED else 0)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("recall (mean over seeds)")
     ax.set_title("per-class recall on the real test split")
@@ -130,14 +159,15 @@ def class_marginals(
     one row per feature (the first ``max_features``). Continuous: density histograms;
     discrete: category frequencies."""
     cols = list(real.columns)[:max_features]
-    k = len(class_names)
+    shown = _shown(len(class_names), np.bincount(y_real, minlength=len(class_names)))
+    k = len(shown)
     fig, axes = plt.subplots(
         len(cols), k, figsize=(2.4 * k, 1.7 * len(cols)), squeeze=False, sharey="row"
     )
     for i, col in enumerate(cols):
         both = pd.concat([real[col], synthetic[col]], ignore_index=True)
-        for code in range(k):
-            ax = axes[i, code]
+        for p, code in enumerate(shown):
+            ax = axes[i, p]
             r, s = real[col][y_real == code], synthetic[col][y_syn == code]
             if col in discrete:
                 cats = sorted(both.astype(str).unique())[:12]
@@ -158,10 +188,11 @@ def class_marginals(
             ax.tick_params(labelsize=6)
             if i == 0:
                 ax.set_title(class_names[code], fontsize=8)
-            if code == 0:
+            if p == 0:
                 ax.set_ylabel(str(col), fontsize=7)
     axes[0, 0].legend(fontsize=6)
-    fig.suptitle("per-class marginals: real train rows vs GAN samples")
+    of = f" ({k} rarest of {len(class_names)} classes)" if k < len(class_names) else ""
+    fig.suptitle(f"per-class marginals: real train rows vs GAN samples{of}")
     return _save(fig, path)
 
 
