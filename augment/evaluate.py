@@ -41,14 +41,16 @@ def downstream_metrics(
 
 
 def aggregate(values: list[float]) -> dict[str, Any]:
-    """Mean, sample std and a t-based 95% confidence interval of the mean over seeds."""
+    """Mean, sample std and a t-based 95% confidence interval of the mean over seeds, in [0, 1]."""
     v = np.asarray(values, dtype=float)
     mean = float(v.mean())
     if len(v) < 2:
         return {"mean": mean, "std": 0.0, "ci95": [mean, mean], "values": v.tolist()}
     std = float(v.std(ddof=1))
     half = float(stats.t.ppf(0.975, len(v) - 1) * std / np.sqrt(len(v)))
-    return {"mean": mean, "std": std, "ci95": [mean - half, mean + half], "values": v.tolist()}
+    # every metric here is a proportion: a t-interval past 0 or 1 says nothing more than 0 or 1
+    ci = [max(0.0, mean - half), min(1.0, mean + half)]
+    return {"mean": mean, "std": std, "ci95": ci, "values": v.tolist()}
 
 
 def summarize_arms(per_seed: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, Any]]:

@@ -25,6 +25,7 @@ from augment.evaluate import (
 )
 from augment.gan import ImageCGAN, TabularCGAN
 from augment.gan.loop import EpochCallback
+from augment.verdict import verdict
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def build_summary(
     k = cfg.n_generators
     per_gen_quality = [quality] if isinstance(quality, dict) else list(quality or [])
     gan_arms = [a for a in results if get(a).uses_generator]
-    return {
+    summary = {
         "mlflow_run_id": run_id,
         "experiment": experiment,
         "dataset": data.name,
@@ -190,3 +191,5 @@ def build_summary(
             m: [q[m] for q in per_gen_quality] for m in mean_quality(per_gen_quality)
         },
     }
+    summary["verdict"] = verdict(summary)
+    return summary

@@ -92,7 +92,8 @@ def comparison_table(summary: dict[str, Any]) -> str:
         f"{summary['seeds']} seed(s), classifier={summary['classifier']} (mean±std [95% CI])"
     ]
     foot += generator_lines(summary) + _quality_line(summary)
-    return "\n".join([text(_summary_rows(summary)), "", *foot])
+    said = (summary.get("verdict") or {}).get("lines") or []
+    return "\n".join([text(_summary_rows(summary)), "", *foot, *([""] + said if said else [])])
 
 
 def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
@@ -115,6 +116,10 @@ def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
     quality = _quality_line(summary)
     if quality:
         out += [quality[0][0].upper() + quality[0][1:], ""]
+    said = (summary.get("verdict") or {}).get("lines") or []
+    if said:
+        head = said[0][0].upper() + said[0][1:]
+        out += [f"**{head}**", ""] + [f"- {x.strip()}" for x in said[1:]] + [""]
     out.append(f"MLflow run: {link}")
     if summary.get("generator_uri"):
         out.append(f"\nGenerator model: `{summary['generator_uri']}`")

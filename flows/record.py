@@ -158,6 +158,9 @@ def record(
     for arm, d in summary["delta_vs_baseline"].items():
         parent |= {f"delta_{m}_{metric_name(arm)}": v for m, v in d.items()}
     tracker.log_metrics(run_id, parent)
+    said = (summary.get("verdict") or {}).get("lines") or []
+    if said:  # the answer in words, in the runs list of the MLflow UI
+        tracker.set_tags(run_id, {"augment.verdict": " ".join(x.strip() for x in said[:2])})
     _plots(tracker, run_id, prepared, results, fitted)
     tracker.log_json(run_id, summary, "summary.json")
     if fitted:  # the first generator (GAN seed gan.seed) is the logged model

@@ -35,12 +35,11 @@ def test_dask_runner_from_config():
     assert isinstance(dask, DaskTaskRunner)
 
 
-def test_dask_runner_without_the_extra_names_it():
-    import importlib.util
+def test_dask_runner_without_the_extra_names_it(monkeypatch):
+    import sys
 
     from augment.exceptions import ConfigError
 
-    if importlib.util.find_spec("prefect_dask") is not None:
-        pytest.skip("the dask extra is installed")
+    monkeypatch.setitem(sys.modules, "prefect_dask", None)  # as if the extra were not installed
     with pytest.raises(ConfigError, match=r"needs prefect-dask: pip install 'augment\[dask\]'"):
         make_task_runner(OrchestrationConfig(runner="dask"))

@@ -1,0 +1,80 @@
+"""The run's answer in words: which arm is best, by how much, and whether the seeds agree.
+
+The oracle arm (real data that was held back) is a reference, not a remedy, so it is never the
+verdict's best arm. Arms are compared on balanced accuracy, paired by classifier seed (seed s
+trains every arm with the same classifier seed), so the difference's interval is the paired one:
+the t-interval of the per-seed differences, which is narrower than the two arms' intervals when
+the seeds move both arms together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+METRIC = "balanced_accuracy"
+SEPARABLE_C2ST = 0.95  # a C2ST AUC above this: real and synthetic rows are trivially told apart
+
+
+def paired_interval(a: list[float], b: list[float]) -> tuple[float, float] | None:
+    """95% t-interval of the mean of ``a - b`` over paired seeds; None with fewer than 2."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(d) < 2:
+        return None
+    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+    return float(d.mean() - half), float(d.mean() + half)
+
+
+def verdict(summary: dict[str, Any]) -> dict[str, Any]:
+    """``{"best", "runner_up", "difference", "paired_ci95", "separated", "lines"}``.
+
+    ``separated`` is True when the paired interval of best minus runner-up excludes 0.
+    """
+    arms = {a: r[METRIC] for a, r in summary["arms"].items() if a != "oracle"}
+    if not arms:
+        return {"best": None, "lines": []}
+    ranked = sorted(arms, key=lambda a: -arms[a]["mean"])
+    best = ranked[0]
+    b = arms[best]
+    out: dict[str, Any] = {"best": best, "runner_up": None, "difference": None}
+    lines = [
+        f"verdict: {best} is best on {METRIC.replace('_', ' ')}, "
+        f"{b['mean']:.3f} [{b['ci95'][0]:.3f}, {b['ci95'][1]:.3f}]"
+    ]
+    if len(ranked) > 1:
+        second = ranked[1]
+        r = arms[second]
+        diff = b["mean"] - r["mean"]
+        ci = paired_interval(b["values"], r["values"])
+        separated = ci is not None and ci[0] > 0
+        out |= {"runner_up": second, "difference": diff, "paired_ci95": ci, "separated": separated}
+        if ci is None:
+            lines.append(
+                f"  {diff:+.3f} over {second} on one seed: no interval, so no verdict; run more"
+                " seeds"
+            )
+        elif separated:
+            lines.append(
+                f"  {diff:+.3f} over {second} (paired 95% CI [{ci[0]:+.3f}, {ci[1]:+.3f}]):"
+                " the difference holds across seeds"
+            )
+        else:
+            lines.append(
+                f"  {best} and {second} are indistinguishable on this data: {diff:+.3f}, paired"
+                f" 95% CI [{ci[0]:+.3f}, {ci[1]:+.3f}] includes 0"
+            )
+    base = summary.get("delta_vs_baseline", {}).get(best)
+    if base is not None:
+        gap = summary.get("gap_recovered", {}).get(best)
+        share = f", {gap:.0%} of the gap to the oracle" if gap is not None else ""
+        lines.append(f"  {base[METRIC]:+.3f} over the baseline{share}")
+    c2st = (summary.get("synthetic_quality") or {}).get("c2st_auc")
+    if c2st is not None and c2st >= SEPARABLE_C2ST:
+        lines.append(
+            f"  note: c2st_auc {c2st:.3f}: a classifier tells the synthetic rows from real ones"
+            " almost perfectly; the generator's rows are far from the data even where they help"
+        )
+    out["lines"] = lines
+    return out
