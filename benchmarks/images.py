@@ -36,6 +36,7 @@ from augment.data import LabeledDataset, make_splits  # noqa: E402
 from augment.evaluate import deltas_and_gap, summarize_arms  # noqa: E402
 from augment.experiment import fit_generator, prepare, synthetic_quality  # noqa: E402
 from augment.table import comparison_table  # noqa: E402
+from augment.verdict import verdict  # noqa: E402
 
 ARMS = ["baseline", "oracle", "smote", "classical", "gan", "gan+classical"]
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-test"
@@ -61,25 +62,57 @@ def load_mnist(per_class: int, seed: int = 0) -> LabeledDataset:
     )
 
 
-def bench(name: str, splits, epochs: int, seeds: int, classifiers: list[str]) -> dict:
+def fit_generators(train, epochs: int, k: int) -> tuple[list, list[float]]:
+    """K image GANs (GAN seeds 0..K-1), trained side by side on a thread pool (one torch thread
+    each: image GANs draw every training random number from their own generator)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fit(seed: int):
+        t0 = time.perf_counter()
+        cfg = GANConfig(epochs=epochs, eval_every=0, seed=seed)
+        gan = fit_generator(train, cfg, progress=False)
+        return gan, time.perf_counter() - t0
+
+    with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
+        done = list(pool.map(fit, range(k)))
+    return [g for g, _ in done], [s for _, s in done]
+
+
+def run_paired(arm: str, splits, plan, seeds: int, clf: str, gans: list):
+    """Classifier seed s of a GAN arm uses generator s mod K (as `augment run`)."""
+    from augment.arms import ArmResult, get
+
+    if not get(arm).uses_generator:
+        return run_arm(arm, splits, plan, list(range(seeds)), clf, gans[0])
+    k = len(gans)
+    parts = [run_arm(arm, splits, plan, [s], clf, gans[s % k]) for s in range(seeds)]
+    return ArmResult.merge(parts)
+
+
+def bench(
+    name: str, splits, epochs: int, seeds: int, classifiers: list[str], gan_seeds: int = 1
+) -> dict:
     train = splits.train
     plan = balance_plan(train.y)
     print(f"\n== {name}: train {len(train)} {train.class_counts()}, test {len(splits.test)}")
     t0 = time.perf_counter()
-    gan = fit_generator(train, GANConfig(epochs=epochs, eval_every=0), progress=False)
+    gans, fit_each = fit_generators(train, epochs, gan_seeds)
     fit_s = time.perf_counter() - t0
+    gan = gans[0]
     t0 = time.perf_counter()
     n_sample = 5000
     for c in range(train.n_classes):
         gan.sample(n_sample // train.n_classes, c, random_state=c)
     sps = n_sample / (time.perf_counter() - t0)
+    each = ", ".join(f"{s:.0f} s" for s in fit_each)
     print(
-        f"GAN: {epochs} epochs in {fit_s:.1f} s = {fit_s / epochs:.3f} s/epoch; {sps:.0f} samples/s"
+        f"GAN: {gan_seeds} generator(s) x {epochs} epochs in {fit_s:.1f} s wall (each: {each}; "
+        f"{max(fit_each) / epochs:.3f} s/epoch); {sps:.0f} samples/s"
     )
     t0 = time.perf_counter()
     quality = synthetic_quality(gan, splits, "cnn", seed=0)
     print(
-        "synthetic quality:",
+        "synthetic quality (generator 0):",
         {k: round(v, 3) for k, v in quality.items()},
         f"({time.perf_counter() - t0:.0f} s)",
     )
@@ -89,8 +122,10 @@ def bench(name: str, splits, epochs: int, seeds: int, classifiers: list[str]) ->
         "n_test": len(splits.test),
         "class_counts_train": train.class_counts(),
         "gan_epochs": epochs,
+        "gan_seeds": gan_seeds,
         "gan_fit_seconds": fit_s,
-        "gan_seconds_per_epoch": fit_s / epochs,
+        "gan_fit_seconds_each": fit_each,
+        "gan_seconds_per_epoch": max(fit_each) / epochs,
         "gan_samples_per_second": sps,
         "synthetic_quality": quality,
         "by_classifier": {},
@@ -99,13 +134,14 @@ def bench(name: str, splits, epochs: int, seeds: int, classifiers: list[str]) ->
         results, secs = {}, {}
         for arm in ARMS:
             t0 = time.perf_counter()
-            results[arm] = run_arm(arm, splits, plan, list(range(seeds)), clf, gan).per_seed
+            results[arm] = run_paired(arm, splits, plan, seeds, clf, gans).per_seed
             secs[arm] = time.perf_counter() - t0
         arms = summarize_arms(results)
         deltas, gap = deltas_and_gap(arms)
         summary = {"arms": arms, "delta_vs_baseline": deltas, "gap_recovered": gap}
         summary |= {"dataset": name, "n_train": len(train), "n_test": len(splits.test)}
-        summary |= {"seeds": seeds, "classifier": clf}
+        summary |= {"seeds": seeds, "classifier": clf, "gan_seeds": list(range(gan_seeds))}
+        summary["verdict"] = verdict(summary)
         print(f"\n{name}, classifier {clf}, {seeds} seeds:")
         print(comparison_table(summary))
         out["by_classifier"][clf] = summary | {"seconds_per_arm": secs}
@@ -120,6 +156,7 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=200, help="GAN epochs on digits")
     p.add_argument("--mnist-epochs", type=int, default=40)
     p.add_argument("--mnist-per-class", type=int, default=300)
+    p.add_argument("--gan-seeds", type=int, default=1, help="generators (seed s uses s mod K)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     args = p.parse_args()
     if args.threads:
@@ -141,7 +178,7 @@ def main() -> None:
             epochs = args.mnist_epochs
         else:
             raise SystemExit(f"unknown dataset {name!r}; use digits, mnist")
-        res = bench(name, splits, epochs, args.seeds, classifiers)
+        res = bench(name, splits, epochs, args.seeds, classifiers, args.gan_seeds)
         path = results_dir / f"images_{name}.json"
         path.write_text(json.dumps(res, indent=2, default=float), encoding="utf-8")
         print(f"wrote {path}")

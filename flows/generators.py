@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from augment.config import GANConfig
 from augment.data import LabeledDataset
@@ -53,44 +55,64 @@ def fit_gan(
     return str(save_model(model, model_path))
 
 
-def _fit_or_reuse_one(
-    prepared: Prepared,
-    spec: GeneratorSpec,
-    tracker: Tracker,
-    run_id: str,
-    progress: bool,
-) -> Fitted:
+def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: str) -> Fitted | None:
+    """The cached generator of ``spec`` (its losses copied to this run), or None to fit it."""
     model_path = spec.model_path
-    if model_path.is_file() and not prepared.cfg.orchestration.retrain:
-        try:  # weights-only: a tampered or truncated file fails here, it never runs code
-            history = loaded(str(model_path)).history.rows
-        except InvalidDataError as err:
-            get_run_logger().warning("cached GAN unusable (%s); training it again", err)
-        else:  # the losses were logged by the run that trained it; copy them to this run
-            tracker.log_history(run_id, history, spec.prefix)
-            return Fitted(spec, str(model_path), cached=True)
-    path = fit_gan(
-        prepared.splits.train, spec.config, str(model_path), tracker, run_id, progress, spec.prefix
-    )
-    return Fitted(spec, path, cached=False)
+    if not model_path.is_file() or prepared.cfg.orchestration.retrain:
+        return None
+    try:  # weights-only: a tampered or truncated file fails here, it never runs code
+        history = loaded(str(model_path)).history.rows
+    except InvalidDataError as err:
+        get_run_logger().warning("cached GAN unusable (%s); training it again", err)
+        return None
+    # the losses were logged by the run that trained it; copy them to this run
+    tracker.log_history(run_id, history, spec.prefix)
+    return Fitted(spec, str(model_path), cached=True)
 
 
 def fit_generators(
     prepared: Prepared, tracker: Tracker, run_id: str, progress: bool
 ) -> list[Fitted]:
-    """The K generators (none when no arm uses one), fitted or reused, one after another.
+    """The K generators (none when no arm uses one), fitted or reused.
 
     Generator i has GAN seed ``gan.seed + i`` and its own cache key, so a run with one more
     generator trains only that one. Losses: ``gan_<name>`` for the first generator (plots and
-    the logged model are its), ``gan_seed<S>_<name>`` for the others. Each fit holds the torch
-    RNG lock for its whole length, so they run in sequence (see README, gan.seeds).
+    the logged model are its), ``gan_seed<S>_<name>`` for the others. The fits run as tasks on
+    a thread pool of min(K, CPU cores) threads: image GANs draw every training random number
+    from their own generator, so they train side by side (one torch thread each, as the CLI
+    sets it); a tabular GAN's dropout and Gumbel noise draw from torch's global RNG, so its fit
+    holds the RNG lock and they train one after another (see README, gan.seeds).
     """
     if not prepared.uses_generator:
         return []
-    fitted = [  # one progress bar, not K interleaved
-        _fit_or_reuse_one(prepared, spec, tracker, run_id, progress and i == 0)
-        for i, spec in enumerate(prepared.generators)
-    ]
+    fitted: dict[int, Fitted] = {}
+    todo = []
+    for i, spec in enumerate(prepared.generators):
+        hit = _reuse(prepared, spec, tracker, run_id)
+        if hit is None:
+            todo.append((i, spec))
+        else:
+            fitted[i] = hit
+    workers = max(1, min(len(todo), os.cpu_count() or 1))
+    with ThreadPoolTaskRunner(max_workers=workers) as runner:
+        futures = {
+            i: runner.submit(
+                fit_gan,
+                parameters={
+                    "train": prepared.splits.train,
+                    "gan": spec.config,
+                    "model_path": str(spec.model_path),
+                    "tracker": tracker,
+                    "run_id": run_id,
+                    "progress": progress and i == 0,  # one progress bar, not K interleaved
+                    "prefix": spec.prefix,
+                },
+            )
+            for i, spec in todo
+        }
+        for i, spec in todo:
+            fitted[i] = Fitted(spec, futures[i].result(), cached=False)
+    fitted = [fitted[i] for i in range(len(prepared.generators))]
     keys = [f.spec.key for f in fitted]
     tracker.set_tags(
         run_id,

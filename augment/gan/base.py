@@ -66,6 +66,10 @@ class ConditionalGAN:
 
     kind = ""
     settings: type = object  # the model's settings dataclass (augment.gan_settings)
+    # whether training (not only init) draws from torch's global RNG (dropout, Gumbel noise):
+    # then the whole fit holds the global RNG lock and fits run one at a time; otherwise only
+    # init does, and fits in several threads run side by side
+    global_rng_in_training = True
 
     def __init__(self, config=None, random_state: int | None = None, progress: bool = True):
         self.config = config
@@ -99,9 +103,8 @@ class ConditionalGAN:
         self._rng, tgen = make_generators(self.random_state)
         X, codes = self._prepare(X, codes, cfg)
         self.device_ = resolve_device(cfg.device)
-        # init, dropout, Gumbel noise: reproducible, caller's global RNG untouched
-        with torch_rng_scope(self._rng), self._fit_scope(cfg):
-            plan = self._training(X, codes, cfg, tgen, checkpoint, checkpoint_every, **hooks)
+
+        def train(plan) -> None:
             extra = {"diff_augment": plan.diff_augment} if plan.diff_augment else {}
             self.generator_, self.history_ = train_adversarial(
                 plan.G,
@@ -115,6 +118,20 @@ class ConditionalGAN:
                 np_rng=self._rng,
                 on_epoch_end=plan.on_epoch_end,
             )
+
+        def training():
+            return self._training(X, codes, cfg, tgen, checkpoint, checkpoint_every, **hooks)
+
+        # init (and dropout, Gumbel noise): reproducible, caller's global RNG untouched
+        if self.global_rng_in_training:
+            with torch_rng_scope(self._rng), self._fit_scope(cfg):
+                plan = training()
+                train(plan)
+        else:
+            with torch_rng_scope(self._rng):
+                plan = training()
+            with self._fit_scope(cfg):  # every training draw from tgen: no lock needed
+                train(plan)
         plan.finish()
         self.noise_dim_ = cfg.noise_dim
         return self

@@ -165,6 +165,7 @@ class ImageCGAN(ConditionalGAN):
     """
 
     kind = "image"
+    global_rng_in_training = False  # every training draw comes from its own generator
     settings = ImageGANConfig
 
     def fit(
