@@ -123,6 +123,11 @@ def _add_mlops_parsers(sub, verbose: argparse.ArgumentParser) -> None:
     cmp_.add_argument("--last", type=int, default=5, help="how many recent runs (default 5)")
     cmp_.add_argument("--plot", help="write a PNG of balanced accuracy per arm here")
     cmp_.add_argument("--metric", default="balanced_accuracy", help="metric of the plot")
+    ui = sub.add_parser(
+        "ui", parents=[verbose], help="open the MLflow UI on the runs' tracking store"
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="interface (default: loopback only)")
+    ui.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     srv = sub.add_parser(
         "serve", parents=[verbose], help="serve the flow as a scheduled Prefect deployment"
     )
@@ -257,6 +262,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print()
     print(comparison_table(summary))
     print(f"\nMLflow run {summary['mlflow_run_id']} (experiment {summary['experiment']!r})")
+    from augment.tracking import load_tracking_config
+
+    print(f"tracking store: {load_tracking_config().describe()}")
     if args.json_path:
         write_json_atomic(summary, args.json_path)
         print(f"summary written to {args.json_path}")
@@ -269,13 +277,17 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from augment import export
     from augment.exceptions import ConfigError, InvalidDataError
     from augment.tracking import load_generator, load_tracking_config
+    from augment.tracking.config import require_store
 
     if args.n < 1:
         raise ConfigError(f"--n must be >= 1, got {args.n}")
     if os.path.exists(args.out) and not args.force:  # before any download
         raise ConfigError(f"output {args.out} already exists; pass --force to replace it")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    model, meta = load_generator(args.model_uri, load_tracking_config())
+    tracking = load_tracking_config()
+    if args.model_uri.startswith(("runs:/", "models:/")):
+        require_store(tracking)  # never create an empty store to look a model up in
+    model, meta = load_generator(args.model_uri, tracking)
     names = meta["class_names"]
     classes = list(dict.fromkeys(args.classes or names))
     unknown = [c for c in classes if c not in names]
@@ -309,6 +321,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     from augment.exceptions import ConfigError
     from augment.tracking import Tracker, load_tracking_config
+    from augment.tracking.config import require_store
 
     if args.last < 1:
         raise ConfigError(f"--last must be >= 1, got {args.last}")
@@ -319,9 +332,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     cfg = load_tracking_config()
     if args.experiment:
         cfg = replace(cfg, experiment=args.experiment)
+    require_store(cfg)
     runs = Tracker(cfg).comparison(args.last)
     if not runs:
-        print(f"no finished augment runs in experiment {cfg.experiment!r}")
+        print(f"no finished augment runs in experiment {cfg.experiment!r} at {cfg.describe()}")
         return 0
     from augment.table import runs_table
 
@@ -368,6 +382,53 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    """``mlflow ui`` on the store runs are tracked in, on loopback and a free port by default."""
+    import socket
+    import subprocess
+
+    from augment.exceptions import ConfigError
+    from augment.tracking import load_tracking_config
+    from augment.tracking.config import require_store
+
+    cfg = load_tracking_config()
+    if cfg.tracking_uri.startswith(("http://", "https://")):
+        print(f"runs are tracked on the server {cfg.describe()}: open it in a browser")
+        return 0
+    require_store(cfg)
+    port = args.port
+    if not 0 <= port < 65536:
+        raise ConfigError(f"--port must be 0 (a free port) or 1-65535, got {port}")
+    if port == 0:
+        with socket.socket() as sock:
+            sock.bind((args.host, 0))
+            port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", cfg.tracking_uri]
+    cmd += ["--host", args.host, "--port", str(port), "--workers", "1"]
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        note = f"augment: note: serving on {args.host}: whoever reaches it reads every run"
+        print(note, file=sys.stderr)
+    print(f"MLflow UI for {cfg.describe()}", flush=True)
+    print(f"  http://{args.host}:{port}  (Ctrl-C to stop)", flush=True)
+    signal.signal(signal.SIGTERM, _terminated)
+    # its own process group: the UI's server workers stop with it, whatever stops us
+    quiet = None if args.verbose else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdout=quiet, stderr=quiet, start_new_session=True)
+    try:
+        return proc.wait()
+    except (KeyboardInterrupt, Terminated):
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(wait)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _env_defaults()
     args = _parser().parse_args(argv)
@@ -379,10 +440,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_datasets()
         if args.command == "arms":
             return _cmd_arms()
-        if args.command in ("generate", "compare", "serve"):
-            return {"generate": _cmd_generate, "compare": _cmd_compare, "serve": _cmd_serve}[
-                args.command
-            ](args)
+        commands = {
+            "generate": _cmd_generate,
+            "compare": _cmd_compare,
+            "serve": _cmd_serve,
+            "ui": _cmd_ui,
+        }
+        if args.command in commands:
+            return commands[args.command](args)
         return _cmd_run(args)
     except AugmentError as err:
         print(f"augment: error: {err}", file=sys.stderr)

@@ -22,6 +22,40 @@ class TrackingConfig:
     # "latest" is reserved by MLflow (models:/name/latest), so the newest version gets "current"
     model_alias: str = "current"
     tags: dict[str, str] = field(default_factory=dict)
+    source: str = "default"  # where tracking_uri came from (named in messages)
+
+    @property
+    def store_path(self) -> Path | None:
+        """The local file a ``sqlite:///`` store lives in (absolute), or None for servers."""
+        if self.tracking_uri.startswith("sqlite:///"):
+            return Path(self.tracking_uri[len("sqlite:///") :])
+        return None
+
+    def describe(self) -> str:
+        """The store as messages name it: the absolute URI and where it was configured."""
+        return f"{self.tracking_uri} (from {self.source})"
+
+
+def resolved_uri(uri: str, base: Path) -> str:
+    """A relative ``sqlite:///`` or file-store URI made absolute against ``base``: the store is
+    resolved once, so every message, and a command run from another folder, names one place."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        rest = uri[len("sqlite:///") :]
+        if rest and rest != ":memory:":
+            return "sqlite:///" + str((base / rest).resolve())
+    if "://" not in uri and uri:  # a plain path: MLflow's file store
+        return str((base / uri).resolve())
+    return uri
+
+
+def require_store(cfg: TrackingConfig) -> None:
+    """Read commands never create a store: a missing local one is an error naming it."""
+    path = cfg.store_path
+    if path is not None and not path.is_file():
+        raise ConfigError(
+            f"no tracking store at {path} (tracking_uri {cfg.describe()}); run `augment run`"
+            " here first, or point MLFLOW_TRACKING_URI / mlflow.yml at the store"
+        )
 
 
 def load_tracking_config(path: str | Path | None = None) -> TrackingConfig:
@@ -36,20 +70,22 @@ def load_tracking_config(path: str | Path | None = None) -> TrackingConfig:
             if local.is_file()
             else (resources.files("augment").joinpath("mlflow.yml").read_text(encoding="utf-8"))
         )
-        where = str(local) if local.is_file() else "packaged mlflow.yml"
+        where = str(local.resolve()) if local.is_file() else "the packaged mlflow.yml"
     else:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"tracking config {p} does not exist")
-        text, where = p.read_text(encoding="utf-8"), str(p)
+        text, where = p.read_text(encoding="utf-8"), str(p.resolve())
     values = yaml.safe_load(text) or {}
     if not isinstance(values, dict):
         raise ConfigError(f"{where}: must hold a mapping")
     unknown = sorted(set(values) - _ALLOWED_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_ALLOWED_KEYS)}")
-    cfg = TrackingConfig(**{k: v for k, v in values.items() if v is not None})
+    cfg = TrackingConfig(**{k: v for k, v in values.items() if v is not None}, source=where)
     env = os.environ.get("MLFLOW_TRACKING_URI")
     if env:
-        cfg = replace(cfg, tracking_uri=env)
-    return cfg
+        cfg = replace(cfg, tracking_uri=env, source="MLFLOW_TRACKING_URI")
+    # relative stores are relative to the working directory (as MLflow reads them): resolved
+    # here, once, so the run's end message and a later read name the same absolute place
+    return replace(cfg, tracking_uri=resolved_uri(cfg.tracking_uri, Path.cwd()))

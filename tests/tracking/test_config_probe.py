@@ -17,13 +17,29 @@ def test_local_mlflow_yml_then_env_override(tmp_path, monkeypatch):
     assert load_tracking_config().experiment == "augment"  # the packaged default
     (tmp_path / "mlflow.yml").write_text("experiment: mine\ntags: {team: x}\n")
     cfg = load_tracking_config()
+    # a relative store is resolved once, against the working directory, to an absolute path
     assert (cfg.experiment, cfg.tags, cfg.tracking_uri) == (
         "mine",
         {"team": "x"},
-        "sqlite:///mlflow.db",
+        f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}",
     )
+    assert cfg.source == str((tmp_path / "mlflow.yml").resolve())
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///elsewhere.db")
-    assert load_tracking_config().tracking_uri == "sqlite:///elsewhere.db"
+    env = load_tracking_config()
+    assert env.tracking_uri == f"sqlite:///{tmp_path.resolve() / 'elsewhere.db'}"
+    assert env.source == "MLFLOW_TRACKING_URI"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    assert load_tracking_config().tracking_uri == "http://127.0.0.1:5000"  # servers as given
+
+
+def test_read_commands_never_create_a_store(tmp_path, monkeypatch):
+    from augment.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    for argv in (["compare"], ["generate", "runs:/abc/generator", "--n", "1", "--out", "g.csv"]):
+        assert main(argv) == 2
+    assert list(tmp_path.iterdir()) == []  # no empty mlflow.db left behind
 
 
 def test_unknown_key_and_missing_file_are_config_errors(tmp_path):
