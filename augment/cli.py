@@ -123,6 +123,7 @@ def _add_mlops_parsers(sub, verbose: argparse.ArgumentParser) -> None:
     cmp_.add_argument("--last", type=int, default=5, help="how many recent runs (default 5)")
     cmp_.add_argument("--plot", help="write a PNG of balanced accuracy per arm here")
     cmp_.add_argument("--metric", default="balanced_accuracy", help="metric of the plot")
+    cmp_.add_argument("--dataset", help="only runs on this dataset (e.g. builtin:wine)")
     ui = sub.add_parser(
         "ui", parents=[verbose], help="open the MLflow UI on the runs' tracking store"
     )
@@ -319,12 +320,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
 
+    from augment.evaluate import METRICS
     from augment.exceptions import ConfigError
     from augment.tracking import Tracker, load_tracking_config
     from augment.tracking.config import require_store
 
     if args.last < 1:
         raise ConfigError(f"--last must be >= 1, got {args.last}")
+    if args.metric not in METRICS:
+        raise ConfigError(f"--metric {args.metric!r} is not a metric; use one of {list(METRICS)}")
     if args.plot:
         from augment.outputs import check_writable
 
@@ -333,9 +337,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.experiment:
         cfg = replace(cfg, experiment=args.experiment)
     require_store(cfg)
-    runs = Tracker(cfg).comparison(args.last)
+    runs = Tracker(cfg).comparison(args.last, args.dataset)
     if not runs:
-        print(f"no finished augment runs in experiment {cfg.experiment!r} at {cfg.describe()}")
+        of = f" on dataset {args.dataset!r}" if args.dataset else ""
+        print(f"no finished augment runs{of} in experiment {cfg.experiment!r} at {cfg.describe()}")
         return 0
     from augment.table import runs_table
 

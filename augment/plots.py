@@ -216,5 +216,6 @@ def compare_runs(runs: list[dict[str, Any]], metric: str, path: Path) -> Path:
     ax.set_xticks(range(len(runs)), labels, fontsize=7)
     ax.set_ylabel(f"{metric} (mean, 95% CI)")
     ax.set_title(f"{metric} per arm, last {len(runs)} run(s)")
-    ax.legend(ncol=len(arms), fontsize=8, loc="lower left")
+    # beside the axes, never over the bars
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return _save(fig, path)

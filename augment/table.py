@@ -27,17 +27,29 @@ def _delta(arms: dict[str, dict[str, Any]], arm: str) -> float | None:
     return mine["mean"] - base["mean"]
 
 
+def _gap(arms: dict[str, dict[str, Any]], arm: str) -> float | None:
+    """(arm - baseline) / (oracle - baseline) on balanced accuracy, from the arms' means."""
+    if arm in ("baseline", "oracle"):
+        return None
+    means = {a: arms.get(a, {}).get("balanced_accuracy", {}).get("mean") for a in ("oracle", arm)}
+    d = _delta(arms, arm)
+    span = _delta(arms, "oracle") if "oracle" in arms else None
+    if d is None or span is None or means[arm] is None or abs(span) < 1e-9:
+        return None
+    return d / span
+
+
 def rows(
     arms: dict[str, dict[str, Any]],
     deltas: dict[str, dict[str, float]] | None = None,
     gaps: dict[str, float | None] | None = None,
 ) -> list[list[str]]:
     """One row per arm. ``deltas`` / ``gaps`` as in the JSON summary; without ``deltas`` the
-    delta is computed from the arms' means (runs read back from MLflow)."""
+    delta and gap are computed from the arms' means (runs read back from MLflow)."""
     out = []
     for arm, aggs in arms.items():
         d = (deltas or {}).get(arm, {}).get("balanced_accuracy") if deltas else _delta(arms, arm)
-        g = (gaps or {}).get(arm)
+        g = (gaps or {}).get(arm) if gaps is not None else _gap(arms, arm)
         cells = [arm, *(_interval(aggs.get(m)) for m in METRICS)]
         cells += ["" if d is None else f"{d:+.3f}", "" if g is None else f"{g:+.0%}"]
         out.append(cells)
@@ -132,5 +144,10 @@ def runs_table(runs: list[dict[str, Any]]) -> str:
     for run in runs:
         title = f"run {run['run_id']} ({run.get('run_name') or ''}) dataset {run['dataset']}"
         started = f"{run['start_time']:%Y-%m-%d %H:%M:%S}"
-        blocks.append(f"{title}, started {started}\n" + text(rows(run["arms"])))
+        cfg = run.get("config") or {}
+        said = ", ".join(f"{k} {v}" for k, v in cfg.items() if v not in (None, "", "None"))
+        head = [f"{title}, started {started}"] + ([f"  {said}"] if said else [])
+        if run.get("verdict"):
+            head.append(f"  {run['verdict']}")
+        blocks.append("\n".join(head) + "\n" + text(rows(run["arms"])))
     return "\n\n".join(blocks)

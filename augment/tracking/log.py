@@ -236,11 +236,11 @@ class Tracker:
 
         return log_generator(self, run_id, model_path, class_names, label)
 
-    def comparison(self, last: int = 5) -> list[dict[str, Any]]:
+    def comparison(self, last: int = 5, dataset: str | None = None) -> list[dict[str, Any]]:
         """The last finished parent runs with their arms' aggregates (`augment.tracking.read`)."""
         from augment.tracking.read import comparison
 
-        return comparison(self, last)
+        return comparison(self, last, dataset)
 
 
 def _dataset_source(name: str) -> Any:

@@ -80,3 +80,35 @@ def test_comparison_reads_finished_parents_back_newest_first(tracker):
     assert gan["mean"] == pytest.approx(np.mean([0.95, 0.97, 0.99]))
     assert gan["ci95"][0] < gan["mean"] < gan["ci95"][1]
     assert tracker.comparison(1)[0]["run_id"] == runs[0]["run_id"]
+
+
+def test_compare_filters_by_dataset_and_says_each_runs_config(tracker, monkeypatch, capsys):
+    from augment.cli import main
+
+    for dataset, clf in (("builtin:wine", "random_forest"), ("builtin:digits", "cnn")):
+        config = {"config": {"gan": {"epochs": 7}, "seeds": 3, "classifier": "auto"}}
+        run_id = tracker.start_parent(dataset, config | {"gan.seeds": 2}, {"dataset": dataset})
+        for arm, shift in (("baseline", 0.0), ("gan", 0.1), ("oracle", 0.2)):
+            ps = _per_seed(0.6 + shift)
+            tracker.log_arm(run_id, arm, ps, summarize_arms({arm: ps})[arm], {"classifier": clf})
+        tracker.set_tags(run_id, {"augment.verdict": f"verdict: gan is best on {dataset}"})
+        tracker.finish(run_id, "FINISHED")
+    runs = tracker.comparison(5, dataset="builtin:wine")
+    assert [r["dataset"] for r in runs] == ["builtin:wine"]
+    assert runs[0]["config"] == {
+        "epochs": "7",
+        "seeds": "3",
+        "classifier": "random_forest",  # as resolved by the arms, not the parent's "auto"
+        "gan_seeds": "2",
+    }
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracker.cfg.tracking_uri)
+    capsys.readouterr()
+    assert main(["compare", "--dataset", "builtin:digits"]) == 0
+    out = capsys.readouterr().out
+    assert "builtin:wine" not in out
+    assert "epochs 7, seeds 3, classifier cnn, gan_seeds 2" in out
+    assert "verdict: gan is best on builtin:digits" in out
+    gan_row = next(line for line in out.splitlines() if line.startswith("gan "))
+    assert gan_row.split()[-2:] == ["+0.100", "+50%"]  # delta and gap recovered
+    assert main(["compare", "--metric", "balanced_acuracy"]) == 2  # a typo: exit 2, no plot
+    assert "is not a metric" in capsys.readouterr().err
