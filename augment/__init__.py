@@ -19,6 +19,8 @@ _PUBLIC = {
     "ImageCGAN": "augment.gan",
     "TabularCGAN": "augment.gan",
     "ConditionalGANOverSampler": "augment.sampler",
+    "ImageGANOverSampler": "augment.image_sampler",
+    "SyntheticImageDataset": "augment.image_dataset",
 }
 
 __all__ = sorted(_PUBLIC)
