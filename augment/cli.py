@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from augment.exceptions import AugmentError
 
@@ -77,7 +79,14 @@ def _parser() -> argparse.ArgumentParser:
         "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
     )
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
-    run.add_argument("--force", action="store_true", help="replace an existing --json file")
+    run.add_argument(
+        "--report",
+        help="write the HTML report here (default: beside --json as .html, else only the copy"
+        " under the cache folder, whose path is printed)",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="replace an existing --json / --report file"
+    )
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _add_orchestration_args(run)
     sub.add_parser("datasets", help="list built-in datasets")
@@ -241,8 +250,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     }
     overrides |= _orchestration_overrides(args)
     cfg = load_config(args.config, overrides)
+    inputs = [cfg.data.source, args.config]
     if args.json_path:
-        check_json_target(args.json_path, [cfg.data.source, args.config], args.force)
+        check_json_target(args.json_path, inputs, args.force)
+    report = args.report
+    if report is None and args.json_path:
+        report = str(Path(args.json_path).with_suffix(".html"))
+    if report:
+        check_json_target(report, inputs, args.force, flag="--report")
     # SIGTERM (timeout, systemd, docker stop) unwinds like Ctrl-C: the flow marks its MLflow
     # run FAILED and Prefect's temporary API server is stopped on the way out
     signal.signal(signal.SIGTERM, _terminated)
@@ -269,6 +284,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json_path:
         write_json_atomic(summary, args.json_path)
         print(f"summary written to {args.json_path}")
+    if report:
+        from augment.atomic import atomic_write
+
+        atomic_write(report, lambda tmp: shutil.copyfile(summary["report"], tmp))
+        print(f"report written to {report}")
+    else:
+        print(f"report: {summary['report']}")
     return 0
 
 

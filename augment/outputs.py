@@ -28,19 +28,22 @@ def check_writable(path: str | Path) -> None:
         raise ConfigError(f"output path {path} is a directory; give a file name")
 
 
-def check_not_input(path: str | Path, inputs: list[str | None]) -> None:
+def check_not_input(path: str | Path, inputs: list[str | None], flag: str = "--json") -> None:
     """Refuse an output that is one of the run's inputs (a data file or the config)."""
     out = Path(path).resolve()
     for source in inputs:
         if source and not source.startswith("builtin:") and Path(source).resolve() == out:
             raise ConfigError(
-                f"--json {path} is the input data or config {source}; choose another file"
+                f"{flag} {path} is the input data or config {source}; choose another file"
             )
 
 
-def check_json_target(path: str, inputs: list[str | None], force: bool) -> None:
-    """``--json``: a writable file that is not an input and, without ``force``, not there yet."""
+def check_json_target(
+    path: str, inputs: list[str | None], force: bool, flag: str = "--json"
+) -> None:
+    """``--json`` / ``--report``: a writable file that is not an input and, without ``force``,
+    not there yet."""
     check_writable(path)
-    check_not_input(path, inputs)
+    check_not_input(path, inputs, flag)
     if os.path.exists(path) and not force:
-        raise ConfigError(f"--json {path} already exists; pass --force to replace it")
+        raise ConfigError(f"{flag} {path} already exists; pass --force to replace it")

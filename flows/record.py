@@ -102,7 +102,7 @@ def _draw(
         return
     counts = np.bincount(train.y, minlength=train.n_classes)
     plan = {c: max(int(n), 100) for c, n in enumerate(counts)}
-    syn, y_syn = synthesize(model, plan, 0, "table")
+    syn, y_syn = synthesize(model, plan, 0, "table", real=train)  # what the gan arm trains on
     plots.class_marginals(
         train.X, train.y, syn, y_syn, names, train.discrete, out / "class_marginals.png"
     )
@@ -114,7 +114,7 @@ def _plots(
     prepared: Prepared,
     results: dict[str, ArmResult],
     fitted: list[Fitted],
-) -> None:
+) -> Path:
     """Draw the run's plots, or reuse the PNGs of an identical earlier run, and log them.
 
     The plots depend only on the results, the generators and the plotting code, so they are
@@ -135,6 +135,20 @@ def _plots(
             Path(tmp).mkdir()  # for TemporaryDirectory's cleanup
     for f in sorted(folder.glob("*.png")):
         tracker.log_artifact(run_id, f, "plots")
+    return folder
+
+
+def _report(
+    tracker: Tracker, run_id: str, prepared: Prepared, summary: dict[str, Any], plots: Path
+) -> Path:
+    """The self-contained HTML report, kept under the cache folder and logged to the run."""
+    from augment.report import write_report
+
+    path = Path(prepared.cfg.orchestration.cache_dir).resolve() / "reports" / f"{run_id}.html"
+    config = prepared.cfg.model_dump(mode="json")
+    write_report(summary, config, plots, path, f"{tracker.cfg.describe()}, run {run_id}")
+    tracker.log_artifact(run_id, path)
+    return path
 
 
 def record(
@@ -161,7 +175,8 @@ def record(
     said = (summary.get("verdict") or {}).get("lines") or []
     if said:  # the answer in words, in the runs list of the MLflow UI
         tracker.set_tags(run_id, {"augment.verdict": " ".join(x.strip() for x in said[:2])})
-    _plots(tracker, run_id, prepared, results, fitted)
+    plots = _plots(tracker, run_id, prepared, results, fitted)
+    summary["report"] = str(_report(tracker, run_id, prepared, summary, plots))
     tracker.log_json(run_id, summary, "summary.json")
     if fitted:  # the first generator (GAN seed gan.seed) is the logged model
         train = prepared.splits.train

@@ -63,3 +63,17 @@ def test_writer_that_removed_its_temp_file_keeps_its_own_error(tmp_path):
     with pytest.raises(Halfway):  # not a FileNotFoundError from the cleanup
         atomic_write(tmp_path / "out.txt", write)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_the_usual_permissions_not_mkstemps_0600(tmp_path):
+    import os
+    import stat
+
+    from augment.atomic import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "out.json", lambda tmp: tmp.write_text("{}"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -32,7 +32,7 @@ CASES = {
         ],
     },
 }
-VOLATILE = ("mlflow_run_id", "experiment", "generator_uri")
+VOLATILE = ("mlflow_run_id", "experiment", "generator_uri", "report")
 
 
 def stable(summary: dict) -> dict:

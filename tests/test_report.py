@@ -1,0 +1,64 @@
+"""The HTML report a run writes: self-contained (every image embedded), the table, the verdict,
+the config; beside --json, logged to the MLflow run, never over an existing file."""
+
+from __future__ import annotations
+
+import base64
+from html.parser import HTMLParser
+
+import pytest
+
+from augment.cli import main
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.cells: list[str] = []
+        self.text: list[str] = []
+        self._cell = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        if tag == "link" or (tag == "script" and dict(attrs).get("src")):
+            raise AssertionError(f"external resource: {tag} {attrs}")
+        self._cell = tag == "td"
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell:
+            self.cells.append(data.strip())
+            self._cell = False
+
+
+@pytest.mark.usefixtures("prefect_harness", "one_thread")
+def test_run_writes_a_self_contained_report_beside_json(mlflow_tmp, tmp_path, capsys):
+    argv = ["run", "--data", "builtin:wine", "--epochs", "2", "--seeds", "2"]
+    argv += ["--arms", "baseline,gan,smote,oracle", "--json", str(tmp_path / "out.json")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    page = tmp_path / "out.html"
+    assert f"report written to {page}" in out
+    parsed = _Parsed()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    text = " ".join(parsed.text)
+    assert {"baseline", "gan", "smote", "oracle"} <= set(parsed.cells)
+    assert "verdict:" in text and '"source": "builtin:wine"' in text
+    # per-class recall, marginals, both generators' loss curves, a confusion matrix per arm
+    assert len(parsed.images) == 4 + 4
+    for src in parsed.images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    # the run logged it too; a second run refuses to replace it without --force
+    import json
+
+    from mlflow import MlflowClient
+
+    run_id = json.loads((tmp_path / "out.json").read_text())["mlflow_run_id"]
+    names = [a.path for a in MlflowClient(mlflow_tmp).list_artifacts(run_id)]
+    assert f"{run_id}.html" in names
+    before = page.read_bytes()
+    assert main([*argv[:-2], "--report", str(page)]) == 2
+    assert "--report" in capsys.readouterr().err and page.read_bytes() == before
