@@ -16,6 +16,7 @@ from augment.config import RunConfig
 from augment.experiment import build_summary, generator_of
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.preflight import Prepared, preflight
+from augment.progress import SILENT, Progress
 from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
 from flows.generators import fit_generators
@@ -77,9 +78,10 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     try:  # from here on, any failure or interrupt marks the MLflow run FAILED
         get_run_logger().info("MLflow parent run %s", run_id)
         log_inputs(prepared, tracker, run_id)
-        fitted = fit_generators(prepared, tracker, run_id, progress)
+        shown = Progress() if progress else SILENT
+        fitted = fit_generators(prepared, tracker, run_id, shown)
         with make_task_runner(cfg.orchestration) as runner:  # one pool, no idle tail
-            results = run_arms(runner, prepared, fitted)
+            results = run_arms(runner, prepared, fitted, shown)
             quality = run_quality(runner, prepared, fitted)
         summary = build_summary(
             cfg, prepared.data, prepared.splits, results, quality, run_id, tracker.cfg.experiment

@@ -15,6 +15,7 @@ from augment.cache import eval_cache_key, read_cached, write_cached
 from augment.data import Splits
 from augment.experiment import synthetic_quality
 from augment.preflight import Prepared
+from augment.progress import SILENT, Progress
 from flows.models import Fitted, generator_for, loaded
 
 
@@ -38,7 +39,9 @@ def quality(model_path: str, splits: Splits, classifier: str, seed: int) -> dict
     return synthetic_quality(loaded(model_path), splits, classifier, seed=seed)
 
 
-def run_arms(runner: TaskRunner, prepared: Prepared, fitted: list[Fitted]) -> dict[str, ArmResult]:
+def run_arms(
+    runner: TaskRunner, prepared: Prepared, fitted: list[Fitted], progress: Progress = SILENT
+) -> dict[str, ArmResult]:
     """Every arm x seed not in the JSON cache as its own task on ``runner``; results by arm.
 
     Seed s of a GAN arm uses generator s mod K and is keyed on that generator's key; the other
@@ -77,9 +80,11 @@ def run_arms(runner: TaskRunner, prepared: Prepared, fitted: list[Fitted]) -> di
         params |= {"classifier": cfg.classifier, "augmentations": cfg.augmentations}
         params["model_path"] = g.path if g else None
         futures[(arm, seed)] = runner.submit(evaluate_arm_seed, parameters=params)
+    progress.start("arms x seeds", len(futures), "trained and scored")
     for cell, f in futures.items():
         done[cell] = f.result()  # raise, never half-complete
         write_cached(results_dir, keys[cell], done[cell].to_json())
+        progress.advance(1, f"last {cell[0]} seed {cell[1]}")
     return {
         arm: ArmResult.merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in prepared.arms
     }

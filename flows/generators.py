@@ -17,6 +17,7 @@ from augment.exceptions import InvalidDataError
 from augment.experiment import fit_generator
 from augment.gan.persist import save_model
 from augment.preflight import GeneratorSpec, Prepared
+from augment.progress import SILENT, Progress
 from augment.tracking import Tracker
 from flows.models import Fitted, loaded
 
@@ -28,18 +29,22 @@ def fit_gan(
     model_path: str,
     tracker: Tracker,
     run_id: str,
-    progress: bool,
+    progress: Progress,
     prefix: str = "gan_",
 ) -> str:
     """Fit one generator (``gan.seed``), save it to ``model_path`` (the cache); return the path.
 
-    Its losses are logged as ``<prefix><name>`` per epoch; sample grids only for ``gan_``.
+    Its losses are logged as ``<prefix><name>`` per epoch; sample grids only for ``gan_``; each
+    epoch advances the run's progress display (with this generator's latest losses).
     """
 
     def on_epoch(epoch: int, row: dict[str, float]) -> None:
         tracker.log_metrics(
             run_id, {f"{prefix}{k}": v for k, v in row.items() if k != "epoch"}, step=epoch
         )
+        if "d_loss" in row and "g_loss" in row:
+            losses = f"GAN seed {gan.seed} d_loss {row['d_loss']:.3f} g_loss {row['g_loss']:.3f}"
+            progress.advance(1, losses)
 
     def on_snapshot(epoch: int, model: Any) -> None:
         from augment import plots  # matplotlib, only when drawing
@@ -50,7 +55,7 @@ def fit_gan(
                 plots.sample_grid(model, train.class_names, png, title=f"epoch {epoch} (EMA)")
                 tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
 
-    model = fit_generator(train, gan, callback=on_epoch, progress=progress, snapshot=on_snapshot)
+    model = fit_generator(train, gan, callback=on_epoch, progress=False, snapshot=on_snapshot)
     Path(model_path).parent.mkdir(parents=True, exist_ok=True)
     return str(save_model(model, model_path))
 
@@ -71,7 +76,7 @@ def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: st
 
 
 def fit_generators(
-    prepared: Prepared, tracker: Tracker, run_id: str, progress: bool
+    prepared: Prepared, tracker: Tracker, run_id: str, progress: Progress = SILENT
 ) -> list[Fitted]:
     """The K generators (none when no arm uses one), fitted or reused.
 
@@ -94,6 +99,8 @@ def fit_generators(
         else:
             fitted[i] = hit
     workers = max(1, min(len(todo), os.cpu_count() or 1))
+    epochs = sum(spec.config.epochs for _, spec in todo)
+    progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs")
     with ThreadPoolTaskRunner(max_workers=workers) as runner:
         futures = {
             i: runner.submit(
@@ -104,7 +111,7 @@ def fit_generators(
                     "model_path": str(spec.model_path),
                     "tracker": tracker,
                     "run_id": run_id,
-                    "progress": progress and i == 0,  # one progress bar, not K interleaved
+                    "progress": progress,
                     "prefix": spec.prefix,
                 },
             )

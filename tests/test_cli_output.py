@@ -29,6 +29,15 @@ def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
     for noise in ("Finished in state", "INFO", "Downloading artifacts", "Warning", "prefect"):
         assert noise not in out.stderr, out.stderr
     assert "balanced_accuracy" in out.stdout and "MLflow run" in out.stdout
+    # off a terminal, progress is a few whole lines per stage, each naming it, ending at 100%
+    lines = out.stderr.splitlines()
+    assert lines and all(line.startswith("augment: ") for line in lines), out.stderr
+    gan = [line for line in lines if line.startswith("augment: GAN fit (2 generator(s)): ")]
+    arms = [line for line in lines if line.startswith("augment: arms x seeds: ")]
+    assert gan[-1].startswith("augment: GAN fit (2 generator(s)): 2/2 epochs (100%)")
+    assert "d_loss" in gan[-1] and "took" in gan[-1]
+    assert arms[-1].startswith("augment: arms x seeds: 6/6 trained and scored (100%)")
+    assert len(lines) <= 10
 
 
 def test_version():
