@@ -263,7 +263,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminated)
     from flows.server import start_temporary_api
 
-    api = start_temporary_api()  # boots while the checks run (None: a server is configured)
+    # boots while the checks run (None: a server is configured); its state in the cache folder
+    api = start_temporary_api(Path(cfg.orchestration.cache_dir) / "prefect")
     try:
         # every check before the flow or MLflow start: bad input leaves no run and no file
         prepared = preflight(cfg)

@@ -81,3 +81,9 @@ class _Silent(Progress):
 
 
 SILENT: Progress = _Silent()
+
+
+def display(enabled: bool) -> Progress:
+    """The run's progress display (stderr), or one that shows nothing. A function, so a served
+    flow, which is pickled with what it references, holds no lock."""
+    return Progress() if enabled else SILENT

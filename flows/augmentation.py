@@ -12,11 +12,13 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from augment.arms import synthesize
 from augment.config import RunConfig
 from augment.experiment import build_summary, generator_of
 from augment.leakage import check_no_leakage, gan_arm_synthetic
+from augment.memorisation import memorisation
 from augment.preflight import Prepared, preflight
-from augment.progress import SILENT, Progress
+from augment.progress import display
 from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
 from flows.generators import fit_generators
@@ -53,6 +55,16 @@ def leakage_check(prepared: Prepared, fitted: list[Fitted]) -> dict:
     return check_no_leakage(prepared.splits, synthetic, prepared.test_hash)
 
 
+def memorisation_check(prepared: Prepared, fitted: list[Fitted]) -> dict | None:
+    """DCR per class of the rows the gan arm trains on (first generator, seed 0) against the
+    train split, with the test split as the never-seen reference (`augment.memorisation`)."""
+    if not fitted:
+        return None
+    train = prepared.splits.train
+    X, y = synthesize(fitted[0].model, prepared.plan, 0, train.kind, real=train)
+    return memorisation(train, prepared.splits.test, X, y)
+
+
 def run_checked(
     prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
 ) -> dict[str, Any]:
@@ -78,7 +90,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
     try:  # from here on, any failure or interrupt marks the MLflow run FAILED
         get_run_logger().info("MLflow parent run %s", run_id)
         log_inputs(prepared, tracker, run_id)
-        shown = Progress() if progress else SILENT
+        shown = display(progress)
         fitted = fit_generators(prepared, tracker, run_id, shown)
         with make_task_runner(cfg.orchestration) as runner:  # one pool, no idle tail
             results = run_arms(runner, prepared, fitted, shown)
@@ -87,6 +99,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
             cfg, prepared.data, prepared.splits, results, quality, run_id, tracker.cfg.experiment
         )
         summary["leakage_check"] = leakage_check(prepared, fitted)
+        summary["memorisation"] = memorisation_check(prepared, fitted)
         record(tracker, run_id, prepared, summary, results, fitted)
     except BaseException:
         tracker.finish(run_id, "FAILED")

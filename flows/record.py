@@ -171,6 +171,9 @@ def record(
     parent |= {f"gap_recovered_{metric_name(a)}": g for a, g in summary["gap_recovered"].items()}
     for arm, d in summary["delta_vs_baseline"].items():
         parent |= {f"delta_{m}_{metric_name(arm)}": v for m, v in d.items()}
+    for name, dcr in ((summary.get("memorisation") or {}).get("per_class") or {}).items():
+        if dcr["ratio"] is not None:  # per class: synthetic vs held-out real distance to train
+            parent[f"dcr_ratio_{metric_name(name)}"] = dcr["ratio"]
     tracker.log_metrics(run_id, parent)
     said = (summary.get("verdict") or {}).get("lines") or []
     if said:  # the answer in words, in the runs list of the MLflow UI

@@ -24,6 +24,11 @@ from pathlib import Path
 
 log = logging.getLogger("augment.prefect")
 
+_DATABASE_VARS = (
+    "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+    "PREFECT_API_DATABASE_CONNECTION_URL",
+)
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -44,10 +49,11 @@ def _die_with_parent() -> None:
 class TemporaryAPI:
     """A Prefect API server on a free loopback port: `start` returns at once, `url` waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, state_dir: str | Path | None = None) -> None:
         self.process: subprocess.Popen | None = None
         self.port = 0
         self._ready = False
+        self.state_dir = Path(state_dir).resolve() if state_dir is not None else None
 
     def start(self) -> TemporaryAPI:
         self.port = _free_port()
@@ -58,6 +64,12 @@ class TemporaryAPI:
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
         }
+        chosen = any(k in env for k in _DATABASE_VARS)  # the user's own database wins
+        if self.state_dir is not None and not chosen:
+            # the run's flow and task records live in the project, not ~/.prefect/prefect.db
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite+aiosqlite:///{self.state_dir / 'prefect.db'}"
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = url
         args = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
         args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
@@ -105,14 +117,15 @@ def configured() -> bool:
     return bool(get_current_settings().api.url)
 
 
-def start_temporary_api() -> TemporaryAPI | None:
+def start_temporary_api(state_dir: str | Path | None = None) -> TemporaryAPI | None:
     """Start the temporary server now, unless a Prefect server is configured (then None).
 
-    The process is started before Prefect is imported to read the settings (seconds, which
-    the server's boot overlaps); a server configured in a Prefect profile stops it again."""
+    Its database is ``state_dir/prefect.db`` (the run's cache folder) unless the environment
+    names one. The process is started before Prefect is imported to read the settings (seconds,
+    which the server's boot overlaps); a server configured in a Prefect profile stops it again."""
     if os.environ.get("PREFECT_API_URL"):
         return None
-    api = TemporaryAPI().start()
+    api = TemporaryAPI(state_dir).start()
     if configured():
         api.stop()
         return None

@@ -10,6 +10,9 @@ import sys
 def _augment(*args: str, cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_"))}
     env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db", "OMP_NUM_THREADS": "1"}
+    (cwd / "home").mkdir(exist_ok=True)
+    env |= {"HOME": str(cwd / "home")}  # where ~/.prefect would be
+    env = {k: v for k, v in env.items() if k not in ("PREFECT_HOME",) and "DATABASE" not in k}
     return subprocess.run(
         [sys.executable, "-m", "augment.cli", *args],
         cwd=cwd,
@@ -38,6 +41,9 @@ def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
     assert "d_loss" in gan[-1] and "took" in gan[-1]
     assert arms[-1].startswith("augment: arms x seeds: 6/6 trained and scored (100%)")
     assert len(lines) <= 10
+    # Prefect's records of the run are in the project's cache folder, not ~/.prefect
+    assert (tmp_path / ".augment" / "cache" / "prefect" / "prefect.db").is_file()
+    assert not (tmp_path / "home" / ".prefect" / "prefect.db").exists()
 
 
 def test_version():

@@ -9,7 +9,9 @@ def test_aggregate_t_interval():
     assert a["mean"] == pytest.approx(0.9)
     assert a["std"] == pytest.approx(0.1)
     half = 4.302653 * 0.1 / np.sqrt(3)  # t(0.975, 2)
-    assert a["ci95"] == pytest.approx([0.9 - half, 0.9 + half], rel=1e-5)
+    assert a["ci95"] == pytest.approx([0.9 - half, 1.0], rel=1e-5)  # clipped: a proportion
+    b = aggregate([0.4, 0.5, 0.6])
+    assert b["ci95"] == pytest.approx([0.5 - half, 0.5 + half], rel=1e-5)  # inside: untouched
     assert aggregate([0.5])["ci95"] == [0.5, 0.5]
 
 

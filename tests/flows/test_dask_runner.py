@@ -1,34 +1,64 @@
 """`orchestration.runner: dask` on a real LocalCluster (2 worker processes) gives the summary the
-thread pool gives: arms x seeds are seeded tasks, wherever they run."""
+thread pool gives: arms x seeds are seeded tasks, wherever they run.
+
+Run in a fresh interpreter: Dask pickles the tasks by reference, which a test session that
+re-imports `flows` modules (tests/test_imports.py) would break."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("prefect_dask")  # the `dask` extra; the `dev` extra installs it for CI
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def test_dask_local_cluster_matches_the_thread_pool(mlflow_tmp, prefect_harness, tmp_path):
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
     from augment.config import build_config
     from flows import augmentation_flow
 
-    def run(runner: str) -> dict:
+    out = {}
+    for runner in ("thread", "dask"):
         values = {
             "data": {"source": "builtin:wine", "imbalance_fraction": 0.2},
             "gan": {"epochs": 2, "batch_size": 32},
             "seeds": 2,
             "arms": ["baseline", "smote", "gan"],
             # separate caches: the second run must compute, not replay the first
-            "orchestration": {
-                "runner": runner,
-                "max_workers": 2,
-                "cache_dir": str(tmp_path / f"cache-{runner}"),
-            },
+            "orchestration": {"runner": runner, "max_workers": 2, "cache_dir": f"cache-{runner}"},
         }
-        return augmentation_flow(build_config(values))
+        summary = augmentation_flow(build_config(values))
+        out[runner] = {"arms": summary["arms"], "leakage": summary["leakage_check"]["passed"]}
+    json.dump(out, open(sys.argv[1], "w"))
+    """
+)
 
-    threads, dask = run("thread"), run("dask")
+
+def test_dask_local_cluster_matches_the_thread_pool(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db", "OMP_NUM_THREADS": "1"}
+    env["PYTHONPATH"] = str(ROOT)
+    out = tmp_path / "out.json"
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    got = json.loads(out.read_text())
+    threads, dask = got["thread"], got["dask"]
     assert set(dask["arms"]) == set(threads["arms"]) == {"baseline", "gan", "smote"}
     for arm, metrics in threads["arms"].items():
         assert dask["arms"][arm]["balanced_accuracy"]["values"] == pytest.approx(
             metrics["balanced_accuracy"]["values"], abs=1e-12
         ), arm
-    assert dask["leakage_check"]["passed"]
+    assert dask["leakage"] and threads["leakage"]
