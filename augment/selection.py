@@ -92,6 +92,12 @@ class TypicalRows:
         idx = self.neighbours.kneighbors(self.points, return_distance=False)[:, 1:]
         self.real_purity = (self.y[idx] == self.y[:, None]).mean(axis=1)
 
+    def bar(self, label) -> float:
+        """The purity a candidate of ``label`` needs: the ``quantile`` of the purities the
+        class's own real rows have among each other (0 for a class with no real rows)."""
+        own = self.y == label
+        return float(np.quantile(self.real_purity[own], self.quantile)) if own.any() else 0.0
+
     def choose(self, candidates: pd.DataFrame, label, n: int, rng: np.random.Generator):
         """Indices (into ``candidates``) of the ``n`` rows to keep for class ``label``."""
         m = len(candidates)
@@ -101,8 +107,7 @@ class TypicalRows:
         idx = self.neighbours.kneighbors(P, n_neighbors=self.k, return_distance=False)
         purity = (self.y[idx] == label).mean(axis=1)
         own = self.y == label
-        bar = np.quantile(self.real_purity[own], self.quantile) if own.any() else 0.0
-        keep = np.flatnonzero(purity >= bar - 1e-9)
+        keep = np.flatnonzero(purity >= self.bar(label) - 1e-9)
         if len(keep) < n:  # too few typical candidates: the purest fill up
             keep = np.argsort(-purity - 1e-6 * rng.random(m), kind="stable")[:n]
         if not own.any():

@@ -92,3 +92,63 @@ def test_asking_for_all_candidates_returns_them_all(n):
     y = np.repeat([0, 1], 15)
     cand = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
     assert sorted(TypicalRows(X, y).choose(cand, 1, n, rng)) == list(range(40))
+
+
+def test_the_bar_is_each_class_own_real_purity():
+    # class 0: a tight cluster of its own (pure); class 1: rows scattered inside class 2's
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(
+        np.concatenate(
+            [rng.normal((-9, 0), 0.2, (30, 2)), rng.normal((5, 0), 1.0, (10, 2)),
+             rng.normal((5, 0), 1.0, (60, 2))]
+        ),
+        columns=["a", "b"],
+    )  # fmt: skip
+    y = np.repeat([0, 1, 2], [30, 10, 60])
+    rows = TypicalRows(X, y, k=5, quantile=0.25)
+    assert rows.bar(0) == 1.0
+    own = rows.real_purity[y == 1]
+    assert rows.bar(1) == pytest.approx(np.quantile(own, 0.25)) and rows.bar(1) < 0.5
+    assert rows.bar(2) > rows.bar(1)
+
+
+def test_the_space_standardises_numbers_and_one_hots_categories():
+    from augment.selection import _Space
+
+    X = pd.DataFrame(
+        {
+            "x": [0.0, 2.0, 4.0, np.nan],
+            "const": [3, 3, 3, 3],
+            "c": ["a", "b", "a", None],
+            "flag": [True, False, True, True],
+            "t": pd.to_datetime(["2020-01-01", "2020-01-03", "2020-01-05", "2020-01-03"]),
+        }
+    )
+    space = _Space(X)
+    P = space.points(X)
+    mean, std = 2.0, np.std([0.0, 2.0, 4.0])
+    np.testing.assert_allclose(P[:, 0], [(0 - mean) / std, 0.0, (4 - mean) / std, 0.0])
+    np.testing.assert_allclose(P[:, 1], 0.0)  # a constant column: std 1, all at 0
+    t = P[:, 2]
+    assert t[0] < t[1] < t[2] and t[1] == pytest.approx(t[3])  # datetimes as numbers
+    onehot = P[:, 3:]
+    assert onehot.shape[1] == 2 + 2  # categories a, b and the boolean's True, False
+    # rows 0 and 1 differ in the category and the flag: one unit of distance each
+    assert np.linalg.norm(onehot[0] - onehot[1]) == pytest.approx(np.sqrt(2))
+    assert np.allclose(onehot[0], onehot[2])
+    assert onehot[3, :2].sum() == 0  # a missing category is no category
+    unseen = X.iloc[:1].assign(c="zzz")
+    assert space.points(unseen)[0, 3:5].sum() == 0
+    inf = X.iloc[:1].assign(x=np.inf)
+    assert space.points(inf)[0, 0] == 0.0
+    assert _Space(X[[]]).points(X[[]]).shape == (4, 1)
+
+
+def test_small_spreads_are_standardised_and_infinities_sit_at_the_mean():
+    from augment.selection import _Space
+
+    small = pd.DataFrame({"s": [0.0, 0.1, 0.2]})
+    space = _Space(small)
+    np.testing.assert_allclose(space.points(small)[:, 0], [-1.224745, 0.0, 1.224745], rtol=1e-5)
+    odd = pd.DataFrame({"s": [-np.inf, np.inf, np.nan]})
+    np.testing.assert_array_equal(space.points(odd)[:, 0], [0.0, 0.0, 0.0])
