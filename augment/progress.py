@@ -65,7 +65,7 @@ class Progress:
         text = f"{self.name}: {self.done}/{self.total} {self.unit} ({pct:.0f}%)"
         if detail:
             text += f", {detail}"
-        if self.done < self.total and self.done:
+        if self.done < self.total and self.done * 10 >= self.total:  # not from the first item
             text += f", ETA {_clock(elapsed * (self.total - self.done) / self.done)}"
         elif self.done == self.total:
             text += f", took {_clock(elapsed)}"
