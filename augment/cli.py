@@ -267,7 +267,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     api = start_temporary_api(Path(cfg.orchestration.cache_dir) / "prefect")
     try:
         # every check before the flow or MLflow start: bad input leaves no run and no file
-        prepared = preflight(cfg)
+        try:
+            prepared = preflight(cfg)
+        except BaseException:
+            if api is not None:
+                api.discard()  # not even the temporary server's state folder
+            raise
         _say_skipped(prepared, explicit="arms" in cfg.model_fields_set)
         _say_precision(prepared)
         from flows.augmentation import run_checked

@@ -54,6 +54,7 @@ class TemporaryAPI:
         self.port = 0
         self._ready = False
         self.state_dir = Path(state_dir).resolve() if state_dir is not None else None
+        self.created: Path | None = None  # the topmost folder `start` made for the state
 
     def start(self) -> TemporaryAPI:
         self.port = _free_port()
@@ -65,9 +66,8 @@ class TemporaryAPI:
             "PREFECT__SERVER_FINAL": "1",
         }
         chosen = any(k in env for k in _DATABASE_VARS)  # the user's own database wins
-        if self.state_dir is not None and not chosen:
+        if self.state_dir is not None and not chosen and self._make_state_dir():
             # the run's flow and task records live in the project, not ~/.prefect/prefect.db
-            self.state_dir.mkdir(parents=True, exist_ok=True)
             url = f"sqlite+aiosqlite:///{self.state_dir / 'prefect.db'}"
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = url
         args = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
@@ -97,6 +97,30 @@ class TemporaryAPI:
                     raise RuntimeError(f"the temporary Prefect API did not start in {timeout_s} s")
                 time.sleep(0.1)
         return api
+
+    def _make_state_dir(self) -> bool:
+        """Create the state folder (remembering what was new); False when it cannot be made
+        (a bad ``--cache-dir`` is then reported by the run's checks, not here)."""
+        top = self.state_dir
+        while not top.parent.exists():
+            top = top.parent
+        new = None if top.exists() else top
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        self.created = new
+        return True
+
+    def discard(self) -> None:
+        """Stop, and remove the state folder `start` created: for a run refused by its checks,
+        which must leave nothing behind."""
+        self.stop()
+        if self.created is not None:
+            import shutil
+
+            shutil.rmtree(self.created, ignore_errors=True)
+            self.created = None
 
     def stop(self) -> None:
         if self.process is None:
