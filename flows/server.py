@@ -151,7 +151,7 @@ def start_temporary_api(state_dir: str | Path | None = None) -> TemporaryAPI | N
         return None
     api = TemporaryAPI(state_dir).start()
     if configured():
-        api.stop()
+        api.discard()  # a profile names a server: no temporary one, and no state folder
         return None
     return api
 

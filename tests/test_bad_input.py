@@ -281,3 +281,12 @@ def test_missing_option_reaches_the_cli(tmp_path, mlflow_tmp, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2 and "invalid choice: 'sometimes'" in capsys.readouterr().err
+
+
+def test_a_server_named_by_a_profile_leaves_no_state_folder(tmp_path, prefect_harness):
+    """Under a configured Prefect API (here the test harness, as a user's profile would) the
+    temporary server is not used, and the state folder it was given is not left behind."""
+    from flows.server import start_temporary_api
+
+    assert start_temporary_api(tmp_path / ".augment" / "cache" / "prefect") is None
+    assert not (tmp_path / ".augment").exists()
