@@ -46,11 +46,20 @@ def aggregate(values: list[float]) -> dict[str, Any]:
     mean = float(v.mean())
     if len(v) < 2:
         return {"mean": mean, "std": 0.0, "ci95": [mean, mean], "values": v.tolist()}
-    std = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.975, len(v) - 1) * std / np.sqrt(len(v)))
+    lo, hi = t_interval(v)
     # every metric here is a proportion: a t-interval past 0 or 1 says nothing more than 0 or 1
-    ci = [max(0.0, mean - half), min(1.0, mean + half)]
-    return {"mean": mean, "std": std, "ci95": ci, "values": v.tolist()}
+    ci = [max(0.0, lo), min(1.0, hi)]
+    return {"mean": mean, "std": float(v.std(ddof=1)), "ci95": ci, "values": v.tolist()}
+
+
+def t_interval(values) -> tuple[float, float] | None:
+    """The t-based 95% confidence interval of the mean of ``values``; None with fewer than 2."""
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        return None
+    mean, std = float(v.mean()), float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.975, len(v) - 1) * std / np.sqrt(len(v)))
+    return mean - half, mean + half
 
 
 def summarize_arms(per_seed: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, Any]]:
@@ -77,13 +86,21 @@ def deltas_and_gap(arms: dict[str, dict[str, Any]]) -> tuple[dict, dict]:
             continue
         deltas[arm] = {m: res[m]["mean"] - base[m]["mean"] for m in METRICS}
     if "oracle" in arms:
-        span = arms["oracle"]["balanced_accuracy"]["mean"] - base["balanced_accuracy"]["mean"]
-        for arm, res in arms.items():
-            if arm in ("baseline", "oracle"):
-                continue
-            gain = res["balanced_accuracy"]["mean"] - base["balanced_accuracy"]["mean"]
-            gap[arm] = gain / span if abs(span) > 1e-9 else None
+        gap = {arm: gap_recovered(arms, arm) for arm in arms if arm not in ("baseline", "oracle")}
     return deltas, gap
+
+
+def gap_recovered(arms: dict[str, dict[str, Any]], arm: str) -> float | None:
+    """(arm - baseline) / (oracle - baseline) on balanced accuracy means; None where undefined
+    (no baseline, oracle or arm mean, the baseline or oracle itself, or oracle = baseline)."""
+    if arm in ("baseline", "oracle"):
+        return None
+    means = (arms.get(a, {}).get("balanced_accuracy", {}) for a in ("baseline", "oracle", arm))
+    base, oracle, mine = (m.get("mean") for m in means)
+    if base is None or oracle is None or mine is None:
+        return None
+    span = oracle - base
+    return (mine - base) / span if abs(span) > 1e-9 else None
 
 
 def c2st_auc(

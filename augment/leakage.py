@@ -34,19 +34,24 @@ class LeakageError(RuntimeError):
     """Synthetic data reached the test split, or the split changed after generation began."""
 
 
-def row_hashes(X: pd.DataFrame | np.ndarray) -> set[int]:
-    """One 64-bit hash per row (tables by value and dtype, arrays by bytes)."""
+def row_keys(X: pd.DataFrame | np.ndarray) -> list[int]:
+    """One 64-bit hash per row, in order (tables by value and dtype, arrays by bytes)."""
     if isinstance(X, pd.DataFrame):
         if X.shape[1] == 0:
-            return set()
-        return set(pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).tolist())
+            return []
+        return pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).tolist()
     if len(X) == 0:  # nothing generated (a balanced class plan): an empty (0, 0) array
-        return set()
+        return []
     flat = np.ascontiguousarray(np.asarray(X).reshape(len(X), -1))
-    return {
+    return [
         int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
         for row in flat
-    }
+    ]
+
+
+def row_hashes(X: pd.DataFrame | np.ndarray) -> set[int]:
+    """The set of `row_keys`."""
+    return set(row_keys(X))
 
 
 def gan_arm_synthetic(

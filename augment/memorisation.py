@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from augment.data import LabeledDataset
+from augment.selection import RowSpace
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,6 @@ def _points(data: LabeledDataset, X: Any, space: Any) -> np.ndarray:
     return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
 
 
-def _row_keys(X: Any) -> np.ndarray:
-    """One 64-bit key per row: exact equality, free of the float error of a distance."""
-    import pandas as pd
-
-    if isinstance(X, pd.DataFrame):
-        return pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).to_numpy()
-    flat = np.ascontiguousarray(np.asarray(X).reshape(len(X), -1))
-    return np.array([hash(row.tobytes()) for row in flat], dtype=np.int64)
-
-
 def memorisation(
     train: LabeledDataset, holdout: LabeledDataset, synthetic: Any, y_synthetic: np.ndarray
 ) -> dict[str, Any]:
@@ -49,24 +40,22 @@ def memorisation(
     ``dcr_holdout_median``, ``ratio`` (None without held-out rows of the class) and
     ``exact_copies`` (synthetic rows equal to a training row).
     """
-    space = None
-    if train.kind == "table":
-        from augment.selection import _Space
+    from augment.leakage import row_keys
 
-        space = _Space(train.X)
-    T = _points(train, train.X if train.kind == "table" else train.features_2d(), space)
+    space = RowSpace(train.X) if train.kind == "table" else None
+    train_raw = train.X if train.kind == "table" else train.features_2d()
+    T = _points(train, train_raw, space)
     H = _points(holdout, holdout.X if holdout.kind == "table" else holdout.features_2d(), space)
     S = _points(train, synthetic, space) if len(y_synthetic) else np.zeros((0, T.shape[1]))
     y_syn = np.asarray(y_synthetic)
-    train_raw = train.X if train.kind == "table" else train.features_2d()
-    syn_keys = _row_keys(synthetic) if len(y_syn) else np.zeros(0, np.int64)
+    syn_keys = np.asarray(row_keys(synthetic) if len(y_syn) else [], dtype=object)
     per_class: dict[str, Any] = {}
     copying = []
     for code in np.unique(y_syn):
         own = train.y == code
         if not own.any():
             continue
-        own_keys = set(_row_keys(_take(train_raw, own)).tolist())
+        own_keys = set(row_keys(_take(train_raw, own)))
         nn = NearestNeighbors(n_neighbors=1).fit(T[own])
         d_syn = nn.kneighbors(S[y_syn == code], return_distance=True)[0][:, 0]
         held = H[holdout.y == code]

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
-from augment.selection import SELECTIONS, TypicalRows
+from augment.selection import DEFAULT_POOL, SELECTIONS, TypicalRows
 
 try:  # imblearn >= 0.13 re-exports sklearn's validate_data through sklearn_compat
     from sklearn.utils.validation import validate_data
@@ -115,7 +115,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         class_packs: bool = False,
         n_generators: int = 1,
         selection: str = "typical",
-        pool: int = 5,
+        pool: int = DEFAULT_POOL,
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs

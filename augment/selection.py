@@ -28,9 +28,10 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 SELECTIONS = ("typical", "all")
+DEFAULT_POOL = 5  # generated candidates per row kept (the sampler's ``pool``, the gan arm's)
 
 
-class _Space:
+class RowSpace:
     """Rows of a DataFrame as points: numbers standardised, categories one-hot."""
 
     def __init__(self, X: pd.DataFrame) -> None:
@@ -85,7 +86,7 @@ class TypicalRows:
     def __init__(self, X: pd.DataFrame, y, k: int = 5, quantile: float = 0.25) -> None:
         self.y = np.asarray(y)
         self.quantile = quantile
-        self.space = _Space(X)
+        self.space = RowSpace(X)
         self.points = self.space.points(X)
         self.k = max(1, min(k, len(self.y) - 1))
         self.neighbours = NearestNeighbors(n_neighbors=self.k + 1).fit(self.points)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augment.evaluate import METRICS
+from augment.evaluate import METRICS, gap_recovered
 
 HEADER = ["arm", *METRICS, "d_bal_acc", "gap_recovered"]
 
@@ -27,18 +27,6 @@ def _delta(arms: dict[str, dict[str, Any]], arm: str) -> float | None:
     return mine["mean"] - base["mean"]
 
 
-def _gap(arms: dict[str, dict[str, Any]], arm: str) -> float | None:
-    """(arm - baseline) / (oracle - baseline) on balanced accuracy, from the arms' means."""
-    if arm in ("baseline", "oracle"):
-        return None
-    means = {a: arms.get(a, {}).get("balanced_accuracy", {}).get("mean") for a in ("oracle", arm)}
-    d = _delta(arms, arm)
-    span = _delta(arms, "oracle") if "oracle" in arms else None
-    if d is None or span is None or means[arm] is None or abs(span) < 1e-9:
-        return None
-    return d / span
-
-
 def rows(
     arms: dict[str, dict[str, Any]],
     deltas: dict[str, dict[str, float]] | None = None,
@@ -49,7 +37,7 @@ def rows(
     out = []
     for arm, aggs in arms.items():
         d = (deltas or {}).get(arm, {}).get("balanced_accuracy") if deltas else _delta(arms, arm)
-        g = (gaps or {}).get(arm) if gaps is not None else _gap(arms, arm)
+        g = (gaps or {}).get(arm) if gaps is not None else gap_recovered(arms, arm)
         cells = [arm, *(_interval(aggs.get(m)) for m in METRICS)]
         cells += ["" if d is None else f"{d:+.3f}", "" if g is None else f"{g:+.0%}"]
         out.append(cells)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
+
+from augment.evaluate import t_interval
 
 METRIC = "balanced_accuracy"
 SEPARABLE_C2ST = 0.95  # a C2ST AUC above this: real and synthetic rows are trivially told apart
@@ -20,11 +21,7 @@ SEPARABLE_C2ST = 0.95  # a C2ST AUC above this: real and synthetic rows are triv
 
 def paired_interval(a: list[float], b: list[float]) -> tuple[float, float] | None:
     """95% t-interval of the mean of ``a - b`` over paired seeds; None with fewer than 2."""
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    if len(d) < 2:
-        return None
-    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
-    return float(d.mean() - half), float(d.mean() + half)
+    return t_interval(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))
 
 
 def verdict(summary: dict[str, Any]) -> dict[str, Any]:

@@ -90,14 +90,14 @@ def fit_generators(
     """
     if not prepared.uses_generator:
         return []
-    fitted: dict[int, Fitted] = {}
+    done: dict[int, Fitted] = {}  # by generator index
     todo = []
     for i, spec in enumerate(prepared.generators):
         hit = _reuse(prepared, spec, tracker, run_id)
         if hit is None:
             todo.append((i, spec))
         else:
-            fitted[i] = hit
+            done[i] = hit
     workers = max(1, min(len(todo), os.cpu_count() or 1))
     epochs = sum(spec.config.epochs for _, spec in todo)
     progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs")
@@ -118,8 +118,8 @@ def fit_generators(
             for i, spec in todo
         }
         for i, spec in todo:
-            fitted[i] = Fitted(spec, futures[i].result(), cached=False)
-    fitted = [fitted[i] for i in range(len(prepared.generators))]
+            done[i] = Fitted(spec, futures[i].result(), cached=False)
+    fitted = [done[i] for i in range(len(prepared.generators))]
     keys = [f.spec.key for f in fitted]
     tracker.set_tags(
         run_id,

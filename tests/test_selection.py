@@ -113,7 +113,7 @@ def test_the_bar_is_each_class_own_real_purity():
 
 
 def test_the_space_standardises_numbers_and_one_hots_categories():
-    from augment.selection import _Space
+    from augment.selection import RowSpace
 
     X = pd.DataFrame(
         {
@@ -124,7 +124,7 @@ def test_the_space_standardises_numbers_and_one_hots_categories():
             "t": pd.to_datetime(["2020-01-01", "2020-01-03", "2020-01-05", "2020-01-03"]),
         }
     )
-    space = _Space(X)
+    space = RowSpace(X)
     P = space.points(X)
     mean, std = 2.0, np.std([0.0, 2.0, 4.0])
     np.testing.assert_allclose(P[:, 0], [(0 - mean) / std, 0.0, (4 - mean) / std, 0.0])
@@ -141,14 +141,14 @@ def test_the_space_standardises_numbers_and_one_hots_categories():
     assert space.points(unseen)[0, 3:5].sum() == 0
     inf = X.iloc[:1].assign(x=np.inf)
     assert space.points(inf)[0, 0] == 0.0
-    assert _Space(X[[]]).points(X[[]]).shape == (4, 1)
+    assert RowSpace(X[[]]).points(X[[]]).shape == (4, 1)
 
 
 def test_small_spreads_are_standardised_and_infinities_sit_at_the_mean():
-    from augment.selection import _Space
+    from augment.selection import RowSpace
 
     small = pd.DataFrame({"s": [0.0, 0.1, 0.2]})
-    space = _Space(small)
+    space = RowSpace(small)
     np.testing.assert_allclose(space.points(small)[:, 0], [-1.224745, 0.0, 1.224745], atol=1e-6)
     odd = pd.DataFrame({"s": [-np.inf, np.inf, np.nan]})
     np.testing.assert_array_equal(space.points(odd)[:, 0], [0.0, 0.0, 0.0])

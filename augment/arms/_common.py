@@ -9,8 +9,6 @@ import pandas as pd
 
 from augment.arms._registry import Features
 
-POOL = 5  # generated candidates per synthetic table row kept (the sampler's default ``pool``)
-
 if TYPE_CHECKING:
     from augment.data import LabeledDataset
 
@@ -31,11 +29,11 @@ def synthesize(
 
     With ``real`` (a table's train split) each class's rows are chosen as
     `augment.ConditionalGANOverSampler` does by default: `augment.selection.TypicalRows` keeps
-    ``n`` class-typical rows, spread over the class's real rows, out of ``POOL * n`` generated.
+    ``n`` class-typical rows, spread over the class's real rows, out of ``DEFAULT_POOL * n``.
     """
     chooser = None
     if real is not None and kind == "table":
-        from augment.selection import TypicalRows
+        from augment.selection import DEFAULT_POOL, TypicalRows
 
         chooser = TypicalRows(real.X, real.y)
     parts, labels = [], []
@@ -45,7 +43,7 @@ def synthesize(
         if chooser is None:
             x = model.sample(n, code, random_state=seed * 1000 + i)
         else:
-            x = model.sample(POOL * n, code, random_state=seed * 1000 + i)
+            x = model.sample(DEFAULT_POOL * n, code, random_state=seed * 1000 + i)
             x = x[real.X.columns].astype(real.X.dtypes.to_dict())
             keep = chooser.choose(x, code, n, np.random.default_rng(seed * 1000 + i))
             x = x.iloc[keep].reset_index(drop=True)
