@@ -6,10 +6,13 @@ half-written file (README, Reliability).
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+_FULL_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -19,7 +22,11 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except Exception as err:
+            _raise_if_full(err, path)
+            raise
         # mkstemp makes the file 0600; give it what a plain open() would (0666 minus umask)
         os.chmod(tmp, 0o666 & ~_umask())
         with open(tmp, "rb") as f:
@@ -29,6 +36,20 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _raise_if_full(err: Exception, path: Path) -> None:
+    """A write that failed on a full disk, said as such and naming ``path``: libraries report
+    it their own way (torch's zip writer as a RuntimeError), or as an OSError with no name."""
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC and err.filename:
+        return
+    try:
+        st = os.statvfs(path.parent)
+        full = st.f_bavail * st.f_frsize < _FULL_BYTES
+    except OSError:
+        return
+    if full or (isinstance(err, OSError) and err.errno == errno.ENOSPC):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from err
 
 
 def _umask() -> int:

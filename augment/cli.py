@@ -41,6 +41,17 @@ def _quiet_third_party(verbose: bool) -> None:
     warnings.filterwarnings("ignore", module=r"(mlflow|prefect|pydantic|albumentations)(\.|$)")
 
 
+def _hide_no_space_tracebacks() -> None:
+    """A full disk is said once by `main`, not also as Prefect's and MLflow's tracebacks."""
+    from augment.nospace import HideNoSpaceTracebacks
+
+    hide = HideNoSpaceTracebacks()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(hide)
+    for name in ("prefect.flow_runs", "prefect.task_runs", "mlflow.store.db.utils"):
+        logging.getLogger(name).addFilter(hide)
+
+
 def _parser() -> argparse.ArgumentParser:
     from augment import __version__
 
@@ -264,7 +275,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from flows.server import start_temporary_api
 
     # boots while the checks run (None: a server is configured); its state in the cache folder
-    api = start_temporary_api(Path(cfg.orchestration.cache_dir) / "prefect")
+    api = start_temporary_api(
+        Path(cfg.orchestration.cache_dir) / "prefect", echo=getattr(args, "verbose", False)
+    )
     try:
         # every check before the flow or MLflow start: bad input leaves no run and no file
         try:
@@ -468,6 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_third_party(getattr(args, "verbose", False))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("augment.gan.checkpoint").setLevel(logging.INFO)  # say when it resumes
+    if not getattr(args, "verbose", False):
+        _hide_no_space_tracebacks()
     try:
         if args.command == "datasets":
             return _cmd_datasets()
@@ -491,6 +506,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated as stop:
         print("augment: terminated (SIGTERM); the MLflow run is marked FAILED", file=sys.stderr)
         return int(stop.code)
+    except Exception as err:
+        from augment.nospace import out_of_space
+
+        cause = out_of_space(err)
+        if cause is None:
+            raise
+        print(_no_space_message(cause), file=sys.stderr)
+        return 1
+
+
+def _no_space_message(cause: BaseException) -> str:
+    """One line for a run stopped by a full disk: the cause, and what became of the MLflow run."""
+    from augment.nospace import describe
+
+    text = f"augment: error: out of disk space: {describe(cause)}; free some space and run again"
+    flow = sys.modules.get("flows.augmentation")  # imported only once a run has started
+    run = flow.failed_run() if flow is not None else None
+    if run is None:
+        return text
+    if run["marked_failed"]:
+        return text + f" (the MLflow run {run['run_id']} is marked FAILED)"
+    return text + (
+        f" (the MLflow run {run['run_id']} could not be marked FAILED: the tracking store is on"
+        " the full disk too; the next run marks it KILLED)"
+    )
 
 
 if __name__ == "__main__":

@@ -51,9 +51,13 @@ def _ticks(ax, k: int, class_names: list[str], axis: str, rotation: int = 0) -> 
 
 
 def _save(fig, path: Path) -> Path:
+    from augment.atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:  # a plot is complete or absent (a full disk, a kill mid-write)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -65,6 +65,26 @@ def memorisation_check(prepared: Prepared, fitted: list[Fitted]) -> dict | None:
     return memorisation(train, prepared.splits.test, X, y)
 
 
+_failed: dict[str, Any] = {}  # the run the last failure in this process left behind
+
+
+def _mark_failed(tracker: Tracker, run_id: str) -> None:
+    """Mark the run FAILED without hiding the error that stopped it: when the store cannot be
+    written either (a full disk), the run stays RUNNING until the next run marks it KILLED.
+    What happened is kept for the CLI's one-line message (`failed_run`)."""
+    try:
+        tracker.finish(run_id, "FAILED")
+        marked = True
+    except Exception:
+        marked = False
+    _failed.update(run_id=run_id, marked_failed=marked)
+
+
+def failed_run() -> dict[str, Any] | None:
+    """``{"run_id", "marked_failed"}`` of the last run that failed in this process, or None."""
+    return dict(_failed) or None
+
+
 def run_checked(
     prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
 ) -> dict[str, Any]:
@@ -102,7 +122,7 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         summary["memorisation"] = memorisation_check(prepared, fitted)
         record(tracker, run_id, prepared, summary, results, fitted)
     except BaseException:
-        tracker.finish(run_id, "FAILED")
+        _mark_failed(tracker, run_id)
         raise
     tracker.finish(run_id, "FINISHED")
     return summary

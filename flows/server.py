@@ -9,14 +9,17 @@ the run ends, also on Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.util import find_spec
@@ -49,8 +52,10 @@ def _die_with_parent() -> None:
 class TemporaryAPI:
     """A Prefect API server on a free loopback port: `start` returns at once, `url` waits."""
 
-    def __init__(self, state_dir: str | Path | None = None) -> None:
+    def __init__(self, state_dir: str | Path | None = None, echo: bool = False) -> None:
         self.process: subprocess.Popen | None = None
+        self.echo = echo  # pass the server's own output on to stderr (-v); else keep its tail
+        self.output: deque[str] = deque(maxlen=20)
         self.port = 0
         self._ready = False
         self.state_dir = Path(state_dir).resolve() if state_dir is not None else None
@@ -74,10 +79,29 @@ class TemporaryAPI:
         args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
         self.process = subprocess.Popen(
-            args, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+            args,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            preexec_fn=_die_with_parent,
         )
+        # its tracebacks (e.g. a full disk under its database) are the run's to explain
+        self._reader = threading.Thread(target=self._read_output, args=(self.process,), daemon=True)
+        self._reader.start()
         log.info("starting a temporary Prefect API on http://127.0.0.1:%d", self.port)
         return self
+
+    def _read_output(self, process: subprocess.Popen) -> None:
+        try:
+            for line in process.stdout:
+                self.output.append(line.rstrip("\n"))
+                if self.echo:
+                    sys.stderr.write(line)
+        except (OSError, ValueError):  # the pipe closed under it
+            pass
 
     def url(self, timeout_s: float = 120) -> str:
         """The API URL once the server answers its health check."""
@@ -86,7 +110,11 @@ class TemporaryAPI:
         while not self._ready:
             if self.process is None or self.process.poll() is not None:
                 code = None if self.process is None else self.process.returncode
-                raise RuntimeError(f"the temporary Prefect API server exited (code {code})")
+                if any("database or disk is full" in line for line in self.output):
+                    db = self.state_dir / "prefect.db" if self.state_dir else "its database"
+                    raise OSError(errno.ENOSPC, "No space left on device", str(db))
+                last = f": {self.output[-1]}" if self.output else ""
+                raise RuntimeError(f"the temporary Prefect API server exited (code {code}){last}")
             try:
                 with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
                     self._ready = r.status == 200
@@ -131,6 +159,9 @@ class TemporaryAPI:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._reader.join(timeout=2)  # the pipe is at its end once the process is gone
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         self.process = None
 
 
@@ -141,7 +172,9 @@ def configured() -> bool:
     return bool(get_current_settings().api.url)
 
 
-def start_temporary_api(state_dir: str | Path | None = None) -> TemporaryAPI | None:
+def start_temporary_api(
+    state_dir: str | Path | None = None, echo: bool = False
+) -> TemporaryAPI | None:
     """Start the temporary server now, unless a Prefect server is configured (then None).
 
     Its database is ``state_dir/prefect.db`` (the run's cache folder) unless the environment
@@ -149,7 +182,7 @@ def start_temporary_api(state_dir: str | Path | None = None) -> TemporaryAPI | N
     which the server's boot overlaps); a server configured in a Prefect profile stops it again."""
     if os.environ.get("PREFECT_API_URL"):
         return None
-    api = TemporaryAPI(state_dir).start()
+    api = TemporaryAPI(state_dir, echo=echo).start()
     if configured():
         api.discard()  # a profile names a server: no temporary one, and no state folder
         return None
