@@ -9,7 +9,10 @@ from augment import InvalidDataError, TabularCGAN, load_dataset
 from augment.arms import (
     ArmResult,
     applicable_arms,
+    default_names,
+    generator_arms,
     get,
+    names,
     register,
     run_arm,
     synthesize,
@@ -160,3 +163,19 @@ def test_arm_results_merge_seeds_in_order_summing_confusions():
 
 def test_every_public_name_of_augment_arms_exists():
     assert all(hasattr(augment.arms, name) for name in augment.arms.__all__)
+
+
+def test_arms_are_listed_in_their_order_defaults_and_generator_users_marked():
+    core = ["baseline", "gan", "smote", "oracle", "classical", "gan+classical"]
+    extra = ["random_oversample", "smotenc", "class_weight"]
+    assert [n for n in names() if n in core + extra] == core + extra  # listing and table order
+    assert default_names() == core
+    assert generator_arms() == ["gan", "gan+classical"]  # the flow fits a GAN for these only
+
+
+def test_smote_is_seeded_by_the_draw(wine_splits):
+    s = wine_splits
+    plan = balance_plan(s.train.y)
+    a, b, c = (training_set("smote", s, plan, seed)[0] for seed in (0, 0, 1))
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
