@@ -196,3 +196,64 @@ def test_time_budget_ends_training_after_the_epoch_that_spends_it():
         G, D, _data(), _cfg(epochs=4, max_seconds=60.0), torch.Generator(), progress=False
     )
     assert len(history.rows) == 4
+
+
+def test_loop_config_defaults_keep_the_original_behaviour():
+    import dataclasses
+
+    defaults = {f.name: f.default for f in dataclasses.fields(LoopConfig) if f.init}
+    assert {k: v for k, v in defaults.items() if v is not dataclasses.MISSING} == {
+        "betas": (0.0, 0.9),
+        "loss": "hinge",
+        "n_critic": 1,
+        "gp_weight": 10.0,
+        "ema_decay": 0.999,
+        "max_seconds": None,
+        "desc": "GAN",
+        "checkpoint_path": None,
+        "checkpoint_every": 10,
+        "checkpoint_key": "",
+        "g_penalty": None,
+        "reuse_fake": False,
+        "gp_every": 1,
+        "fused_adam": False,
+        "freeze_d_for_g": False,
+    }
+
+
+@pytest.mark.parametrize("n_batches", [1, 3])
+def test_loop_rows_are_exact_means_over_the_epoch_steps(n_batches):
+    # D = 0 and nothing learns (lr 0): every hinge D loss is exactly 2, every score 0
+    G, D = _LinG(), _LinD([0.0, 0.0])
+    cfg = _cfg(epochs=2, lr_g=0.0, lr_d=0.0)
+    _, history = train_adversarial(G, D, _data(n_batches), cfg, torch.Generator(), progress=False)
+    for row in history.rows:
+        assert row["d_loss"] == 2.0 and row["d_real"] == 0.0 and row["d_fake"] == 0.0
+        assert row["g_loss"] == 0.0
+
+
+def test_lazy_gradient_penalty_on_every_gp_every_th_step_weighted_up():
+    # a linear D has a gradient norm of 5 everywhere: each penalised step adds w * 16
+    def d_losses(gp_weight):
+        G, D = _LinG(), _LinD([3.0, 4.0])
+        cfg = _cfg(loss="wgan-gp", gp_weight=gp_weight, gp_every=2, lr_g=0.0, lr_d=0.0)
+        gen = torch.Generator().manual_seed(0)
+        _, history = train_adversarial(G, D, _data(3), cfg, gen, progress=False)
+        return history.rows[0]["d_loss"]
+
+    # steps 0 and 2 of 3 are penalised, each with weight 10 * 2
+    assert d_losses(10.0) - d_losses(0.0) == pytest.approx(2 * 20.0 * 16.0 / 3)
+
+
+def test_checkpoints_every_n_epochs_and_at_the_end(tmp_path):
+    import numpy as np
+
+    path, seen = tmp_path / "ckpt.pt", []
+    G, D = _LinG(), _LinD([0.5, -0.5])
+    cfg = _cfg(epochs=5, checkpoint_path=str(path), checkpoint_every=2, checkpoint_key="k")
+    train_adversarial(
+        G, D, _data(1), cfg, torch.Generator(), callback=lambda e, r: seen.append(path.exists()),
+        progress=False, np_rng=np.random.default_rng(0),
+    )  # fmt: skip
+    # the callback of epoch e runs before epoch e's save: saves after epochs 2, 4 and 5
+    assert seen == [False, False, True, True, True] and path.exists()
