@@ -188,6 +188,7 @@ def test_aux_loss_makes_rows_of_the_rare_class_look_like_it(one_thread):
     [
         (1000, None, 10, (120, 10, 8)),  # n // 8 rows, whole packs: 8 steps
         (10_000, None, 10, (500, 10, 20)),  # at most 500
+        (10_000, None, 1, (500, 1, 20)),  # (without packs rounding it down)
         (3, None, 10, (2, 1, 1)),  # pac at most n // 2, at least 2 * pac rows
         (100, 64, 10, (60, 10, 1)),  # a given batch is cut to whole packs
         (100, 5, 10, (10, 10, 10)),  # but is at least one pack
