@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from augment import InvalidDataError
 from augment.gan import TabularCGAN, TabularGANConfig
@@ -81,6 +82,12 @@ def test_meta_holds_config_seed_classes_and_history_and_rebuilds_the_model():
         back.sample(10, "cat", random_state=1), gan.sample(10, "cat", random_state=1)
     )
     assert list(back.sample(2, "dog", random_state=0).columns) == list(X.columns)
+
+
+def test_fit_resolves_the_device():
+    gan, _, _ = _fitted()
+    assert gan.device_ == torch.device("cpu")  # CFG.device "auto" on a machine without CUDA
+    assert next(gan.generator_.parameters()).device == gan.device_
 
 
 def test_settings_are_the_config_or_the_model_defaults():
