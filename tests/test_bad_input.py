@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
+from _images import png_folder
 
 from augment.cli import main
 from augment.data import load_dataset, make_splits
@@ -35,12 +35,7 @@ def _images(spec: dict[str, list[tuple[int, ...]]], corrupt: bool = False):
     def setup(tmp: Path) -> list[str]:
         root = tmp / "imgs"
         root.mkdir()
-        for cls, shapes in spec.items():
-            (root / cls).mkdir()
-            for i, shape in enumerate(shapes):
-                Image.fromarray(np.full(shape, (30 * i) % 256, np.uint8)).save(
-                    root / cls / f"{i}.png"
-                )
+        png_folder(root, spec, step=30)
         if corrupt:
             (root / "a" / "broken.png").write_bytes(b"\x89PNG not really")
         return ["--data", str(root)]

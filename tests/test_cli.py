@@ -4,6 +4,7 @@ import json
 
 import mlflow
 import pytest
+from _images import png_folder
 
 from augment.cli import main
 
@@ -78,14 +79,7 @@ def test_run_on_user_csv_with_strings(tmp_path, mlflow_tmp, mixed_csv, capsys):
 
 
 def _tiny_image_folder(root):
-    import numpy as np
-    from PIL import Image
-
-    for cls in ("a", "b"):
-        (root / cls).mkdir(parents=True)
-        for i in range(10):
-            Image.fromarray(np.full((8, 8), 20 * i, np.uint8)).save(root / cls / f"{i}.png")
-    return root
+    return png_folder(root, {"a": [(8, 8)] * 10, "b": [(8, 8)] * 10}, step=20)
 
 
 def test_label_with_an_image_folder_exits_2(tmp_path, mlflow_tmp, capsys):

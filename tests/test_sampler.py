@@ -153,3 +153,90 @@ def test_bad_selection_settings_are_refused_before_training(bad):
     X, y = _table()
     with pytest.raises(InvalidParameterError, match=next(iter(bad))):
         ConditionalGANOverSampler(epochs=1, **bad).fit_resample(X, y)
+
+
+# --- issue 14: what the mutants of sampler.py showed untested ------------------------------
+
+
+def test_defaults_are_the_documented_ones():
+    assert ConditionalGANOverSampler().get_params() == {
+        "sampling_strategy": "auto",
+        "epochs": 300,
+        "batch_size": None,
+        "discrete": None,
+        "pac": 10,
+        "device": "auto",
+        "random_state": None,
+        "progress": False,
+        "patience": None,
+        "eval_every": 10,
+        "aux_weight": 0.0,
+        "class_packs": False,
+        "n_generators": 1,
+        "selection": "typical",
+        "pool": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "lowest", "refused"),
+    [
+        ("epochs", 1, 0),
+        ("batch_size", 2, 1),
+        ("pac", 1, 0),
+        ("patience", 1, 0),
+        ("eval_every", 1, 0),
+        ("aux_weight", 0.0, -0.1),
+        ("n_generators", 1, 0),
+        ("pool", 1, 0),
+        ("device", "cuda", "gpu"),
+        ("device", "cpu", "CPU"),
+        ("progress", True, "yes"),
+        ("class_packs", True, 1),
+    ],
+)
+def test_each_parameter_bound_is_declared(name, lowest, refused):
+    # validated before any training: the error names the parameter
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    ConditionalGANOverSampler(**{name: lowest})._validate_params()
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        ConditionalGANOverSampler(**{name: refused})._validate_params()
+
+
+def test_a_class_asked_for_one_row_gets_exactly_one():
+    X, y = _table()
+    _, y_res = ConditionalGANOverSampler(sampling_strategy={"yes": 33}, **FAST).fit_resample(X, y)
+    assert dict(zip(*np.unique(y_res, return_counts=True), strict=True)) == {"no": 88, "yes": 33}
+
+
+def test_discrete_makes_a_numeric_column_categorical_for_frames_and_arrays():
+    rng = np.random.default_rng(3)
+    y = np.r_[np.zeros(70, int), np.ones(20, int)]
+    frame = pd.DataFrame({"x": rng.normal(size=90), "code": rng.choice([0.0, 1.0, 10.0], 90)})
+
+    def kinds(sampler, X):
+        sampler.fit_resample(X, y)
+        return {c: i["type"] for c, i in sampler.generator_.transformer_.info_.items()}
+
+    assert kinds(ConditionalGANOverSampler(**FAST), frame)["code"] == "continuous"
+    on = kinds(ConditionalGANOverSampler(discrete=["code"], **FAST), frame)
+    assert on == {"x": "continuous", "code": "discrete"}
+    # arrays: columns by position, named "0", "1", ... inside
+    on = kinds(ConditionalGANOverSampler(discrete=[1], **FAST), frame.to_numpy())
+    assert on == {"0": "continuous", "1": "discrete"}
+
+
+def test_tags_tell_imblearn_strings_yes_sparse_no():
+    tags = ConditionalGANOverSampler().__sklearn_tags__()
+    assert tags.input_tags.string and not tags.input_tags.sparse and not tags.non_deterministic
+
+
+@pytest.mark.parametrize(("n", "k"), [(10, 3), (280, 3), (5, 5), (2, 4), (0, 2)])
+def test_rows_shared_out_between_generators_sum_up_larger_shares_first(n, k):
+    from augment.sampler import _shares
+
+    shares = _shares(n, k)
+    assert sum(shares) == n and len(shares) == k
+    assert max(shares) - min(shares) <= 1 and shares == sorted(shares, reverse=True)
+    assert all(isinstance(s, int) for s in shares)

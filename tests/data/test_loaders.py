@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
+from _images import png_folder
 
 from augment import InvalidDataError, load_dataset
 
@@ -24,11 +24,9 @@ def test_parquet_roundtrip(tmp_path, mixed_csv):
 
 
 def _write_images(root, sizes, mode="L"):
-    for cls, size in sizes.items():
-        (root / cls).mkdir(parents=True, exist_ok=True)
-        for i in range(3):
-            arr = np.full((*size, 3) if mode == "RGB" else size, 40 * i, dtype=np.uint8)
-            Image.fromarray(arr, mode=None).save(root / cls / f"{i}.png")
+    """Three flat PNGs per class of the class's (H, W) size, gray or RGB."""
+    rgb = mode == "RGB"
+    png_folder(root, {c: [(*s, 3) if rgb else s] * 3 for c, s in sizes.items()}, step=40)
 
 
 def test_image_folder_grayscale(tmp_path):
