@@ -220,7 +220,8 @@ def train_adversarial(
         G.train()
         D.train()
         sums: dict[str, float] = {}
-        n = 0
+        n = n_g = 0  # D steps and G steps (one every n_critic) of this epoch
+        g_keys: set[str] = set()
         for step, (x, y) in enumerate(batches()):
             g_turn = step % cfg.n_critic == 0
             fake = None
@@ -231,14 +232,18 @@ def train_adversarial(
             if g_turn:
                 for p in d_params:
                     p.requires_grad_(False)
-                stats |= g_step(D, G, opt_g, y, cfg, gen, diff_augment, fake)
+                g_stats = g_step(D, G, opt_g, y, cfg, gen, diff_augment, fake)
+                g_keys |= g_stats.keys()
+                stats |= g_stats
+                n_g += 1
                 for p in d_params:
                     p.requires_grad_(True)
                 ema.update(G)
             for k, v in stats.items():
                 sums[k] = sums.get(k, 0.0) + v
             n += 1
-        row = {k: v / max(n, 1) for k, v in sums.items()}
+        # each loss is averaged over the steps that made it (G's: every n_critic-th step)
+        row = {k: v / max(n_g if k in g_keys else n, 1) for k, v in sums.items()}
         row["epoch"] = epoch + 1
         history.rows.append(row)
         stop = bool(on_epoch_end(epoch + 1, row, ema.model)) if on_epoch_end is not None else False

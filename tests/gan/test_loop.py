@@ -257,3 +257,28 @@ def test_checkpoints_every_n_epochs_and_at_the_end(tmp_path):
     )  # fmt: skip
     # the callback of epoch e runs before epoch e's save: saves after epochs 2, 4 and 5
     assert seen == [False, False, True, True, True] and path.exists()
+
+
+def test_logged_g_loss_is_the_mean_over_g_steps_with_n_critic():
+    """With n_critic=2 an epoch of 4 steps has 2 G steps: the logged g_loss is their mean, not
+    their sum over 4 (it was half the true value)."""
+    import augment.gan.loop as loop
+
+    seen: list[float] = []
+    real_g_step = loop.g_step
+
+    def recording_g_step(*args, **kwargs):
+        stats = real_g_step(*args, **kwargs)
+        seen.append(stats["g_loss"])
+        return stats
+
+    cfg = _cfg(n_critic=2, epochs=1)
+    loop.g_step = recording_g_step
+    try:
+        _, history = train_adversarial(
+            _LinG(), _LinD([0.5, -0.5]), _data(4), cfg, torch.Generator(), progress=False
+        )
+    finally:
+        loop.g_step = real_g_step
+    assert len(seen) >= 2
+    assert history.rows[0]["g_loss"] == pytest.approx(sum(seen) / len(seen), rel=1e-6)
