@@ -7,6 +7,7 @@ active run), so tasks in worker threads log to the right run.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import tempfile
@@ -20,6 +21,8 @@ import mlflow
 import numpy as np
 
 from augment.tracking.config import TrackingConfig
+
+log = logging.getLogger("augment.tracking")
 
 
 @contextmanager
@@ -40,9 +43,32 @@ def _sqlite_store_lock(uri: str) -> Iterator[None]:
     with open(db.with_name(db.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            _drop_interrupted_migration(db)
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _drop_interrupted_migration(db: Path) -> None:
+    """Drop the ``_alembic_tmp_*`` tables a migration left when it was stopped half-way (a full
+    disk, a kill): with them every later migration fails ("table _alembic_tmp_experiments
+    already exists"). They only ever hold a copy made during a migration step, which then runs
+    again from the start; called under the store lock, so no migration is running."""
+    if not db.is_file():
+        return
+    import sqlite3
+
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        tables = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        names = [r[0] for r in tables if r[0].startswith("_alembic_tmp_")]
+        for name in names:
+            con.execute(f'DROP TABLE "{name}"')
+        con.commit()
+    finally:
+        con.close()
+    if names:
+        log.warning("%s: dropped %s left by an interrupted migration", db, ", ".join(names))
 
 
 def _flat_params(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
