@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from augment.nospace import NO_SPACE_ERRNOS
+
 _FULL_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 
 
@@ -41,14 +43,17 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def _raise_if_full(err: Exception, path: Path) -> None:
     """A write that failed on a full disk, said as such and naming ``path``: libraries report
     it their own way (torch's zip writer as a RuntimeError), or as an OSError with no name."""
-    if isinstance(err, OSError) and err.errno == errno.ENOSPC and err.filename:
+    said = isinstance(err, OSError) and err.errno in NO_SPACE_ERRNOS
+    if said and err.filename:
         return
+    if said:  # the OS's own words, with the file's name
+        raise OSError(err.errno, err.strerror or os.strerror(err.errno), str(path)) from err
     try:
         st = os.statvfs(path.parent)
         full = st.f_bavail * st.f_frsize < _FULL_BYTES
     except OSError:
         return
-    if full or (isinstance(err, OSError) and err.errno == errno.ENOSPC):
+    if full:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from err
 
 

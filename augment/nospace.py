@@ -12,7 +12,7 @@ import errno
 import logging
 
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-_SQLITE_FULL = "database or disk is full"
+SQLITE_FULL = "database or disk is full"  # SQLite's words for it, however it is wrapped
 
 
 def out_of_space(err: BaseException | None) -> BaseException | None:
@@ -27,7 +27,7 @@ def out_of_space(err: BaseException | None) -> BaseException | None:
         seen.add(id(e))
         if isinstance(e, OSError) and e.errno in NO_SPACE_ERRNOS:
             return e
-        if _SQLITE_FULL in str(e):
+        if SQLITE_FULL in str(e):
             return e
         todo += [e.__cause__, e.__context__]
     return None
@@ -50,4 +50,4 @@ class HideNoSpaceTracebacks(logging.Filter):
         if exc is not None and out_of_space(exc) is not None:
             return False
         text = record.getMessage()
-        return _SQLITE_FULL not in text and "No space left" not in text
+        return SQLITE_FULL not in text and "No space left" not in text

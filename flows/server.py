@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
+from augment.nospace import SQLITE_FULL
+
 log = logging.getLogger("augment.prefect")
 
 _DATABASE_VARS = (
@@ -110,7 +112,7 @@ class TemporaryAPI:
         while not self._ready:
             if self.process is None or self.process.poll() is not None:
                 code = None if self.process is None else self.process.returncode
-                if any("database or disk is full" in line for line in self.output):
+                if any(SQLITE_FULL in line for line in self.output):
                     db = self.state_dir / "prefect.db" if self.state_dir else "its database"
                     raise OSError(errno.ENOSPC, "No space left on device", str(db))
                 last = f": {self.output[-1]}" if self.output else ""
