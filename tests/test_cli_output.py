@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-
-def _augment(*args: str, cwd) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_"))}
-    env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db", "OMP_NUM_THREADS": "1"}
-    (cwd / "home").mkdir(exist_ok=True)
-    env |= {"HOME": str(cwd / "home")}  # where ~/.prefect would be
-    env = {k: v for k, v in env.items() if k not in ("PREFECT_HOME",) and "DATABASE" not in k}
-    return subprocess.run(
-        [sys.executable, "-m", "augment.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from _cli import augment_process
 
 
 def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
-    out = _augment(
+    out = augment_process(
         "run", "--data", "builtin:wine", "--epochs", "1", "--seeds", "2", "--arms",
         "baseline,gan,smote", cwd=tmp_path,
     )  # fmt: skip

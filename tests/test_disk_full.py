@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import augment_process
 
 from augment.atomic import atomic_write
 from augment.cli import main
@@ -174,18 +175,6 @@ def test_tables_of_an_interrupted_migration_are_dropped(tmp_path, caplog):
     assert "interrupted migration" in caplog.text
 
 
-def _augment(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """The default test run as a process of its own, in ``cwd``."""
-    return subprocess.run(
-        [sys.executable, "-m", "augment.cli", *RUN],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def _can_mount_tmpfs(where: Path) -> bool:
     if os.geteuid() != 0:
         return False
@@ -212,16 +201,14 @@ def test_a_real_full_disk(tmp_path, size_kib):
     subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(disk)], check=True
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_"))}
-    env["HOME"] = str(disk)
     try:
-        done = _augment(disk, env)
+        done = augment_process(*RUN, cwd=disk, timeout=600)
         lines = [x for x in done.stderr.splitlines() if not x.startswith("augment: note:")]
         assert done.returncode == 1, done.stderr
         assert len(lines) == 1 and lines[0].startswith("augment: error: out of disk space: ")
         assert not list(disk.glob("**/*.tmp"))
         subprocess.run(["mount", "-o", "remount,size=80m", str(disk)], check=True)
-        again = _augment(disk, env)
+        again = augment_process(*RUN, cwd=disk, timeout=600)
         assert again.returncode == 0, again.stderr
         assert "RUNNING" not in _statuses(disk / "mlflow.db")
     finally:

@@ -1,0 +1,27 @@
+"""The `augment` CLI as a process of its own, in a folder of its own, shared by the tests that
+read what a user sees (stderr, exit code) or that need the run's process to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def augment_process(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m augment.cli ARGS`` in ``cwd``: its own tracking store ``cwd/mlflow.db``, HOME
+    ``cwd/home`` (where ~/.prefect would be) and no Prefect server or database of this process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_"))}
+    env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db", "OMP_NUM_THREADS": "1"}
+    (cwd / "home").mkdir(exist_ok=True)
+    env |= {"HOME": str(cwd / "home")}
+    env = {k: v for k, v in env.items() if k not in ("PREFECT_HOME",) and "DATABASE" not in k}
+    return subprocess.run(
+        [sys.executable, "-m", "augment.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
