@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
-from augment.selection import DEFAULT_POOL, SELECTIONS, TypicalRows
+from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
 
 try:  # imblearn >= 0.13 re-exports sklearn's validate_data through sklearn_compat
     from sklearn.utils.validation import validate_data
@@ -63,13 +63,14 @@ class ConditionalGANOverSampler(BaseOverSampler):
         Fit this many GANs (seeds derived from ``random_state``) and share each class's rows
         out between them: an ensemble whose rows average out one generator's quirks, at
         ``n_generators`` times the fit cost. Every returned row is still made by a generator.
-    selection : {"typical", "all"}, default="typical"
-        Which generated rows to return. "typical": the generators make ``pool`` candidates per
-        row wanted and `augment.selection.TypicalRows` keeps rows as class-typical as the
-        class's real rows, spread evenly over them (see that module). "all": the first rows
-        generated, unfiltered.
+    selection : {"herd", "typical", "all"}, default="herd"
+        Which generated rows to return (`augment.selection`). "herd": the generators make
+        ``pool`` candidates per row wanted and kernel herding keeps the ``n`` whose distribution
+        is closest (MMD) to the class's real rows: the class's spread and density, the
+        generator's own rows. "typical": candidates as class-typical as the class's real rows
+        (k-NN purity), spread evenly over them. "all": the first rows generated, unfiltered.
     pool : int, default=5
-        Candidates generated per row returned when ``selection="typical"``.
+        Candidates generated per row returned when ``selection`` is not "all".
 
     Attributes
     ----------
@@ -114,7 +115,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         aux_weight: float = 0.0,
         class_packs: bool = False,
         n_generators: int = 1,
-        selection: str = "typical",
+        selection: str = DEFAULT_SELECTION,
         pool: int = DEFAULT_POOL,
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
@@ -165,7 +166,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         ]
         self.generator_ = self.generators_[0]
         y = np.asarray(y)
-        chooser = TypicalRows(frame, y) if self.selection == "typical" else None
+        chooser = make_selector(self.selection, frame, y)
         pool = self.pool if chooser is not None else 1
         rng = np.random.default_rng(seed)
         parts, labels = [frame], [y]

@@ -120,9 +120,10 @@ def test_n_generators_share_out_the_rows_and_differ():
     pd.testing.assert_frame_equal(one[0], two[0])
 
 
-def test_typical_selection_returns_only_rows_the_generator_made():
+@pytest.mark.parametrize("selection", ["herd", "typical"])
+def test_selected_rows_are_only_rows_the_generator_made(selection):
     X, y = _table()
-    s = ConditionalGANOverSampler(epochs=2, random_state=0, pool=3)
+    s = ConditionalGANOverSampler(epochs=2, random_state=0, pool=3, selection=selection)
     X_res, y_res = s.fit_resample(X, y)
     synthetic = X_res.iloc[len(X) :]
     assert len(synthetic) == 88 - 32 and (y_res[len(X) :] == "yes").all()
@@ -173,7 +174,7 @@ def test_defaults_are_the_documented_ones():
         "aux_weight": 0.0,
         "class_packs": False,
         "n_generators": 1,
-        "selection": "typical",
+        "selection": "herd",
         "pool": 5,
     }
 

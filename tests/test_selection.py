@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augment.selection import TypicalRows
+from augment.selection import HerdedRows, TypicalRows
 
 
 def _blobs(rng, centres, n, scale=0.3):
@@ -152,3 +152,55 @@ def test_small_spreads_are_standardised_and_infinities_sit_at_the_mean():
     np.testing.assert_allclose(space.points(small)[:, 0], [-1.224745, 0.0, 1.224745], atol=1e-6)
     odd = pd.DataFrame({"s": [-np.inf, np.inf, np.nan]})
     np.testing.assert_array_equal(space.points(odd)[:, 0], [0.0, 0.0, 0.0])
+
+
+def test_herding_keeps_distinct_candidates_and_all_when_asked_for_all():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(0, 1, size=(30, 2)), columns=["a", "b"])
+    cand = pd.DataFrame(rng.normal(0, 1, size=(40, 2)), columns=["a", "b"])
+    chooser = HerdedRows(X, np.zeros(30, dtype=int))
+    keep = chooser.choose(cand, 0, 25, rng)
+    assert len(keep) == 25 and len(set(keep)) == 25 and keep.min() >= 0 and keep.max() < 40
+    assert list(chooser.choose(cand, 0, 40, rng)) == list(range(40))
+
+
+def test_herding_matches_the_real_spread_where_the_generator_is_too_broad():
+    # a generator whose rows are twice as spread as the class: a random subset keeps that
+    # spread, herding keeps rows distributed like the real ones
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame(rng.normal(0, 1, size=(60, 2)), columns=["a", "b"])
+    cand = pd.DataFrame(rng.normal(0, 2, size=(500, 2)), columns=["a", "b"])
+    kept = cand.iloc[HerdedRows(X, np.zeros(60, dtype=int)).choose(cand, 0, 100, rng)]
+    assert 0.8 < kept["a"].std() < 1.2 and 0.8 < kept["b"].std() < 1.2
+    assert cand.sample(100, random_state=0)["a"].std() > 1.6  # what no selection gives
+
+
+def test_herding_covers_every_real_cluster_in_proportion():
+    # class 1's real rows: 20 at -3 and 10 at +3; the generator puts 95% of its rows at -3.
+    # Class 0 sits elsewhere and must not pull on class 1's rows.
+    rng = np.random.default_rng(5)
+    a = np.r_[rng.normal(-3, 0.3, 20), rng.normal(3, 0.3, 10), rng.normal(10, 0.3, 50)]
+    X, y = pd.DataFrame({"a": a}), np.r_[np.ones(30, dtype=int), np.zeros(50, dtype=int)]
+    cand = pd.DataFrame({"a": np.r_[rng.normal(-3, 0.3, 380), rng.normal(3, 0.3, 20)]})
+    kept = cand.iloc[HerdedRows(X, y).choose(cand, 1, 30, rng)]["a"]
+    assert 8 <= (kept > 0).sum() <= 12  # a third, as in the real rows (a random third: ~1.5)
+
+
+def test_herding_in_blocks_past_the_block_size(monkeypatch):
+    import augment.selection as selection
+
+    monkeypatch.setattr(selection, "HERD_BLOCK", 20)
+    rng = np.random.default_rng(6)
+    real = rng.normal(0, 1, size=(50, 2))
+    cand = rng.normal(0, 2, size=(400, 2))
+    keep = selection.herd(real, cand, 90, rng)  # 5 blocks of 18
+    assert len(keep) == 90 and len(set(keep)) == 90 and list(keep) == sorted(keep)
+    assert 0.75 < cand[keep, 0].std() < 1.25  # each block matches the real rows
+
+
+def test_a_class_without_real_rows_gets_any_distinct_candidates():
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame({"a": rng.normal(size=10)})
+    cand = pd.DataFrame({"a": rng.normal(size=20)})
+    keep = HerdedRows(X, np.zeros(10, dtype=int)).choose(cand, 1, 5, rng)
+    assert len(set(keep)) == 5

@@ -28,14 +28,14 @@ def synthesize(
     """Samples per class from a fitted conditional GAN, ``plan = {class code: n}``.
 
     With ``real`` (a table's train split) each class's rows are chosen as
-    `augment.ConditionalGANOverSampler` does by default: `augment.selection.TypicalRows` keeps
-    ``n`` class-typical rows, spread over the class's real rows, out of ``DEFAULT_POOL * n``.
+    `augment.ConditionalGANOverSampler` does by default (`augment.selection.DEFAULT_SELECTION`,
+    kernel herding towards the class's real rows) out of ``DEFAULT_POOL * n`` candidates.
     """
     chooser = None
     if real is not None and kind == "table":
-        from augment.selection import DEFAULT_POOL, TypicalRows
+        from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, make_selector
 
-        chooser = TypicalRows(real.X, real.y)
+        chooser = make_selector(DEFAULT_SELECTION, real.X, real.y)
     parts, labels = [], []
     for i, (code, n) in enumerate(sorted(plan.items())):
         if n <= 0:

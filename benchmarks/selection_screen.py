@@ -1,0 +1,246 @@
+"""Screen rules for *which* generated rows the GAN over-sampler returns, on the whole suite.
+
+The GAN fits dominate the suite's cost, so this fits each fold's generators once (exactly as
+`ConditionalGANOverSampler` with its defaults would, same seeds), makes ``pool`` candidates per
+wanted row, and applies every rule to the same candidates. The classical arms run as in the
+suite. Each rule's records are summarised as if it were the only "ours" arm (`augment.suite`'s
+win/tie/loss, corrected paired test, ranks), so rules are compared on identical generators:
+
+    OMP_NUM_THREADS=1 python benchmarks/selection_screen.py --jobs 2 --repeats 2 --gan-seeds 1
+
+Rules are chosen on the whole suite, never on one table (BENCHMARK.md, "Generalisation").
+Writes benchmarks/results/selection_screen.jsonl (raw fold records) and prints one suite table
+per rule plus a one-line-per-rule overview.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+RULES = ("typical", "herd", "typical_herd", "all", "herd_pool10")
+POOL = {"herd_pool10": 10}  # candidates per wanted row; the others use the first ``--pool``
+
+
+def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int):
+    """The default sampler's fitted generator and, per class, its ``pool * n`` candidates."""
+    from augment.sampler import ConditionalGANOverSampler
+
+    s = ConditionalGANOverSampler(random_state=seed, pool=pool, selection="all")
+    # the sampler's own seed derivation and fit, without the selection step
+    from sklearn.utils import check_random_state
+
+    from augment.gan.tabular import TabularCGAN, TabularGANConfig
+
+    s.sampling_strategy_ = _strategy(s, y)
+    inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
+    cfg = TabularGANConfig(epochs=s.epochs, pac=s.pac)
+    gan = TabularCGAN(cfg, random_state=inner, progress=False).fit(X, y)
+    out = {}
+    for i, (cls, n) in enumerate(s.sampling_strategy_.items()):
+        if n > 0:
+            rows = gan.sample(n * pool, cls, random_state=inner + 1 + i)
+            out[cls] = (n, rows.astype(X.dtypes.to_dict()))
+    return inner, out
+
+
+def _strategy(sampler, y):
+    from imblearn.utils import check_sampling_strategy
+
+    return check_sampling_strategy(sampler.sampling_strategy, y, "over-sampling")
+
+
+def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
+    """``(X_res, y_res)`` for one rule on the same candidates (the first ``pool * n``)."""
+    from augment.selection import HerdedRows, TypicalRows, herd
+
+    chooser, herder = TypicalRows(X, y), HerdedRows(X, y)
+    rng = np.random.default_rng(inner)
+    parts, labels = [X], [y]
+    for cls, (n, rows) in cands.items():
+        rows = rows.iloc[: POOL.get(rule, pool) * n]
+        if rule == "all":
+            idx = np.arange(n)
+        elif rule == "typical":
+            idx = chooser.choose(rows, cls, n, rng)
+        elif rule in ("herd", "herd_pool10"):
+            idx = herder.choose(rows, cls, n, rng)
+        elif rule == "typical_herd":
+            P = herder.space.points(rows)
+            keep = chooser._typical(P, cls, n, rng)
+            idx = keep[herd(herder.points[y == cls], P[keep], n, rng)]
+        else:
+            raise ValueError(rule)
+        parts.append(rows.iloc[idx])
+        labels.append(np.full(len(idx), cls, dtype=y.dtype))
+    return pd.concat(parts, ignore_index=True), np.concatenate(labels)
+
+
+def run_job(args) -> dict:
+    from sklearn.metrics import balanced_accuracy_score
+
+    from augment.suite import classical_arms, fold_seed, make_classifier
+    from augment.suite.arms import FoldContext
+    from augment.suite.protocol import init_worker
+
+    init_worker()
+    table, repeat, fold, train, test, gan_seeds, rules, classifiers, pool, k0 = args
+    t0 = time.process_time()
+    X_tr, y_tr = table.X.iloc[train].reset_index(drop=True), table.y[train]
+    X_te, y_te = table.X.iloc[test].reset_index(drop=True), table.y[test]
+    ctx = FoldContext(
+        repeat, fold, list(table.nominal), table.X.shape[1], int(np.bincount(y_tr).min())
+    )
+    records = []
+
+    def score(arm, k, seed, Xf, yf, cw, extra):
+        for clf_name in classifiers:
+            clf = make_classifier(clf_name, table.nominal, table.numeric, cw)
+            clf.fit(Xf, yf)
+            ba = balanced_accuracy_score(y_te, clf.predict(X_te))
+            records.append(
+                dict(
+                    table=table.name,
+                    repeat=repeat,
+                    fold=fold,
+                    arm=arm,
+                    classifier=clf_name,
+                    k=k,
+                    seed=seed,
+                    balanced_accuracy=float(ba),
+                    resample_s=extra,
+                    fit_s=0.0,
+                )
+            )
+
+    for name, arm in classical_arms().items():
+        seed = fold_seed(0, repeat, fold, 0)
+        sampler = arm.factory(seed, ctx)
+        s = time.perf_counter()
+        Xf, yf = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
+        score(name, 0, seed, Xf, yf, arm.class_weight, time.perf_counter() - s)
+    for k in range(k0, k0 + gan_seeds):
+        seed = fold_seed(0, repeat, fold, k)
+        s = time.perf_counter()
+        inner, cands = _candidates(
+            X_tr, y_tr, seed, max([pool, *(POOL.get(r, pool) for r in rules)])
+        )
+        fit_s = time.perf_counter() - s
+        for rule in rules:
+            s = time.perf_counter()
+            Xf, yf = _select(rule, X_tr, y_tr, cands, inner, pool)
+            score(f"ours:{rule}", k, seed, Xf, yf, False, fit_s + time.perf_counter() - s)
+    return {"records": records, "wall_s": 0.0, "cpu_s": time.process_time() - t0}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--tables", default=None)
+    p.add_argument("--rules", default=",".join(RULES))
+    p.add_argument("--folds", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--gan-seeds", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--pool", type=int, default=5)
+    p.add_argument(
+        "--first-gan-seed", type=int, default=0, help="generator index k of the first fit"
+    )
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "selection_screen.jsonl"))
+    p.add_argument("--from-jsonl", help="summarise an earlier run's records instead")
+    a = p.parse_args(argv)
+
+    import multiprocessing as mp
+
+    from augment.suite import default_tables, format_table, load_suite_table, make_folds
+    from augment.suite.arms import classical_arms, ours
+    from augment.suite.runner import result_from_outputs
+
+    names = a.tables.split(",") if a.tables else None
+    paths = default_tables()
+    if names:
+        paths = [q for q in paths if any(Path(q).stem == n or q == n for n in names)]
+    tables = [load_suite_table(q) for q in paths]
+    rules = a.rules.split(",")
+    classifiers = ("logistic_regression", "hist_gradient_boosting")
+    outputs = []
+    if a.from_jsonl:
+        outputs = [json.loads(line) for line in Path(a.from_jsonl).read_text().splitlines()]
+    else:
+        jobs = [
+            (t, r, f, tr, te, a.gan_seeds, rules, classifiers, a.pool, a.first_gan_seed)
+            for t in sorted(tables, key=lambda t: len(t.y))
+            for r, f, tr, te in make_folds(t.y, a.folds, a.repeats, 0)
+        ]
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        with (
+            open(a.out, "w") as fh,
+            ProcessPoolExecutor(a.jobs, mp_context=mp.get_context("spawn")) as ex,
+        ):
+            for i, out in enumerate(ex.map(run_job, jobs)):
+                fh.write(json.dumps(out) + "\n")
+                fh.flush()
+                outputs.append(out)
+                took = time.perf_counter() - start
+                print(
+                    f"job {i + 1}/{len(jobs)} {jobs[i][0].name} {took:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    overview = []
+    for rule in rules:
+        mine = [
+            {
+                "records": [
+                    dict(r, arm="ours") if r["arm"] == f"ours:{rule}" else r
+                    for r in o["records"]
+                    if not r["arm"].startswith("ours:") or r["arm"] == f"ours:{rule}"
+                ],
+                "wall_s": 0.0,
+                "cpu_s": o["cpu_s"],
+            }
+            for o in outputs
+        ]
+        arms = {**classical_arms(), "ours": ours()}
+        res = result_from_outputs(
+            tables,
+            arms,
+            classifiers,
+            mine,
+            folds=a.folds,
+            repeats=a.repeats,
+            gan_seeds=a.gan_seeds,
+            seed=0,
+            n_jobs=a.jobs,
+        )
+        print(f"\n## rule {rule}\n")
+        print(format_table(res))
+        overview.append((rule, res.summary))
+    print("\n## overview\n\n| rule | W/T/L | rows above | mean(ours - best) | ours' rank |")
+    print("|---|---|---|---|---|")
+    for rule, s in overview:
+        c = s["counts"]["ours"]
+        diffs = [r["vs_best"]["ours"]["diff"] for r in s["rows"]]
+        print(
+            f"| {rule} | {c['win']}/{c['tie']}/{c['loss']} | {c['mean_above']} "
+            f"| {np.mean(diffs):+.4f} | {s['ranks']['ours']:.2f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
