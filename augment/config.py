@@ -172,7 +172,7 @@ def _one_of(name: str, allowed, what: str) -> str:
 
 class OrchestrationConfig(_Strict):
     runner: str = "thread"  # task runner for arms x seeds: "thread" (pool) or "dask"
-    max_workers: int | None = Field(None, ge=1)  # thread pool size / Dask workers (None: auto)
+    max_workers: int | None = Field(None, ge=1)  # thread pool size / Dask workers (None: cores)
     dask_address: str | None = None  # scheduler address; None: a Dask LocalCluster per run
     cache_dir: str = ".augment/cache"  # persisted task results and fitted GANs (relative: cwd)
     retrain: bool = False  # ignore a cached GAN and train again (the new one replaces it)

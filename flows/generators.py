@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from augment.preflight import GeneratorSpec, Prepared
 from augment.progress import SILENT, Progress
 from augment.tracking import Tracker
 from flows.models import Fitted, loaded
+from flows.runners import usable_cores
 
 
 @task(cache_policy=NO_CACHE, task_run_name="fit-gan-seed{gan.seed}")
@@ -98,7 +98,7 @@ def fit_generators(
             todo.append((i, spec))
         else:
             done[i] = hit
-    workers = max(1, min(len(todo), os.cpu_count() or 1))
+    workers = max(1, min(len(todo), usable_cores()))
     epochs = sum(spec.config.epochs for _, spec in todo)
     progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs")
     with ThreadPoolTaskRunner(max_workers=workers) as runner:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import os
+
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from augment.config import OrchestrationConfig
 from augment.exceptions import ConfigError
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def make_task_runner(cfg: OrchestrationConfig) -> TaskRunner:
-    """``thread``: `ThreadPoolTaskRunner`; ``dask``: `DaskTaskRunner` on ``dask_address`` or a
-    `LocalCluster` started (and closed) by the runner. Needs the ``dask`` extra."""
+    """``thread``: `ThreadPoolTaskRunner` of ``max_workers`` threads (default: one per usable
+    core; Prefect's own default, unbounded, runs every task at once and the threads fight for the
+    GIL); ``dask``: `DaskTaskRunner` on ``dask_address`` or a `LocalCluster` started (and closed)
+    by the runner. Needs the ``dask`` extra."""
     if cfg.runner == "thread":
-        return ThreadPoolTaskRunner(max_workers=cfg.max_workers)
+        return ThreadPoolTaskRunner(max_workers=cfg.max_workers or usable_cores())
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError:
