@@ -96,7 +96,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         with torch_rng_scope(rng):
             c, h, w = self.image_shape
             net = SmallCNN(c, len(self.classes_), self.width, min(h, w)).to(self.device_)
-        opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        # fused: one kernel per step instead of a Python loop over tensors (the default run's
+        # 30 trainings spent a third of their time in the optimiser)
+        opt = torch.optim.AdamW(
+            net.parameters(), lr=self.lr, weight_decay=self.weight_decay, fused=True
+        )
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, self.lr, total_steps=self.steps)
         bs = min(self.batch_size, len(data))
         net.train()

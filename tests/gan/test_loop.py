@@ -69,6 +69,23 @@ def test_d_step_detaches_a_given_fake_and_makes_one_otherwise():
     assert out["d_fake"] == pytest.approx(D(G(z, y), y).mean().item(), abs=1e-6)
 
 
+@pytest.mark.parametrize("loss", ["hinge", "wgan-gp"])
+def test_a_joint_d_pass_scores_real_and_fake_as_two_passes_do(loss):
+    # one forward of [real; fake] with [y; y]: the same scores, loss and update as two passes
+    x = torch.tensor([[0.5, 9.0], [2.0, -1.0]])
+    fake = torch.tensor([[-0.5, 1.0], [-2.0, 3.0]])
+    y = torch.tensor([0, 1])
+    out, w = {}, {}
+    for joint in (False, True):
+        D, G = _LinD([1.0, -0.5]), _LinG()
+        opt = torch.optim.SGD(D.parameters(), lr=0.1)
+        cfg = _cfg(loss=loss, joint_d_pass=joint)
+        out[joint] = d_step(D, G, opt, x, y, cfg, torch.Generator().manual_seed(0), _same, fake)
+        w[joint] = D.w.detach()
+    assert out[True] == pytest.approx(out[False])
+    torch.testing.assert_close(w[True], w[False])
+
+
 def test_d_step_shows_d_what_diff_augment_makes_of_real_and_fake():
     D, G = _LinD([1.0, 0.0]), _LinG()
     x, fake = torch.full((2, 2), 3.0), torch.full((2, 2), -3.0)
@@ -218,6 +235,7 @@ def test_loop_config_defaults_keep_the_original_behaviour():
         "gp_every": 1,
         "fused_adam": False,
         "freeze_d_for_g": False,
+        "joint_d_pass": False,
     }
 
 
