@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--folds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--gan-seeds", type=int, default=1, help="generators per fold (averaged)")
+    p.add_argument(
+        "--gan-seeds", type=int, default=2, help="generators per fold (averaged; default 2)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-ours", action="store_true", help="drop the default GAN arm")
     p.add_argument(
