@@ -9,17 +9,21 @@ from prefect import task
 from augment.config import OrchestrationConfig
 from flows.runners import make_task_runner, usable_cores
 
-_lock = threading.Lock()
-_state = {"now": 0, "most": 0}
+_running = threading.Condition()
+_state = {"now": 0, "most": 0, "target": 1}
 
 
 @task
 def _busy(i: int) -> int:
-    with _lock:
+    # wait (up to 5 s) until `target` tasks run together, so a slow start on a busy machine
+    # cannot hide a pool that is too small or too large
+    with _running:
         _state["now"] += 1
         _state["most"] = max(_state["most"], _state["now"])
+        _running.notify_all()
+        _running.wait_for(lambda: _state["now"] >= _state["target"], timeout=5)
     time.sleep(0.05)
-    with _lock:
+    with _running:
         _state["now"] -= 1
     return i
 
@@ -28,7 +32,7 @@ def _busy(i: int) -> int:
 def test_the_thread_pool_runs_as_many_tasks_at_once_as_there_are_cores():
     # Prefect's own default is sys.maxsize threads: all 30 CNN trainings of the default run at
     # once on 2 cores, contending for the GIL (arms x seeds took 74 s instead of 38 s)
-    _state.update(now=0, most=0)
+    _state.update(now=0, most=0, target=usable_cores())
     with make_task_runner(OrchestrationConfig()) as runner:
         futures = [runner.submit(_busy, parameters={"i": i}) for i in range(usable_cores() + 6)]
         assert sorted(f.result() for f in futures) == list(range(usable_cores() + 6))
@@ -37,7 +41,7 @@ def test_the_thread_pool_runs_as_many_tasks_at_once_as_there_are_cores():
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_max_workers_overrides_the_thread_pool_size():
-    _state.update(now=0, most=0)
+    _state.update(now=0, most=0, target=3)
     with make_task_runner(OrchestrationConfig(max_workers=3)) as runner:
         futures = [runner.submit(_busy, parameters={"i": i}) for i in range(8)]
         [f.result() for f in futures]
