@@ -43,11 +43,17 @@ def describe(cause: BaseException) -> str:
 
 class HideNoSpaceTracebacks(logging.Filter):
     """Drops log records that carry a disk-full traceback (Prefect's and MLflow's own error
-    lines for it): the CLI says it once, in one line."""
+    lines for it): the CLI says it once, in one line. Also drops Prefect's "Crash detected"
+    records of tasks cancelled because the run was already stopping (the pool's queued tasks
+    when one task failed): never a cause, only an echo of the error the CLI reports."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None and out_of_space(exc) is not None:
             return False
+        if exc is not None and type(exc).__name__ == "CancelledError":
+            return False
         text = record.getMessage()
+        if text.startswith("Crash detected!") and "CancelledError" in text:
+            return False
         return SQLITE_FULL not in text and "No space left" not in text

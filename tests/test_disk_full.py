@@ -3,6 +3,7 @@ the MLflow run FAILED (or KILLED by the next run when the store is on the full d
 
 from __future__ import annotations
 
+import concurrent.futures
 import errno
 import os
 import sqlite3
@@ -71,6 +72,11 @@ def test_the_traceback_filter_drops_only_disk_full_records():
     assert not hide.filter(record("(sqlite3.OperationalError) database or disk is full"))
     assert hide.filter(record("boom", ValueError("a real bug")))
     assert hide.filter(record("Beginning flow run"))
+    # tasks the pool cancels because another one failed: an echo, not a cause
+    crash = "Crash detected! Execution was interrupted by an unexpected exception: "
+    assert not hide.filter(record(crash + "CancelledError: Task cancelled"))
+    assert not hide.filter(record("task crashed", concurrent.futures.CancelledError()))
+    assert hide.filter(record(crash + "ValueError: a real bug"))
 
 
 def test_atomic_write_on_a_full_disk_names_the_file_and_keeps_the_old_one(tmp_path):
