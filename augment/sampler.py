@@ -13,7 +13,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
-from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
+from augment.selection import (
+    DEFAULT_POOL,
+    DEFAULT_SELECTION,
+    SELECTIONS,
+    make_selector,
+    near_equal_shares,
+)
 
 try:  # imblearn >= 0.13 re-exports sklearn's validate_data through sklearn_compat
     from sklearn.utils.validation import validate_data
@@ -176,7 +182,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
             # each class's candidates are shared out between the generators as evenly as possible
             made = [
                 self.generators_[g].sample(m, cls, random_state=seed + 1 + i + 7919 * g)
-                for g, m in enumerate(_shares(n * pool, self.n_generators))
+                for g, m in enumerate(near_equal_shares(n * pool, self.n_generators))
                 if m > 0
             ]
             rows = pd.concat(made, ignore_index=True).astype(frame.dtypes.to_dict())
@@ -196,8 +202,3 @@ class ConditionalGANOverSampler(BaseOverSampler):
         tags.input_tags.string = True  # text columns in DataFrames
         tags.non_deterministic = False
         return tags
-
-
-def _shares(n: int, k: int) -> list[int]:
-    """``n`` split into ``k`` near-equal parts, the larger ones first."""
-    return [n // k + (g < n % k) for g in range(k)]

@@ -184,7 +184,7 @@ def herd(real: np.ndarray, candidates: np.ndarray, n: int, rng: np.random.Genera
         return _herd_block(real, candidates, n, gamma)
     order = rng.permutation(m)
     out = []
-    for part, want in zip(np.array_split(order, blocks), _split(n, blocks), strict=True):
+    for part, want in zip(np.array_split(order, blocks), near_equal_shares(n, blocks), strict=True):
         out.append(part[_herd_block(real, candidates[part], want, gamma)])
     return np.sort(np.concatenate(out))
 
@@ -193,13 +193,11 @@ def _herd_block(real: np.ndarray, C: np.ndarray, n: int, gamma: float) -> np.nda
     m = len(C)
     if n >= m:
         return np.arange(m)
-    c2 = (C**2).sum(axis=1)
     mu = np.zeros(m)  # mean kernel to the real rows
     for i in range(0, len(real), 512):
-        block = real[i : i + 512]
-        d2 = c2[:, None] + (block**2).sum(axis=1)[None, :] - 2.0 * C @ block.T
-        mu += np.exp(-gamma * np.maximum(d2, 0.0)).sum(axis=1)
+        mu += np.exp(-gamma * _sq_distances(C, real[i : i + 512])).sum(axis=1)
     mu /= len(real)
+    c2 = (C**2).sum(axis=1)
     taken = np.zeros(m)  # summed kernel to the rows taken so far
     free = np.ones(m, dtype=bool)
     chosen = np.empty(n, dtype=np.int64)
@@ -210,16 +208,22 @@ def _herd_block(real: np.ndarray, C: np.ndarray, n: int, gamma: float) -> np.nda
     return np.sort(chosen)
 
 
-def _split(n: int, k: int) -> list[int]:
+def near_equal_shares(n: int, k: int) -> list[int]:
+    """``n`` split into ``k`` near-equal parts, the larger ones first."""
     return [n // k + (i < n % k) for i in range(k)]
+
+
+def _sq_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances ``(len(A), len(B))``, clipped at 0 (rounding)."""
+    d2 = (A**2).sum(axis=1)[:, None] + (B**2).sum(axis=1)[None, :] - 2.0 * A @ B.T
+    return np.maximum(d2, 0.0)
 
 
 def _median_distance(real: np.ndarray, candidates: np.ndarray) -> float:
     """Median distance between real rows (to the candidates when there is one real row)."""
     A = real[:500]
     B = A if len(A) > 1 else candidates[:500]
-    d2 = (A**2).sum(axis=1)[:, None] + (B**2).sum(axis=1)[None, :] - 2.0 * A @ B.T
-    d = np.sqrt(np.maximum(d2, 0.0))
+    d = np.sqrt(_sq_distances(A, B))
     d = d[d > 1e-9]
     return float(np.median(d)) if len(d) else 1.0
 

@@ -37,31 +37,22 @@ POOL = {"herd_pool10": 10}  # candidates per wanted row; the others use the firs
 
 
 def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int):
-    """The default sampler's fitted generator and, per class, its ``pool * n`` candidates."""
-    from augment.sampler import ConditionalGANOverSampler
-
-    s = ConditionalGANOverSampler(random_state=seed, pool=pool, selection="all")
-    # the sampler's own seed derivation and fit, without the selection step
+    """The default sampler's generator, fitted with its own seed derivation, and per class its
+    ``pool * n`` candidates (`ConditionalGANOverSampler` without the selection step)."""
+    from imblearn.utils import check_sampling_strategy
     from sklearn.utils import check_random_state
 
     from augment.gan.tabular import TabularCGAN, TabularGANConfig
 
-    s.sampling_strategy_ = _strategy(s, y)
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-    cfg = TabularGANConfig(epochs=s.epochs, pac=s.pac)
-    gan = TabularCGAN(cfg, random_state=inner, progress=False).fit(X, y)
+    gan = TabularCGAN(TabularGANConfig(), random_state=inner, progress=False).fit(X, y)
     out = {}
-    for i, (cls, n) in enumerate(s.sampling_strategy_.items()):
+    wanted = check_sampling_strategy("auto", y, "over-sampling")
+    for i, (cls, n) in enumerate(wanted.items()):
         if n > 0:
             rows = gan.sample(n * pool, cls, random_state=inner + 1 + i)
             out[cls] = (n, rows.astype(X.dtypes.to_dict()))
     return inner, out
-
-
-def _strategy(sampler, y):
-    from imblearn.utils import check_sampling_strategy
-
-    return check_sampling_strategy(sampler.sampling_strategy, y, "over-sampling")
 
 
 def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
@@ -94,24 +85,21 @@ def run_job(args) -> dict:
     from sklearn.metrics import balanced_accuracy_score
 
     from augment.suite import classical_arms, fold_seed, make_classifier
-    from augment.suite.arms import FoldContext
-    from augment.suite.protocol import init_worker
+    from augment.suite.protocol import FoldJob, init_worker, run_fold
 
     init_worker()
     table, repeat, fold, train, test, gan_seeds, rules, classifiers, pool, k0 = args
     t0 = time.process_time()
+    # the classical arms exactly as the suite runs them
+    job = FoldJob(table, classical_arms(), classifiers, repeat, fold, train, test, 1, 0)
+    records = run_fold(job)["records"]
     X_tr, y_tr = table.X.iloc[train].reset_index(drop=True), table.y[train]
     X_te, y_te = table.X.iloc[test].reset_index(drop=True), table.y[test]
-    ctx = FoldContext(
-        repeat, fold, list(table.nominal), table.X.shape[1], int(np.bincount(y_tr).min())
-    )
-    records = []
 
-    def score(arm, k, seed, Xf, yf, cw, extra):
+    def score(arm, k, seed, Xf, yf, resample_s):
         for clf_name in classifiers:
-            clf = make_classifier(clf_name, table.nominal, table.numeric, cw)
-            clf.fit(Xf, yf)
-            ba = balanced_accuracy_score(y_te, clf.predict(X_te))
+            clf = make_classifier(clf_name, table.nominal, table.numeric, False)
+            ba = balanced_accuracy_score(y_te, clf.fit(Xf, yf).predict(X_te))
             records.append(
                 dict(
                     table=table.name,
@@ -122,17 +110,11 @@ def run_job(args) -> dict:
                     k=k,
                     seed=seed,
                     balanced_accuracy=float(ba),
-                    resample_s=extra,
+                    resample_s=resample_s,
                     fit_s=0.0,
                 )
             )
 
-    for name, arm in classical_arms().items():
-        seed = fold_seed(0, repeat, fold, 0)
-        sampler = arm.factory(seed, ctx)
-        s = time.perf_counter()
-        Xf, yf = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
-        score(name, 0, seed, Xf, yf, arm.class_weight, time.perf_counter() - s)
     for k in range(k0, k0 + gan_seeds):
         seed = fold_seed(0, repeat, fold, k)
         s = time.perf_counter()
@@ -143,7 +125,7 @@ def run_job(args) -> dict:
         for rule in rules:
             s = time.perf_counter()
             Xf, yf = _select(rule, X_tr, y_tr, cands, inner, pool)
-            score(f"ours:{rule}", k, seed, Xf, yf, False, fit_s + time.perf_counter() - s)
+            score(f"ours:{rule}", k, seed, Xf, yf, fit_s + time.perf_counter() - s)
     return {"records": records, "wall_s": 0.0, "cpu_s": time.process_time() - t0}
 
 

@@ -235,9 +235,9 @@ def test_tags_tell_imblearn_strings_yes_sparse_no():
 
 @pytest.mark.parametrize(("n", "k"), [(10, 3), (280, 3), (5, 5), (2, 4), (0, 2)])
 def test_rows_shared_out_between_generators_sum_up_larger_shares_first(n, k):
-    from augment.sampler import _shares
+    from augment.selection import near_equal_shares
 
-    shares = _shares(n, k)
+    shares = near_equal_shares(n, k)
     assert sum(shares) == n and len(shares) == k
     assert max(shares) - min(shares) <= 1 and shares == sorted(shares, reverse=True)
     assert all(isinstance(s, int) for s in shares)
