@@ -21,7 +21,7 @@ from augment.preflight import Prepared, preflight
 from augment.progress import display
 from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
-from flows.generators import fit_generators
+from flows.generators import fit_generators, fitting_early
 from flows.models import Fitted, handed_over, handing_over
 from flows.record import log_inputs, open_run, record
 from flows.runners import make_task_runner
@@ -89,12 +89,14 @@ def run_checked(
     prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
 ) -> dict[str, Any]:
     """Run the flow on a run that has passed `preflight` (no second load of the data), on the
-    temporary Prefect ``api`` when one was started for it."""
-    if api is not None:  # while the server boots: the imports the run needs anyway
-        import augment.tracking.log  # noqa: F401  (mlflow)
-        import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
-    with handing_over(prepared), using(api):
-        return augmentation_flow(prepared.cfg, progress=progress)
+    temporary Prefect ``api`` when one was started for it. The GAN fits start now, in child
+    processes, while the server boots (the flow takes them over)."""
+    with fitting_early(prepared):
+        if api is not None:  # while the server boots: the imports the run needs anyway
+            import augment.tracking.log  # noqa: F401  (mlflow)
+            import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
+        with handing_over(prepared), using(api):
+            return augmentation_flow(prepared.cfg, progress=progress)
 
 
 @flow(name="augmentation", log_prints=True)

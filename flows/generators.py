@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -13,8 +15,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from augment.config import GANConfig
 from augment.data import LabeledDataset
 from augment.exceptions import InvalidDataError
-from augment.experiment import fit_generator
-from augment.gan.persist import save_model
+from augment.fit_process import FitProcess, FitProcessDied
+from augment.gan.persist import save_payload
 from augment.preflight import GeneratorSpec, Prepared
 from augment.progress import SILENT, Progress
 from augment.tracking import Tracker
@@ -31,8 +33,12 @@ def fit_gan(
     run_id: str,
     progress: Progress,
     prefix: str = "gan_",
+    threads: int = 1,
+    started: FitProcess | None = None,
+    group: FitGroup | None = None,
 ) -> str:
-    """Fit one generator (``gan.seed``), save it to ``model_path`` (the cache); return the path.
+    """Fit one generator (``gan.seed``) in a child process (``started`` early, or now), save it
+    to ``model_path`` (the cache); return the path.
 
     Its losses are logged as ``<prefix><name>`` per epoch; sample grids only for ``gan_``; each
     epoch advances the run's progress display (with this generator's latest losses).
@@ -46,18 +52,45 @@ def fit_gan(
             losses = f"GAN seed {gan.seed} d_loss {row['d_loss']:.3f} g_loss {row['g_loss']:.3f}"
             progress.advance(1, losses)
 
-    def on_snapshot(epoch: int, model: Any) -> None:
-        from augment import plots  # matplotlib, only when drawing
+    def on_grid(epoch: int, png: Path) -> None:
+        tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
+        png.unlink(missing_ok=True)
 
-        if prefix == "gan_" and gan.grid_every and epoch % gan.grid_every == 0:
-            with tempfile.TemporaryDirectory() as tmp:
-                png = Path(tmp) / f"sample_grid_epoch{epoch:04d}.png"
-                plots.sample_grid(model, train.class_names, png, title=f"epoch {epoch} (EMA)")
-                tracker.log_artifact(run_id, png, "plots/grid_by_epoch")
-
-    model = fit_generator(train, gan, callback=on_epoch, progress=False, snapshot=on_snapshot)
+    fit = started or start_fit(train, gan, prefix, threads)
+    if group is not None:
+        group.add(fit)
+    payload = fit.wait(on_epoch, on_grid)
     Path(model_path).parent.mkdir(parents=True, exist_ok=True)
-    return str(save_model(model, model_path))
+    return str(save_payload(payload, model_path))
+
+
+class FitGroup:
+    """The fits of one run, stopped together when the run fails or is interrupted (the task
+    pool waits for its tasks, and a fit nobody will use should not run on)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fits: list[FitProcess] = []
+        self._stopped = False
+
+    def add(self, fit: FitProcess) -> None:
+        with self._lock:
+            if self._stopped:
+                fit.stop()
+                raise FitProcessDied("the run stopped before this GAN fit began")
+            self._fits.append(fit)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            fits = list(self._fits)
+        for fit in fits:
+            fit.stop()
+
+
+def start_fit(train: LabeledDataset, gan: GANConfig, prefix: str, threads: int) -> FitProcess:
+    """The child process fitting ``gan`` (sample grids only for the first generator)."""
+    return FitProcess(train, gan, threads, gan.grid_every if prefix == "gan_" else 0)
 
 
 def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: str) -> Fitted | None:
@@ -75,6 +108,57 @@ def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: st
     return Fitted(spec, str(model_path), cached=True)
 
 
+# fits the CLI started before the flow (while Prefect's temporary server boots), by model path
+_EARLY: ContextVar[dict[str, FitProcess] | None] = ContextVar("augment_early_fits", default=None)
+
+
+def _to_fit(prepared: Prepared) -> list[tuple[int, GeneratorSpec]]:
+    """The generators with no cached file (all of them with ``retrain``), by index."""
+    if not prepared.uses_generator:
+        return []
+    retrain = prepared.cfg.orchestration.retrain
+    return [
+        (i, spec)
+        for i, spec in enumerate(prepared.generators)
+        if retrain or not spec.model_path.is_file()
+    ]
+
+
+def _threads(n_fits: int) -> int:
+    """Torch threads per fit when ``n_fits`` run at once: this process's torch threads (the CLI
+    sets one, as for every task), at most the cores shared out, at least one."""
+    import torch
+
+    share = usable_cores() // max(1, min(n_fits, usable_cores()))
+    return max(1, min(torch.get_num_threads(), share))
+
+
+@contextmanager
+def fitting_early(prepared: Prepared) -> Iterator[None]:
+    """Start the first fits the run needs (one per core) now, in child processes; the flow's
+    `fit_generators` takes them over. Any it did not take (a failed or interrupted run) are
+    stopped on the way out, as is every fit still running."""
+    todo = _to_fit(prepared)[: usable_cores()]
+    early = {
+        str(spec.model_path): start_fit(
+            prepared.splits.train, spec.config, spec.prefix, _threads(len(todo))
+        )
+        for _, spec in todo
+    }
+    token = _EARLY.set(early)
+    try:
+        yield
+    finally:
+        _EARLY.reset(token)
+        for fit in early.values():  # those the flow did not take over
+            fit.stop()
+
+
+def _started(spec: GeneratorSpec) -> FitProcess | None:
+    early = _EARLY.get()
+    return None if early is None else early.pop(str(spec.model_path), None)
+
+
 def fit_generators(
     prepared: Prepared, tracker: Tracker, run_id: str, progress: Progress = SILENT
 ) -> list[Fitted]:
@@ -82,11 +166,10 @@ def fit_generators(
 
     Generator i has GAN seed ``gan.seed + i`` and its own cache key, so a run with one more
     generator trains only that one. Losses: ``gan_<name>`` for the first generator (plots and
-    the logged model are its), ``gan_seed<S>_<name>`` for the others. The fits run as tasks on
-    a thread pool of min(K, CPU cores) threads: image GANs draw every training random number
-    from their own generator, so they train side by side (one torch thread each, as the CLI
-    sets it); a tabular GAN's dropout and Gumbel noise draw from torch's global RNG, so its fit
-    holds the RNG lock and they train one after another (see README, gan.seeds).
+    the logged model are its), ``gan_seed<S>_<name>`` for the others. Each fit runs in its own
+    child process (`augment.fit_process`), at most one per CPU core at a time, each with the
+    cores shared out as torch threads; a task per fit relays its losses and grids to MLflow.
+    Fits started before the flow (`fitting_early`) are taken over.
     """
     if not prepared.uses_generator:
         return []
@@ -101,24 +184,32 @@ def fit_generators(
     workers = max(1, min(len(todo), usable_cores()))
     epochs = sum(spec.config.epochs for _, spec in todo)
     progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs")
+    group = FitGroup()
     with ThreadPoolTaskRunner(max_workers=workers) as runner:
-        futures = {
-            i: runner.submit(
-                fit_gan,
-                parameters={
-                    "train": prepared.splits.train,
-                    "gan": spec.config,
-                    "model_path": str(spec.model_path),
-                    "tracker": tracker,
-                    "run_id": run_id,
-                    "progress": progress,
-                    "prefix": spec.prefix,
-                },
-            )
-            for i, spec in todo
-        }
-        for i, spec in todo:
-            done[i] = Fitted(spec, futures[i].result(), cached=False)
+        try:  # inside the pool: on the way out it waits for its tasks, which wait for the fits
+            futures = {
+                i: runner.submit(
+                    fit_gan,
+                    parameters={
+                        "train": prepared.splits.train,
+                        "gan": spec.config,
+                        "model_path": str(spec.model_path),
+                        "tracker": tracker,
+                        "run_id": run_id,
+                        "progress": progress,
+                        "prefix": spec.prefix,
+                        "threads": _threads(len(todo)),
+                        "started": _started(spec),
+                        "group": group,
+                    },
+                )
+                for i, spec in todo
+            }
+            for i, spec in todo:
+                done[i] = Fitted(spec, futures[i].result(), cached=False)
+        except BaseException:
+            group.stop()  # a failed or interrupted run: nobody will use the other fits
+            raise
     fitted = [done[i] for i in range(len(prepared.generators))]
     keys = [f.spec.key for f in fitted]
     tracker.set_tags(

@@ -19,18 +19,26 @@ from augment.torchutil import cpu_state, load_weights_only
 FORMAT = "augment-cgan/1"
 
 
-def save_model(model: Any, path: str | Path) -> Path:
-    """Write a fitted `TabularCGAN` or `ImageCGAN` to ``path`` atomically (temp file + rename)."""
+def model_payload(model: Any) -> dict[str, Any]:
+    """What `save_model` writes for a fitted model: format, kind, JSON meta, CPU weights."""
     if not hasattr(model, "generator_"):
         raise RuntimeError(f"{type(model).__name__} is not fitted; nothing to save")
-    path = Path(path)
-    payload = {
+    return {
         "format": FORMAT,
         "kind": model.kind,
         "meta": json.dumps(model.get_meta()),
         "generator": cpu_state(model.generator_),
     }
-    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+def save_payload(payload: dict[str, Any], path: str | Path) -> Path:
+    """Write a `model_payload` to ``path`` atomically (temp file + rename)."""
+    return atomic_write(Path(path), lambda tmp: torch.save(payload, tmp))
+
+
+def save_model(model: Any, path: str | Path) -> Path:
+    """Write a fitted `TabularCGAN` or `ImageCGAN` to ``path`` atomically (temp file + rename)."""
+    return save_payload(model_payload(model), path)
 
 
 def load_model(path: str | Path, device: str = "auto") -> Any:

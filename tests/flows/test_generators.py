@@ -87,3 +87,41 @@ def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_t
     now = _models(tmp_path)
     assert len(now) == 3 and {k: now[k] for k in first} == first
     assert more["generator_of_seed"] == [0, 1, 2]
+
+
+def test_fits_started_before_the_flow_are_taken_over_not_fitted_again(
+    tmp_path, mlflow_tmp, monkeypatch
+):
+    from augment.preflight import preflight
+    from flows import generators
+    from flows.augmentation import run_checked
+
+    started: list[int] = []
+    start_fit = generators.start_fit
+
+    def counted(train, gan, prefix, threads):
+        started.append(gan.seed)
+        return start_fit(train, gan, prefix, threads)
+
+    monkeypatch.setattr(generators, "start_fit", counted)
+    prepared = preflight(_cfg(tmp_path, gan_seeds=2))
+    summary = run_checked(prepared)  # as the CLI: the fits start before the flow
+    assert sorted(started) == [0, 1]  # one process per generator: the flow took both over
+    assert summary["gan_seeds"] == [0, 1] and len(_models(tmp_path)) == 2
+
+
+def test_a_run_interrupted_before_its_flow_leaves_no_fit_running(tmp_path, mlflow_tmp):
+    from augment.config import build_config
+    from augment.preflight import preflight
+    from flows import generators
+
+    cfg = _cfg(tmp_path, gan_seeds=2).model_dump()
+    cfg["gan"]["epochs"] = 100_000  # far longer than the test: the fits must be stopped
+    prepared = preflight(build_config(cfg))
+    with pytest.raises(KeyboardInterrupt):
+        with generators.fitting_early(prepared):
+            early = dict(generators._EARLY.get())
+            raise KeyboardInterrupt
+    assert len(early) == 2
+    assert all(not fit._proc.is_alive() for fit in early.values())
+    assert _models(tmp_path) == {}
