@@ -20,10 +20,12 @@ import pickle
 import queue
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,25 @@ def _context() -> Any:
         return _CONTEXT
 
 
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start children that do not run the parent's main script again (multiprocessing's way
+    for spawn and the fork server): the child needs only `_child`, and a script that runs the
+    flow at its top level, unguarded by ``if __name__ == "__main__"``, would start its whole run
+    again in every child. Its ``__spec__`` and ``__file__`` are what multiprocessing reads."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    main.__dict__["__spec__"] = None
+    main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
+
+
 class FitProcess:
     """``fit_generator(train, gan)`` running in a child process from construction on.
 
@@ -81,7 +102,8 @@ class FitProcess:
         reader, writer = ctx.Pipe(duplex=False)
         args = (writer, train, gan, max(1, threads), grid_every, grid_dir, os.getpid(), os.getcwd())
         self._proc = ctx.Process(target=_child, args=args, daemon=True, name=f"fit-{gan.seed}")
-        self._proc.start()
+        with _CONTEXT_LOCK, _main_not_rerun():
+            self._proc.start()
         writer.close()  # the child holds the only write end: its exit is our EOF
         self._messages: queue.Queue = queue.Queue()
         self._reader = threading.Thread(target=self._read, args=(reader,), daemon=True)

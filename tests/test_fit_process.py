@@ -68,3 +68,29 @@ def test_stop_ends_a_long_fit_at_once(wine_splits):
         fit.wait(on_epoch)
     assert first.is_set() and time.monotonic() - started < 60
     assert not fit._proc.is_alive()
+
+
+_UNGUARDED = """
+from augment import load_dataset
+from augment.config import GANConfig
+from augment.data import make_splits
+from augment.fit_process import FitProcess
+
+print("script body runs", flush=True)  # no `if __name__ == "__main__":` guard
+train = make_splits(load_dataset("builtin:wine"), 0.3, 0, None, 0.2).train
+payload = FitProcess(train, GANConfig(epochs=1, batch_size=32)).wait()
+print("fitted", payload["kind"], flush=True)
+"""
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_in_the_child(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "my_run.py"
+    script.write_text(_UNGUARDED)
+    r = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.splitlines() == ["script body runs", "fitted tabular"], r.stdout

@@ -12,7 +12,9 @@ from augment.balance import balance_plan
 from augment.config import build_config
 from augment.experiment import prepare
 from augment.gan.persist import load_model
+from augment.preflight import preflight
 from flows import augmentation_flow
+from flows.augmentation import run_checked
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "one_thread")
 
@@ -34,9 +36,20 @@ def _models(tmp_path) -> dict[str, int]:
     return {f.name: f.stat().st_mtime_ns for f in (tmp_path / "cache" / "models").glob("*.pt")}
 
 
-def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_tmp):
+def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_tmp, monkeypatch):
+    from flows import generators
+
+    started: list[int] = []
+    start_fit = generators.start_fit
+
+    def counted(train, gan, prefix, threads):
+        started.append(gan.seed)
+        return start_fit(train, gan, prefix, threads)
+
+    monkeypatch.setattr(generators, "start_fit", counted)
     cfg = _cfg(tmp_path, gan_seeds=2)
-    summary = augmentation_flow(cfg)
+    summary = run_checked(preflight(cfg))  # as the CLI: the fits start before the flow
+    assert sorted(started) == [0, 1]  # one process per generator: the flow took both over
     client = MlflowClient(mlflow_tmp)
     tags = client.get_run(summary["mlflow_run_id"]).data.tags
     keys = tags["gan_cache_keys"].split(",")
@@ -82,32 +95,12 @@ def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_t
     assert tags["gan_cached_per_generator"] == "true,true" and _models(tmp_path) == first
     assert again["arms"] == summary["arms"]
     more = augmentation_flow(_cfg(tmp_path, gan_seeds=3))
+    assert sorted(started) == [0, 1, 2]  # the flow itself starts the fit nobody started
     tags = client.get_run(more["mlflow_run_id"]).data.tags
     assert tags["gan_cached_per_generator"] == "true,true,false"
     now = _models(tmp_path)
     assert len(now) == 3 and {k: now[k] for k in first} == first
     assert more["generator_of_seed"] == [0, 1, 2]
-
-
-def test_fits_started_before_the_flow_are_taken_over_not_fitted_again(
-    tmp_path, mlflow_tmp, monkeypatch
-):
-    from augment.preflight import preflight
-    from flows import generators
-    from flows.augmentation import run_checked
-
-    started: list[int] = []
-    start_fit = generators.start_fit
-
-    def counted(train, gan, prefix, threads):
-        started.append(gan.seed)
-        return start_fit(train, gan, prefix, threads)
-
-    monkeypatch.setattr(generators, "start_fit", counted)
-    prepared = preflight(_cfg(tmp_path, gan_seeds=2))
-    summary = run_checked(prepared)  # as the CLI: the fits start before the flow
-    assert sorted(started) == [0, 1]  # one process per generator: the flow took both over
-    assert summary["gan_seeds"] == [0, 1] and len(_models(tmp_path)) == 2
 
 
 def test_a_run_interrupted_before_its_flow_leaves_no_fit_running(tmp_path, mlflow_tmp):
