@@ -44,7 +44,11 @@ _CONTEXT_LOCK = threading.Lock()
 
 
 class FitProcessDied(RuntimeError):
-    """The child process ended without a result (killed, out of memory, stopped)."""
+    """The child process ended without a result (killed, out of memory)."""
+
+
+class FitStopped(FitProcessDied):
+    """``stop()`` ended the fit: the run failed or was interrupted (an echo, never a cause)."""
 
 
 def _context() -> Any:
@@ -97,6 +101,7 @@ class FitProcess:
         grid_every: int = 0,
     ) -> None:
         ctx = _context()
+        self._stopped = False
         self.grid_dir = tempfile.mkdtemp(prefix="augment-grids-") if grid_every else None
         grid_dir = self.grid_dir
         reader, writer = ctx.Pipe(duplex=False)
@@ -125,6 +130,8 @@ class FitProcess:
                 msg = self._messages.get()
                 if msg is None:
                     self._proc.join(5)
+                    if self._stopped:
+                        raise FitStopped("the GAN fit was stopped: the run failed or was ended")
                     raise FitProcessDied(
                         f"the GAN fit process ended without a result (exit code "
                         f"{self._proc.exitcode})"
@@ -145,6 +152,7 @@ class FitProcess:
     def stop(self) -> None:
         """End the child (if it still runs) and reap it."""
         if self._proc.is_alive():
+            self._stopped = True
             self._proc.terminate()
         self._proc.join(10)
         if self._proc.is_alive():
@@ -152,6 +160,15 @@ class FitProcess:
             self._proc.join(5)
         if self.grid_dir:
             shutil.rmtree(self.grid_dir, ignore_errors=True)
+
+
+class _Terminated(BaseException):
+    """SIGTERM in the child: unwind so that its finalizers run (tqdm's lock is a semaphore that
+    the resource tracker would otherwise report as leaked at shutdown)."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
 
 
 def _child(
@@ -165,6 +182,7 @@ def _child(
     cwd: str,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    signal.signal(signal.SIGTERM, _terminated)
     os.chdir(cwd)  # the fork server's is the one its first user had (relative checkpoint_dir)
     torch.set_num_threads(threads)
 
@@ -195,6 +213,8 @@ def _child(
         buf = io.BytesIO()
         torch.save(model_payload(model), buf)
         conn.send(("done", buf.getvalue()))
+    except _Terminated:  # stopped by the parent, which expects no answer
+        pass
     except BaseException as err:  # noqa: BLE001 -- every failure goes to the parent
         text = "".join(traceback.format_exception(err))
         try:

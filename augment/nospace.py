@@ -45,15 +45,20 @@ class HideNoSpaceTracebacks(logging.Filter):
     """Drops log records that carry a disk-full traceback (Prefect's and MLflow's own error
     lines for it): the CLI says it once, in one line. Also drops Prefect's "Crash detected"
     records of tasks cancelled because the run was already stopping (the pool's queued tasks
-    when one task failed): never a cause, only an echo of the error the CLI reports."""
+    when one task failed) and the tasks of GAN fits the run stopped (`FitStopped`): never a
+    cause, only an echo of the error the CLI reports."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None and out_of_space(exc) is not None:
             return False
-        if exc is not None and type(exc).__name__ == "CancelledError":
+        if exc is not None and type(exc).__name__ in ("CancelledError", "FitStopped"):
             return False
         text = record.getMessage()
+        if "FitStopped" in text:
+            return False
         if text.startswith("Crash detected!") and "CancelledError" in text:
             return False
+        if text.startswith("Crash detected!") and "interrupt signal" in text:
+            return False  # Ctrl-C: the CLI says "interrupted"
         return SQLITE_FULL not in text and "No space left" not in text

@@ -89,6 +89,9 @@ class TemporaryAPI:
             text=True,
             errors="replace",
             preexec_fn=_die_with_parent,
+            # not in the terminal's process group: Ctrl-C interrupts the run, which then still
+            # records its end on this server before stopping it (it dies with us on kill -9)
+            start_new_session=True,
         )
         # its tracebacks (e.g. a full disk under its database) are the run's to explain
         self._reader = threading.Thread(target=self._read_output, args=(self.process,), daemon=True)

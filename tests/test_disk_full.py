@@ -77,6 +77,14 @@ def test_the_traceback_filter_drops_only_disk_full_records():
     assert not hide.filter(record(crash + "CancelledError: Task cancelled"))
     assert not hide.filter(record("task crashed", concurrent.futures.CancelledError()))
     assert hide.filter(record(crash + "ValueError: a real bug"))
+    # GAN fits the run stopped (it failed or was interrupted), and Ctrl-C's own crash record
+    from augment.fit_process import FitProcessDied, FitStopped
+
+    assert not hide.filter(record("task failed", FitStopped("the GAN fit was stopped")))
+    failed = "Finished in state Failed('Task run encountered an exception FitStopped: ...')"
+    assert not hide.filter(record(failed))
+    assert not hide.filter(record("Crash detected! Execution was aborted by an interrupt signal."))
+    assert hide.filter(record("task failed", FitProcessDied("ended without a result (-9)")))
 
 
 def test_atomic_write_on_a_full_disk_names_the_file_and_keeps_the_old_one(tmp_path):

@@ -14,7 +14,7 @@ from augment.config import GANConfig
 from augment.data import LabeledDataset
 from augment.exceptions import InvalidDataError
 from augment.experiment import fit_generator
-from augment.fit_process import FitProcess, FitProcessDied
+from augment.fit_process import FitProcess, FitStopped
 from augment.gan.persist import model_payload
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -64,7 +64,7 @@ def test_stop_ends_a_long_fit_at_once(wine_splits):
             first.set()
             threading.Thread(target=fit.stop).start()
 
-    with pytest.raises(FitProcessDied, match="ended without a result"):
+    with pytest.raises(FitStopped, match="stopped"):
         fit.wait(on_epoch)
     assert first.is_set() and time.monotonic() - started < 60
     assert not fit._proc.is_alive()

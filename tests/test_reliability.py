@@ -360,6 +360,10 @@ def test_sigterm_marks_the_run_failed(tmp_path):
         run = next((r for r in runs if r.info.status == "RUNNING"), None)
     assert run is not None, proc.communicate(timeout=60)
     children = _descendants(proc.pid)  # Prefect's temporary API server among them
+    servers = [c for c in children if b"uvicorn" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    # in a session of its own: Ctrl-C (SIGINT to the terminal's process group) leaves it up
+    # for the interrupted run to record its end, and the run stops it
+    assert servers and all(os.getsid(c) != os.getsid(proc.pid) for c in servers)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     time.sleep(5)
