@@ -96,7 +96,7 @@ def start_fit(train: LabeledDataset, gan: GANConfig, prefix: str, threads: int) 
 def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: str) -> Fitted | None:
     """The cached generator of ``spec`` (its losses copied to this run), or None to fit it."""
     model_path = spec.model_path
-    if not model_path.is_file() or prepared.cfg.orchestration.retrain:
+    if _no_cached_file(prepared, spec):
         return None
     try:  # weights-only: a tampered or truncated file fails here, it never runs code
         history = loaded(str(model_path)).history.rows
@@ -112,16 +112,9 @@ def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: st
 _EARLY: ContextVar[dict[str, FitProcess] | None] = ContextVar("augment_early_fits", default=None)
 
 
-def _to_fit(prepared: Prepared) -> list[tuple[int, GeneratorSpec]]:
-    """The generators with no cached file (all of them with ``retrain``), by index."""
-    if not prepared.uses_generator:
-        return []
-    retrain = prepared.cfg.orchestration.retrain
-    return [
-        (i, spec)
-        for i, spec in enumerate(prepared.generators)
-        if retrain or not spec.model_path.is_file()
-    ]
+def _no_cached_file(prepared: Prepared, spec: GeneratorSpec) -> bool:
+    """``spec`` must be fitted whatever its file holds: there is none, or ``retrain``."""
+    return prepared.cfg.orchestration.retrain or not spec.model_path.is_file()
 
 
 def _threads(n_fits: int) -> int:
@@ -137,13 +130,14 @@ def _threads(n_fits: int) -> int:
 def fitting_early(prepared: Prepared) -> Iterator[None]:
     """Start the first fits the run needs (one per core) now, in child processes; the flow's
     `fit_generators` takes them over. Any it did not take (a failed or interrupted run) are
-    stopped on the way out, as is every fit still running."""
-    todo = _to_fit(prepared)[: usable_cores()]
+    stopped on the way out; the fits it took are the flow's to stop (`FitGroup`)."""
+    gens = prepared.generators if prepared.uses_generator else []
+    todo = [spec for spec in gens if _no_cached_file(prepared, spec)][: usable_cores()]
     early = {
         str(spec.model_path): start_fit(
             prepared.splits.train, spec.config, spec.prefix, _threads(len(todo))
         )
-        for _, spec in todo
+        for spec in todo
     }
     token = _EARLY.set(early)
     try:
