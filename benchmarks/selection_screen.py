@@ -33,7 +33,117 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 RULES = ("typical", "herd", "typical_herd", "all", "herd_pool10")
+FAITHFUL = {"faithful_lr": "logistic", "faithful_rf": "forest", "faithful": "blend"}
 POOL = {"herd_pool10": 10}  # candidates per wanted row; the others use the first ``--pool``
+
+
+class FaithfulRows:
+    """A class-fidelity filter, then herding (screened, not adopted: selection_screen.md).
+
+    Fitted on the real rows; `choose` keeps a class's candidates that a classifier fitted on
+    the real rows places in that class at least as firmly as the class's own real rows are
+    placed out of fold, then herds ``n`` of them (`herd`).
+
+    Kernel herding matches a class's spread, not its boundary: a GAN learns marginals and
+    smooth dependencies well and sharp interactions badly, so a share of the rows it makes for
+    a class sit where a model of the real data puts another class (label noise for the
+    downstream classifier). The bar is relative, per class: a candidate passes if the
+    classifier's probability for its class is at least the ``quantile`` of the out-of-fold
+    probabilities of the class's real rows, so candidates as borderline as the real rows
+    still pass. When fewer than ``n`` pass, the most probable candidates fill up.
+
+    Parameters
+    ----------
+    X, y : the real rows (a DataFrame) and their labels.
+    model : {"logistic", "forest", "blend"}, default="blend"
+        The classifier, on the selection space (`RowSpace`): an L2 logistic regression, a
+        random forest (interactions), or the mean of their probabilities.
+    quantile : float, default=0.25
+    folds : int, default=5
+        Out-of-fold splits for the real rows' probabilities (fewer for tiny classes).
+    random_state : int, default=0
+    """
+
+    def __init__(
+        self,
+        X: pd.DataFrame,
+        y,
+        model: str = "blend",
+        quantile: float = 0.25,
+        folds: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        from sklearn.model_selection import StratifiedKFold
+
+        self.y = np.asarray(y)
+        self.space = _space(X)
+        self.points = self.space.points(X)
+        self.classes = np.unique(self.y)
+        self.model, self.quantile, self.seed = model, quantile, random_state
+        self.bars: dict = {c: 0.0 for c in self.classes}
+        if len(self.classes) < 2:
+            self.models = []
+            return
+        counts = np.array([(self.y == c).sum() for c in self.classes])
+        splits = int(min(folds, counts.min()))
+        oof = np.zeros((len(self.y), len(self.classes)))
+        if splits >= 2:
+            cv = StratifiedKFold(splits, shuffle=True, random_state=random_state)
+            for tr, te in cv.split(self.points, self.y):
+                oof[te] = self._proba(self._fit(self.points[tr], self.y[tr]), self.points[te])
+            for j, c in enumerate(self.classes):
+                self.bars[c] = float(np.quantile(oof[self.y == c, j], quantile))
+        self.models = self._fit(self.points, self.y)
+
+    def _fit(self, P: np.ndarray, y: np.ndarray) -> list:
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.linear_model import LogisticRegression
+
+        out = []
+        if self.model in ("logistic", "blend"):
+            out.append(LogisticRegression(max_iter=1000).fit(P, y))
+        if self.model in ("forest", "blend"):
+            forest = RandomForestClassifier(100, min_samples_leaf=1, random_state=self.seed)
+            out.append(forest.fit(P, y))
+        return out
+
+    def _proba(self, models: list, P: np.ndarray) -> np.ndarray:
+        """Mean class probabilities ``(len(P), n_classes)`` in the order of ``self.classes``."""
+        out = np.zeros((len(P), len(self.classes)))
+        for m in models:
+            cols = np.searchsorted(self.classes, m.classes_)
+            out[:, cols] += m.predict_proba(P) / len(models)
+        return out
+
+    def choose(self, candidates: pd.DataFrame, label, n: int, rng: np.random.Generator):
+        """Indices (into ``candidates``) of the ``n`` rows to keep for class ``label``."""
+        m = len(candidates)
+        if n >= m:
+            return np.arange(m)
+        P = self.space.points(candidates)
+        keep = np.arange(m)
+        if self.models and label in self.bars:
+            j = int(np.searchsorted(self.classes, label))
+            prob = self._proba(self.models, P)[:, j]
+            keep = np.flatnonzero(prob >= self.bars[label] - 1e-9)
+            if len(keep) < n:
+                keep = np.sort(np.argsort(-prob - 1e-9 * rng.random(m), kind="stable")[:n])
+        real = self.points[self.y == label]
+        if not len(real) or len(keep) <= n:
+            return np.sort(rng.choice(keep, n, replace=False)) if len(keep) > n else keep
+        return keep[_herd(real, P[keep], n, rng)]
+
+
+def _space(X):
+    from augment.selection import RowSpace
+
+    return RowSpace(X)
+
+
+def _herd(real, P, n, rng):
+    from augment.selection import herd
+
+    return herd(real, P, n, rng)
 
 
 def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int):
@@ -60,6 +170,7 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
     from augment.selection import HerdedRows, TypicalRows, herd
 
     chooser, herder = TypicalRows(X, y), HerdedRows(X, y)
+    faithful = {}
     rng = np.random.default_rng(inner)
     parts, labels = [X], [y]
     for cls, (n, rows) in cands.items():
@@ -70,6 +181,33 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
             idx = chooser.choose(rows, cls, n, rng)
         elif rule in ("herd", "herd_pool10"):
             idx = herder.choose(rows, cls, n, rng)
+        elif rule in FAITHFUL:
+            if rule not in faithful:
+                faithful[rule] = FaithfulRows(X, y, model=FAITHFUL[rule], random_state=inner)
+            idx = faithful[rule].choose(rows, cls, n, rng)
+        elif rule in ("herd_white", "faithful_white"):
+            from sklearn.covariance import LedoitWolf
+
+            real = herder.points[y == cls]
+            P = herder.space.points(rows)
+            keep = np.arange(len(rows))
+            if rule == "faithful_white":
+                if "faithful_lr" not in faithful:
+                    faithful["faithful_lr"] = FaithfulRows(
+                        X, y, model="logistic", random_state=inner
+                    )
+                f = faithful["faithful_lr"]
+                j = int(np.searchsorted(f.classes, cls))
+                prob = f._proba(f.models, P)[:, j]
+                keep = np.flatnonzero(prob >= f.bars[cls] - 1e-9)
+                if len(keep) < n:
+                    keep = np.sort(np.argsort(-prob, kind="stable")[:n])
+            if len(real) >= 2:
+                lw = LedoitWolf().fit(real)
+                w, V = np.linalg.eigh(lw.covariance_)
+                W = V / np.sqrt(np.maximum(w, 1e-6))
+                real, P = (real - lw.location_) @ W, (P - lw.location_) @ W
+            idx = keep[herd(real, P[keep], n, rng)] if len(keep) > n else keep
         elif rule == "typical_herd":
             P = herder.space.points(rows)
             keep = chooser._typical(P, cls, n, rng)
