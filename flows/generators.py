@@ -15,7 +15,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from augment.config import GANConfig
 from augment.data import LabeledDataset
 from augment.exceptions import InvalidDataError
-from augment.fit_process import FitProcess, FitProcessDied
+from augment.fit_process import FitProcess, FitStopped
 from augment.gan.persist import save_payload
 from augment.preflight import GeneratorSpec, Prepared
 from augment.progress import SILENT, Progress
@@ -77,7 +77,7 @@ class FitGroup:
         with self._lock:
             if self._stopped:
                 fit.stop()
-                raise FitProcessDied("the run stopped before this GAN fit began")
+                raise FitStopped("the run stopped before this GAN fit began")
             self._fits.append(fit)
 
     def stop(self) -> None:
