@@ -146,7 +146,7 @@ def _herd(real, P, n, rng):
     return herd(real, P, n, rng)
 
 
-def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int):
+def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int, gan: dict | None = None):
     """The default sampler's generator, fitted with its own seed derivation, and per class its
     ``pool * n`` candidates (`ConditionalGANOverSampler` without the selection step)."""
     from imblearn.utils import check_sampling_strategy
@@ -155,7 +155,8 @@ def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int):
     from augment.gan.tabular import TabularCGAN, TabularGANConfig
 
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-    gan = TabularCGAN(TabularGANConfig(), random_state=inner, progress=False).fit(X, y)
+    cfg = TabularGANConfig(**(gan or {}))
+    gan = TabularCGAN(cfg, random_state=inner, progress=False).fit(X, y)
     out = {}
     wanted = check_sampling_strategy("auto", y, "over-sampling")
     for i, (cls, n) in enumerate(wanted.items()):
@@ -226,7 +227,7 @@ def run_job(args) -> dict:
     from augment.suite.protocol import FoldJob, init_worker, run_fold
 
     init_worker()
-    table, repeat, fold, train, test, gan_seeds, rules, classifiers, pool, k0 = args
+    table, repeat, fold, train, test, gan_seeds, rules, classifiers, pool, k0, gan = args
     t0 = time.process_time()
     # the classical arms exactly as the suite runs them
     job = FoldJob(table, classical_arms(), classifiers, repeat, fold, train, test, 1, 0)
@@ -257,7 +258,7 @@ def run_job(args) -> dict:
         seed = fold_seed(0, repeat, fold, k)
         s = time.perf_counter()
         inner, cands = _candidates(
-            X_tr, y_tr, seed, max([pool, *(POOL.get(r, pool) for r in rules)])
+            X_tr, y_tr, seed, max([pool, *(POOL.get(r, pool) for r in rules)]), gan
         )
         fit_s = time.perf_counter() - s
         for rule in rules:
@@ -281,6 +282,11 @@ def main(argv=None) -> int:
     )
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "selection_screen.jsonl"))
     p.add_argument("--from-jsonl", help="summarise an earlier run's records instead")
+    p.add_argument(
+        "--gan",
+        default="{}",
+        help="TabularGANConfig overrides as JSON, e.g. '{\"patience\": 10}' (default: none)",
+    )
     a = p.parse_args(argv)
 
     import multiprocessing as mp
@@ -295,13 +301,14 @@ def main(argv=None) -> int:
         paths = [q for q in paths if any(Path(q).stem == n or q == n for n in names)]
     tables = [load_suite_table(q) for q in paths]
     rules = a.rules.split(",")
+    gan = json.loads(a.gan)
     classifiers = ("logistic_regression", "hist_gradient_boosting")
     outputs = []
     if a.from_jsonl:
         outputs = [json.loads(line) for line in Path(a.from_jsonl).read_text().splitlines()]
     else:
         jobs = [
-            (t, r, f, tr, te, a.gan_seeds, rules, classifiers, a.pool, a.first_gan_seed)
+            (t, r, f, tr, te, a.gan_seeds, rules, classifiers, a.pool, a.first_gan_seed, gan)
             for t in sorted(tables, key=lambda t: len(t.y))
             for r, f, tr, te in make_folds(t.y, a.folds, a.repeats, 0)
         ]
