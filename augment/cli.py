@@ -260,7 +260,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "classifier": args.classifier,
     }
     overrides |= _orchestration_overrides(args)
+    from augment.tracking import load_tracking_config
+
     cfg = load_config(args.config, overrides)
+    # named at the end as resolved now: during the run MLflow exports the URI it was given to
+    # MLFLOW_TRACKING_URI, so resolving again would credit that variable
+    tracking = load_tracking_config()
     inputs = [cfg.data.source, args.config]
     if args.json_path:
         check_json_target(args.json_path, inputs, args.force)
@@ -297,9 +302,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print()
     print(comparison_table(summary))
     print(f"\nMLflow run {summary['mlflow_run_id']} (experiment {summary['experiment']!r})")
-    from augment.tracking import load_tracking_config
-
-    print(f"tracking store: {load_tracking_config().describe()}")
+    print(f"tracking store: {tracking.describe()}")
     if args.json_path:
         write_json_atomic(summary, args.json_path)
         print(f"summary written to {args.json_path}")

@@ -9,11 +9,17 @@ import sys
 from pathlib import Path
 
 
-def augment_process(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+def augment_process(
+    *args: str, cwd: Path, timeout: float = 300, tracking_env: bool = True
+) -> subprocess.CompletedProcess:
     """``python -m augment.cli ARGS`` in ``cwd``: its own tracking store ``cwd/mlflow.db``, HOME
-    ``cwd/home`` (where ~/.prefect would be) and no Prefect server or database of this process."""
+    ``cwd/home`` (where ~/.prefect would be) and no Prefect server or database of this process.
+    ``tracking_env=False``: no ``MLFLOW_TRACKING_URI`` (the store comes from ``cwd/mlflow.yml``
+    or the packaged default, as for a user who sets nothing)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "MLFLOW_"))}
-    env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db", "OMP_NUM_THREADS": "1"}
+    env |= {"OMP_NUM_THREADS": "1"}
+    if tracking_env:
+        env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{cwd}/mlflow.db"}
     (cwd / "home").mkdir(exist_ok=True)
     env |= {"HOME": str(cwd / "home")}
     env = {k: v for k, v in env.items() if k not in ("PREFECT_HOME",) and "DATABASE" not in k}

@@ -9,11 +9,16 @@ from _cli import augment_process
 
 
 def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
+    (tmp_path / "mlflow.yml").write_text("tracking_uri: sqlite:///runs.db\n")  # no env var
     out = augment_process(
         "run", "--data", "builtin:wine", "--epochs", "1", "--seeds", "2", "--arms",
-        "baseline,gan,smote", cwd=tmp_path,
+        "baseline,gan,smote", cwd=tmp_path, tracking_env=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
+    # the store is named with where it was configured (MLflow itself exports the URI to the
+    # environment during the run; that is not where it came from)
+    where = f"tracking store: sqlite:///{tmp_path / 'runs.db'} (from {tmp_path / 'mlflow.yml'})"
+    assert where in out.stdout, out.stdout[-600:]
     for noise in ("Finished in state", "INFO", "Downloading artifacts", "Warning", "prefect"):
         assert noise not in out.stderr, out.stderr
     assert "balanced_accuracy" in out.stdout and "MLflow run" in out.stdout
