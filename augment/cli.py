@@ -248,6 +248,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from augment.outputs import check_json_target, write_json_atomic
     from augment.preflight import preflight
     from augment.table import comparison_table
+    from augment.tracking import load_tracking_config
 
     overrides = {
         "data.source": args.data,
@@ -260,8 +261,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "classifier": args.classifier,
     }
     overrides |= _orchestration_overrides(args)
-    from augment.tracking import load_tracking_config
-
     cfg = load_config(args.config, overrides)
     # named at the end as resolved now: during the run MLflow exports the URI it was given to
     # MLFLOW_TRACKING_URI, so resolving again would credit that variable

@@ -75,9 +75,10 @@ class FaithfulRows:
     ) -> None:
         from sklearn.model_selection import StratifiedKFold
 
-        self.y = np.asarray(y)
-        self.space = _space(X)
-        self.points = self.space.points(X)
+        from augment.selection import HerdedRows
+
+        self.herder = HerdedRows(X, y)
+        self.y, self.space, self.points = self.herder.y, self.herder.space, self.herder.points
         self.classes = np.unique(self.y)
         self.model, self.quantile, self.seed = model, quantile, random_state
         self.bars: dict = {c: 0.0 for c in self.classes}
@@ -115,35 +116,23 @@ class FaithfulRows:
             out[:, cols] += m.predict_proba(P) / len(models)
         return out
 
+    def passing(self, P: np.ndarray, label, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Sorted positions of the candidate points ``P`` that pass the bar of ``label`` (the
+        ``n`` most probable when fewer pass)."""
+        if not self.models or label not in self.bars:
+            return np.arange(len(P))
+        prob = self._proba(self.models, P)[:, int(np.searchsorted(self.classes, label))]
+        keep = np.flatnonzero(prob >= self.bars[label] - 1e-9)
+        if len(keep) < n:
+            keep = np.sort(np.argsort(-prob - 1e-9 * rng.random(len(P)), kind="stable")[:n])
+        return keep
+
     def choose(self, candidates: pd.DataFrame, label, n: int, rng: np.random.Generator):
         """Indices (into ``candidates``) of the ``n`` rows to keep for class ``label``."""
-        m = len(candidates)
-        if n >= m:
-            return np.arange(m)
-        P = self.space.points(candidates)
-        keep = np.arange(m)
-        if self.models and label in self.bars:
-            j = int(np.searchsorted(self.classes, label))
-            prob = self._proba(self.models, P)[:, j]
-            keep = np.flatnonzero(prob >= self.bars[label] - 1e-9)
-            if len(keep) < n:
-                keep = np.sort(np.argsort(-prob - 1e-9 * rng.random(m), kind="stable")[:n])
-        real = self.points[self.y == label]
-        if not len(real) or len(keep) <= n:
-            return np.sort(rng.choice(keep, n, replace=False)) if len(keep) > n else keep
-        return keep[_herd(real, P[keep], n, rng)]
-
-
-def _space(X):
-    from augment.selection import RowSpace
-
-    return RowSpace(X)
-
-
-def _herd(real, P, n, rng):
-    from augment.selection import herd
-
-    return herd(real, P, n, rng)
+        if n >= len(candidates):
+            return np.arange(len(candidates))
+        keep = self.passing(self.space.points(candidates), label, n, rng)
+        return keep[self.herder.choose(candidates.iloc[keep], label, n, rng)]
 
 
 def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int, gan: dict | None = None):
@@ -171,7 +160,13 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
     from augment.selection import HerdedRows, TypicalRows, herd
 
     chooser, herder = TypicalRows(X, y), HerdedRows(X, y)
-    faithful = {}
+    faithful: dict[str, FaithfulRows] = {}
+
+    def faithful_rows(name: str) -> FaithfulRows:  # fitted at most once per rule and call
+        if name not in faithful:
+            faithful[name] = FaithfulRows(X, y, model=FAITHFUL[name], random_state=inner)
+        return faithful[name]
+
     rng = np.random.default_rng(inner)
     parts, labels = [X], [y]
     for cls, (n, rows) in cands.items():
@@ -183,9 +178,7 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
         elif rule in ("herd", "herd_pool10"):
             idx = herder.choose(rows, cls, n, rng)
         elif rule in FAITHFUL:
-            if rule not in faithful:
-                faithful[rule] = FaithfulRows(X, y, model=FAITHFUL[rule], random_state=inner)
-            idx = faithful[rule].choose(rows, cls, n, rng)
+            idx = faithful_rows(rule).choose(rows, cls, n, rng)
         elif rule in ("herd_white", "faithful_white"):
             from sklearn.covariance import LedoitWolf
 
@@ -193,16 +186,7 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
             P = herder.space.points(rows)
             keep = np.arange(len(rows))
             if rule == "faithful_white":
-                if "faithful_lr" not in faithful:
-                    faithful["faithful_lr"] = FaithfulRows(
-                        X, y, model="logistic", random_state=inner
-                    )
-                f = faithful["faithful_lr"]
-                j = int(np.searchsorted(f.classes, cls))
-                prob = f._proba(f.models, P)[:, j]
-                keep = np.flatnonzero(prob >= f.bars[cls] - 1e-9)
-                if len(keep) < n:
-                    keep = np.sort(np.argsort(-prob, kind="stable")[:n])
+                keep = faithful_rows("faithful_lr").passing(P, cls, n, rng)
             if len(real) >= 2:
                 lw = LedoitWolf().fit(real)
                 w, V = np.linalg.eigh(lw.covariance_)
