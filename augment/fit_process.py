@@ -23,6 +23,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -102,6 +103,7 @@ class FitProcess:
     ) -> None:
         ctx = _context()
         self._stopped = False
+        self.started = time.monotonic()  # for the run's progress display
         self.grid_dir = tempfile.mkdtemp(prefix="augment-grids-") if grid_every else None
         grid_dir = self.grid_dir
         reader, writer = ctx.Pipe(duplex=False)

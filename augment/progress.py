@@ -34,10 +34,13 @@ class Progress:
         self._lock = threading.Lock()
         self.name, self.unit, self.total, self.done = "", "", 0, 0
 
-    def start(self, name: str, total: int, unit: str) -> None:
+    def start(self, name: str, total: int, unit: str, since: float | None = None) -> None:
+        """A new stage of ``total`` items; ``since``: the `time.monotonic()` at which its work
+        began, when that was before the display (ETA and "took" count from it)."""
         with self._lock:
             self.name, self.total, self.unit, self.done = name, int(total), unit, 0
-            self._t0 = self._last = time.monotonic()
+            self._last = time.monotonic()
+            self._t0 = self._last if since is None else min(since, self._last)
             self._next_mark = 1
 
     def advance(self, n: int = 1, detail: str = "") -> None:
@@ -73,7 +76,7 @@ class Progress:
 
 
 class _Silent(Progress):
-    def start(self, name: str, total: int, unit: str) -> None:
+    def start(self, name: str, total: int, unit: str, since: float | None = None) -> None:
         pass
 
     def advance(self, n: int = 1, detail: str = "") -> None:

@@ -177,7 +177,10 @@ def fit_generators(
             done[i] = hit
     workers = max(1, min(len(todo), usable_cores()))
     epochs = sum(spec.config.epochs for _, spec in todo)
-    progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs")
+    early = _EARLY.get() or {}  # fits begun before the flow: the stage's time counts from them
+    begun = [early[str(s.model_path)].started for _, s in todo if str(s.model_path) in early]
+    since = min(begun, default=None)
+    progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs", since)
     group = FitGroup()
     with ThreadPoolTaskRunner(max_workers=workers) as runner:
         try:  # inside the pool: on the way out it waits for its tasks, which wait for the fits

@@ -40,3 +40,17 @@ def test_silent_and_empty_stages_write_nothing():
     SILENT.start("x", 5, "y")
     SILENT.advance()
     assert out.getvalue() == ""
+
+
+def test_a_stage_begun_before_its_display_counts_from_its_own_start():
+    # the GAN fits start before the flow (while Prefect's server boots); the flow's display of
+    # them starts later, and its "took" and ETA must count from when the fits began
+    import time
+
+    out = io.StringIO()
+    p = Progress(out, tty=True)
+    p.start("GAN fit", 2, "epochs", since=time.monotonic() - 90)
+    p.advance()
+    assert "ETA 1:30" in out.getvalue()
+    p.advance()
+    assert out.getvalue().endswith("took 1:30\n")
