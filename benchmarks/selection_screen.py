@@ -135,22 +135,34 @@ class FaithfulRows:
         return keep[self.herder.choose(candidates.iloc[keep], label, n, rng)]
 
 
-def _candidates(X: pd.DataFrame, y: np.ndarray, seed: int, pool: int, gan: dict | None = None):
-    """The default sampler's generator, fitted with its own seed derivation, and per class its
-    ``pool * n`` candidates (`ConditionalGANOverSampler` without the selection step)."""
+def _candidates(
+    X: pd.DataFrame, y: np.ndarray, seed: int, pool: int, gan: dict | None = None, generators=1
+):
+    """The default sampler's generators, fitted with its own seed derivation, and per class its
+    ``pool * n`` candidates (`ConditionalGANOverSampler(n_generators=generators)` without the
+    selection step: generator g is seeded ``inner + 7919 g`` and makes its near-equal share)."""
     from imblearn.utils import check_sampling_strategy
     from sklearn.utils import check_random_state
 
     from augment.gan.tabular import TabularCGAN, TabularGANConfig
+    from augment.selection import near_equal_shares
 
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
     cfg = TabularGANConfig(**(gan or {}))
-    gan = TabularCGAN(cfg, random_state=inner, progress=False).fit(X, y)
+    gans = [
+        TabularCGAN(cfg, random_state=inner + 7919 * g, progress=False).fit(X, y)
+        for g in range(generators)
+    ]
     out = {}
     wanted = check_sampling_strategy("auto", y, "over-sampling")
     for i, (cls, n) in enumerate(wanted.items()):
         if n > 0:
-            rows = gan.sample(n * pool, cls, random_state=inner + 1 + i)
+            made = [
+                gans[g].sample(m, cls, random_state=inner + 1 + i + 7919 * g)
+                for g, m in enumerate(near_equal_shares(n * pool, generators))
+                if m > 0
+            ]
+            rows = pd.concat(made, ignore_index=True)
             out[cls] = (n, rows.astype(X.dtypes.to_dict()))
     return inner, out
 
@@ -211,7 +223,7 @@ def run_job(args) -> dict:
     from augment.suite.protocol import FoldJob, init_worker, run_fold
 
     init_worker()
-    table, repeat, fold, train, test, gan_seeds, rules, classifiers, pool, k0, gan = args
+    table, repeat, fold, train, test, gan_seeds, rules, classifiers, pool, k0, gan, gens = args
     t0 = time.process_time()
     # the classical arms exactly as the suite runs them
     job = FoldJob(table, classical_arms(), classifiers, repeat, fold, train, test, 1, 0)
@@ -242,7 +254,7 @@ def run_job(args) -> dict:
         seed = fold_seed(0, repeat, fold, k)
         s = time.perf_counter()
         inner, cands = _candidates(
-            X_tr, y_tr, seed, max([pool, *(POOL.get(r, pool) for r in rules)]), gan
+            X_tr, y_tr, seed, max([pool, *(POOL.get(r, pool) for r in rules)]), gan, gens
         )
         fit_s = time.perf_counter() - s
         for rule in rules:
@@ -271,6 +283,12 @@ def main(argv=None) -> int:
         default="{}",
         help="TabularGANConfig overrides as JSON, e.g. '{\"patience\": 10}' (default: none)",
     )
+    p.add_argument(
+        "--generators",
+        type=int,
+        default=1,
+        help="generators per fit, their candidates pooled (the sampler's n_generators)",
+    )
     a = p.parse_args(argv)
 
     import multiprocessing as mp
@@ -293,6 +311,7 @@ def main(argv=None) -> int:
     else:
         jobs = [
             (t, r, f, tr, te, a.gan_seeds, rules, classifiers, a.pool, a.first_gan_seed, gan)
+            + (a.generators,)
             for t in sorted(tables, key=lambda t: len(t.y))
             for r, f, tr, te in make_folds(t.y, a.folds, a.repeats, 0)
         ]
