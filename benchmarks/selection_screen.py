@@ -189,6 +189,12 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
             idx = chooser.choose(rows, cls, n, rng)
         elif rule in ("herd", "herd_pool10"):
             idx = herder.choose(rows, cls, n, rng)
+        elif rule.startswith("herd_repel"):  # herd_repel<beta>: away from the other classes
+            own = y == cls
+            P = herder.space.points(rows)
+            beta = float(rule.removeprefix("herd_repel"))
+            other = herder.points[~own]
+            idx = herd(herder.points[own], P, n, rng, other, beta)  # n < len(P): pool > 1
         elif rule in FAITHFUL:
             idx = faithful_rows(rule).choose(rows, cls, n, rng)
         elif rule in ("herd_white", "faithful_white"):
