@@ -162,14 +162,7 @@ HERD_BLOCK = 2000
 HERD_REAL_MAX = 2000
 
 
-def herd(
-    real: np.ndarray,
-    candidates: np.ndarray,
-    n: int,
-    rng: np.random.Generator,
-    other: np.ndarray | None = None,
-    repel: float = 0.0,
-) -> np.ndarray:
+def herd(real: np.ndarray, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Kernel herding: sorted indices of ``n`` rows of ``candidates`` (M, D) whose empirical
     distribution is close, in MMD with a Gaussian kernel, to that of ``real`` (R, D).
 
@@ -179,10 +172,6 @@ def herd(
     dense nor spread wider than the class. Bandwidth: the median distance between real rows.
     Past ``HERD_BLOCK`` rows kept, the candidates are shuffled into blocks, each herded for its
     share (linear cost; each block matches the same real rows).
-
-    ``other`` (rows of the other classes) and ``repel`` > 0: each candidate's attraction is
-    lowered by ``repel`` times its mean kernel to ``other``, so candidates where the other
-    classes are denser than the class are taken last (screened; off by default).
     """
     m = len(candidates)
     if n >= m:
@@ -190,39 +179,24 @@ def herd(
     if len(real) > HERD_REAL_MAX:
         real = real[rng.choice(len(real), HERD_REAL_MAX, replace=False)]
     gamma = 0.5 / _median_distance(real, candidates) ** 2
-    push = None
-    if repel and other is not None and len(other):
-        if len(other) > HERD_REAL_MAX:
-            other = other[rng.choice(len(other), HERD_REAL_MAX, replace=False)]
-        push = repel * _mean_kernel(candidates, other, gamma)
     blocks = -(-n // HERD_BLOCK)
     if blocks == 1:
-        return _herd_block(real, candidates, n, gamma, push)
+        return _herd_block(real, candidates, n, gamma)
     order = rng.permutation(m)
     out = []
     for part, want in zip(np.array_split(order, blocks), near_equal_shares(n, blocks), strict=True):
-        sub = None if push is None else push[part]
-        out.append(part[_herd_block(real, candidates[part], want, gamma, sub)])
+        out.append(part[_herd_block(real, candidates[part], want, gamma)])
     return np.sort(np.concatenate(out))
 
 
-def _mean_kernel(C: np.ndarray, R: np.ndarray, gamma: float) -> np.ndarray:
-    """Mean Gaussian kernel of each row of ``C`` to the rows of ``R`` (in blocks of 512)."""
-    mu = np.zeros(len(C))
-    for i in range(0, len(R), 512):
-        mu += np.exp(-gamma * _sq_distances(C, R[i : i + 512])).sum(axis=1)
-    return mu / len(R)
-
-
-def _herd_block(
-    real: np.ndarray, C: np.ndarray, n: int, gamma: float, push: np.ndarray | None = None
-) -> np.ndarray:
+def _herd_block(real: np.ndarray, C: np.ndarray, n: int, gamma: float) -> np.ndarray:
     m = len(C)
     if n >= m:
         return np.arange(m)
-    mu = _mean_kernel(C, real, gamma)  # mean kernel to the real rows
-    if push is not None:
-        mu = mu - push
+    mu = np.zeros(m)  # mean kernel to the real rows
+    for i in range(0, len(real), 512):
+        mu += np.exp(-gamma * _sq_distances(C, real[i : i + 512])).sum(axis=1)
+    mu /= len(real)
     c2 = (C**2).sum(axis=1)
     taken = np.zeros(m)  # summed kernel to the rows taken so far
     free = np.ones(m, dtype=bool)

@@ -25,7 +25,6 @@ def main(argv=None) -> int:
     p.add_argument("--folds", type=int, default=3)
     a = p.parse_args(argv)
 
-
     from imblearn.over_sampling import SMOTE, RandomOverSampler
     from sklearn.metrics import recall_score
 

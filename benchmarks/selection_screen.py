@@ -135,6 +135,33 @@ class FaithfulRows:
         return keep[self.herder.choose(candidates.iloc[keep], label, n, rng)]
 
 
+def repelled_herd(real, other, C, n: int, repel: float, rng) -> np.ndarray:
+    """Kernel herding (`augment.selection.herd`) with each candidate's attraction to its class's
+    real rows lowered by ``repel`` times its mean kernel to the other classes' real rows, so
+    candidates where the other classes are dense are taken last (screened, not adopted:
+    selection_screen.md). One block: the suite's classes want fewer than ``HERD_BLOCK`` rows."""
+    from augment.selection import HERD_BLOCK, HERD_REAL_MAX, _median_distance, _sq_distances
+
+    if n >= len(C):
+        return np.arange(len(C))
+    assert n <= HERD_BLOCK, "the screen's repelled herding runs on one block"
+    if len(real) > HERD_REAL_MAX:
+        real = real[rng.choice(len(real), HERD_REAL_MAX, replace=False)]
+    if len(other) > HERD_REAL_MAX:
+        other = other[rng.choice(len(other), HERD_REAL_MAX, replace=False)]
+    gamma = 0.5 / _median_distance(real, C) ** 2
+    mu = np.exp(-gamma * _sq_distances(C, real)).mean(axis=1)
+    mu -= repel * np.exp(-gamma * _sq_distances(C, other)).mean(axis=1)
+    c2 = (C**2).sum(axis=1)
+    taken, free = np.zeros(len(C)), np.ones(len(C), dtype=bool)
+    chosen = np.empty(n, dtype=np.int64)
+    for t in range(n):
+        i = int(np.argmax(np.where(free, mu - taken / (t + 1), -np.inf)))
+        chosen[t], free[i] = i, False
+        taken += np.exp(-gamma * np.maximum(c2 + c2[i] - 2.0 * C @ C[i], 0.0))
+    return np.sort(chosen)
+
+
 def _candidates(
     X: pd.DataFrame, y: np.ndarray, seed: int, pool: int, gan: dict | None = None, generators=1
 ):
@@ -193,8 +220,7 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
             own = y == cls
             P = herder.space.points(rows)
             beta = float(rule.removeprefix("herd_repel"))
-            other = herder.points[~own]
-            idx = herd(herder.points[own], P, n, rng, other, beta)  # n < len(P): pool > 1
+            idx = repelled_herd(herder.points[own], herder.points[~own], P, n, beta, rng)
         elif rule in FAITHFUL:
             idx = faithful_rows(rule).choose(rows, cls, n, rng)
         elif rule in ("herd_white", "faithful_white"):

@@ -204,19 +204,3 @@ def test_a_class_without_real_rows_gets_any_distinct_candidates():
     cand = pd.DataFrame({"a": rng.normal(size=20)})
     keep = HerdedRows(X, np.zeros(10, dtype=int)).choose(cand, 1, 5, rng)
     assert len(set(keep)) == 5
-
-
-def test_repelled_herding_takes_fewer_candidates_where_the_other_classes_are():
-    from augment.selection import _mean_kernel, herd
-
-    rng = np.random.default_rng(0)
-    own, other = rng.normal(0, 1, (60, 3)), rng.normal(2.0, 1, (600, 3))
-    cands = rng.normal(0.5, 1.5, (600, 3))  # a generator broader than the class, towards other
-    plain = herd(own, cands, 120, np.random.default_rng(1))
-    assert np.array_equal(plain, herd(own, cands, 120, np.random.default_rng(1), other, 0.0))
-    pushed = herd(own, cands, 120, np.random.default_rng(1), other, 1.0)
-    assert len(np.unique(pushed)) == 120
-    assert (
-        _mean_kernel(cands[pushed], other, 0.2).mean()
-        < 0.8 * _mean_kernel(cands[plain], other, 0.2).mean()
-    )
