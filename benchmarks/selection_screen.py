@@ -34,7 +34,8 @@ import pandas as pd  # noqa: E402
 
 RULES = ("typical", "herd", "typical_herd", "all", "herd_pool10")
 FAITHFUL = {"faithful_lr": "logistic", "faithful_rf": "forest", "faithful": "blend"}
-POOL = {"herd_pool10": 10}  # candidates per wanted row; the others use the first ``--pool``
+# candidates per wanted row; the others use the first ``--pool``
+POOL = {"herd_pool10": 10, "herd_pool3": 3}
 
 
 class FaithfulRows:
@@ -214,8 +215,15 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
             idx = np.arange(n)
         elif rule == "typical":
             idx = chooser.choose(rows, cls, n, rng)
-        elif rule in ("herd", "herd_pool10"):
+        elif rule in ("herd", "herd_pool10", "herd_pool3"):
             idx = herder.choose(rows, cls, n, rng)
+        elif rule.startswith("herd_bw"):  # herd_bw<f>: f times the median-distance bandwidth
+            from augment.selection import HERD_BLOCK, _herd_block, _median_distance
+
+            real, P = herder.points[y == cls], herder.space.points(rows)
+            assert n <= HERD_BLOCK, "the screen's bandwidth rules run on one block"
+            f = float(rule.removeprefix("herd_bw"))
+            idx = _herd_block(real, P, n, 0.5 / (f * _median_distance(real, P)) ** 2)
         elif rule.startswith("herd_repel"):  # herd_repel<beta>: away from the other classes
             own = y == cls
             P = herder.space.points(rows)
