@@ -190,13 +190,23 @@ def herd(real: np.ndarray, candidates: np.ndarray, n: int, rng: np.random.Genera
 
 
 def _herd_block(real: np.ndarray, C: np.ndarray, n: int, gamma: float) -> np.ndarray:
+    if n >= len(C):
+        return np.arange(len(C))
+    return herd_greedy(C, mean_kernel(C, real, gamma), n, gamma)
+
+
+def mean_kernel(C: np.ndarray, R: np.ndarray, gamma: float) -> np.ndarray:
+    """Mean Gaussian kernel ``exp(-gamma d^2)`` of each row of ``C`` to the rows of ``R``."""
+    mu = np.zeros(len(C))
+    for i in range(0, len(R), 512):
+        mu += np.exp(-gamma * _sq_distances(C, R[i : i + 512])).sum(axis=1)
+    return mu / len(R)
+
+
+def herd_greedy(C: np.ndarray, mu: np.ndarray, n: int, gamma: float) -> np.ndarray:
+    """The herding steps: sorted indices of ``n`` rows of ``C``, each step the candidate with
+    the highest attraction ``mu`` minus its mean kernel to the rows already taken."""
     m = len(C)
-    if n >= m:
-        return np.arange(m)
-    mu = np.zeros(m)  # mean kernel to the real rows
-    for i in range(0, len(real), 512):
-        mu += np.exp(-gamma * _sq_distances(C, real[i : i + 512])).sum(axis=1)
-    mu /= len(real)
     c2 = (C**2).sum(axis=1)
     taken = np.zeros(m)  # summed kernel to the rows taken so far
     free = np.ones(m, dtype=bool)

@@ -33,7 +33,7 @@ def main(argv=None) -> int:
 
     paths = [q for q in default_tables() if a.table in (q, Path(q).stem)]
     if not paths:
-        names = ", ".join(Path(q).stem if "/" in q else q for q in default_tables())
+        names = ", ".join(Path(q).stem for q in default_tables())
         p.error(f"no suite table {a.table!r}; allowed: {names}")
     t = load_suite_table(paths[0])
     labels = np.unique(t.y)

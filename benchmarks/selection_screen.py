@@ -141,7 +141,13 @@ def repelled_herd(real, other, C, n: int, repel: float, rng) -> np.ndarray:
     real rows lowered by ``repel`` times its mean kernel to the other classes' real rows, so
     candidates where the other classes are dense are taken last (screened, not adopted:
     selection_screen.md). One block: the suite's classes want fewer than ``HERD_BLOCK`` rows."""
-    from augment.selection import HERD_BLOCK, HERD_REAL_MAX, _median_distance, _sq_distances
+    from augment.selection import (
+        HERD_BLOCK,
+        HERD_REAL_MAX,
+        _median_distance,
+        herd_greedy,
+        mean_kernel,
+    )
 
     if n >= len(C):
         return np.arange(len(C))
@@ -151,16 +157,8 @@ def repelled_herd(real, other, C, n: int, repel: float, rng) -> np.ndarray:
     if len(other) > HERD_REAL_MAX:
         other = other[rng.choice(len(other), HERD_REAL_MAX, replace=False)]
     gamma = 0.5 / _median_distance(real, C) ** 2
-    mu = np.exp(-gamma * _sq_distances(C, real)).mean(axis=1)
-    mu -= repel * np.exp(-gamma * _sq_distances(C, other)).mean(axis=1)
-    c2 = (C**2).sum(axis=1)
-    taken, free = np.zeros(len(C)), np.ones(len(C), dtype=bool)
-    chosen = np.empty(n, dtype=np.int64)
-    for t in range(n):
-        i = int(np.argmax(np.where(free, mu - taken / (t + 1), -np.inf)))
-        chosen[t], free[i] = i, False
-        taken += np.exp(-gamma * np.maximum(c2 + c2[i] - 2.0 * C @ C[i], 0.0))
-    return np.sort(chosen)
+    mu = mean_kernel(C, real, gamma) - repel * mean_kernel(C, other, gamma)
+    return herd_greedy(C, mu, n, gamma)
 
 
 def _candidates(
