@@ -174,13 +174,21 @@ def _candidates(
     from augment.selection import near_equal_shares
 
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-    cfg = TabularGANConfig(**(gan or {}))
+    gan = dict(gan or {})
+    per_class = gan.pop("per_class", None)
+    gan_extra = {"subclass": gan.pop("subclass", None)}
+    cfg = TabularGANConfig(**gan)
+    wanted = check_sampling_strategy("auto", y, "over-sampling")
+    if per_class:  # one GAN per class that needs rows, fitted on that class's rows only
+        return inner, _per_class_candidates(X, y, wanted, cfg, inner, pool, per_class)
+    subclass = gan_extra.get("subclass")
+    if subclass:  # condition on (class, cluster within the class)
+        return inner, _subclass_candidates(X, y, wanted, cfg, inner, pool, subclass)
     gans = [
         TabularCGAN(cfg, random_state=inner + 7919 * g, progress=False).fit(X, y)
         for g in range(generators)
     ]
     out = {}
-    wanted = check_sampling_strategy("auto", y, "over-sampling")
     for i, (cls, n) in enumerate(wanted.items()):
         if n > 0:
             made = [
@@ -190,7 +198,148 @@ def _candidates(
             ]
             rows = pd.concat(made, ignore_index=True)
             out[cls] = (n, rows.astype(X.dtypes.to_dict()))
+    _GANS[:] = gans  # the latent rules reuse them
     return inner, out
+
+
+#: the generators of the last `_candidates` call (one job runs in one process)
+_GANS: list = []
+
+
+def latent_candidates(g, X, y, cls, m: int, seed: int, space, draws: int = 50) -> pd.DataFrame:
+    """``m`` rows of class ``cls`` made by generator ``g`` from latent codes interpolated
+    between the codes of neighbouring real rows (a SMOTE in the generator's latent space).
+
+    Each real row of the class is "inverted" crudely: of ``draws`` x (real rows) generated
+    candidates, the one nearest to it (selection space) lends its noise vector and conditional
+    vector. A new code lies on the segment between a real row's code and the code of one of its
+    5 nearest real neighbours (norm interpolated too, so it stays on the Gaussian shell); the
+    generator decodes it. Every row is the generator's output; coverage of every real row's
+    neighbourhood is what the plain pool may lack.
+    """
+    import torch
+    from sklearn.neighbors import NearestNeighbors
+
+    from augment.torchutil import seeded_torch_rng
+
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    code = int(np.searchsorted(g.classes_, cls))
+    real = space.points(X[np.asarray(y) == cls])
+    dtypes = X.dtypes.to_dict()
+
+    @torch.no_grad()
+    def decode(z, cond, s: int) -> pd.DataFrame:
+        with seeded_torch_rng(s, g.device_):
+            out = g.generator_(z.to(g.device_), cond.to(g.device_)).float().cpu().numpy()
+        Z = np.zeros((len(z), g.transformer_.output_dim_), dtype=np.float32)
+        Z[:, g.order_] = out
+        return g.transformer_.inverse_transform(Z, random_state=s).astype(dtypes)
+
+    M = max(draws * len(real), 2 * m)
+    z = torch.randn(M, g.noise_dim_, generator=gen)
+    cond = g.conditions_.generator_input(np.full(M, code), gen)
+    P = space.points(decode(z, cond, seed))
+    inv = NearestNeighbors(n_neighbors=1).fit(P).kneighbors(real)[1][:, 0]
+    zi, ci = z[inv], cond[inv]
+    a = rng.integers(len(real), size=m)
+    if len(real) > 1:
+        k = min(5, len(real) - 1)
+        nbr = NearestNeighbors(n_neighbors=k + 1).fit(real).kneighbors(real)[1][:, 1:]
+        b = nbr[a, rng.integers(k, size=m)]
+    else:
+        b = a
+    lam = torch.from_numpy(rng.random((m, 1))).float()
+    za, zb = zi[a], zi[b]
+    zn = za + lam * (zb - za)
+    norm = (1 - lam) * za.norm(dim=1, keepdim=True) + lam * zb.norm(dim=1, keepdim=True)
+    zn = zn / zn.norm(dim=1, keepdim=True).clamp_min(1e-6) * norm
+    return decode(zn, ci[a], seed + 1)
+
+
+def _per_class_candidates(X, y, wanted, cfg, inner: int, pool: int, budget: str) -> dict:
+    """Per class: a GAN fitted on that class's rows alone (its own encoder, no other class in
+    its conditional), ``pool * n`` candidates. ``budget`` "epochs": ``cfg.epochs`` over the
+    class's rows; "steps": as many optimiser steps as the whole-table GAN would take."""
+    from dataclasses import replace
+
+    from augment.gan.tabular import TabularCGAN, batch_plan
+
+    whole = batch_plan(len(X), cfg.batch_size, cfg.pac)[2] * cfg.epochs
+    out = {}
+    for i, (cls, n) in enumerate(wanted.items()):
+        if n <= 0:
+            continue
+        own = np.asarray(y) == cls
+        Xc = X[own].reset_index(drop=True)
+        c = cfg
+        if budget == "steps":
+            per_epoch = batch_plan(len(Xc), cfg.batch_size, cfg.pac)[2]
+            c = replace(cfg, epochs=max(cfg.epochs, -(-whole // per_epoch)))
+        g = TabularCGAN(c, random_state=inner + 31 * i, progress=False).fit(Xc, y[own])
+        rows = g.sample(n * pool, cls, random_state=inner + 1 + i)
+        out[cls] = (n, rows.astype(X.dtypes.to_dict()))
+    return out
+
+
+def subclass_labels(X: pd.DataFrame, y: np.ndarray, per: int, seed: int) -> np.ndarray:
+    """Integer sub-class labels: each class's real rows split by k-means (in the selection
+    space) into ``max(1, min(10, n_c // per))`` clusters of about ``per`` rows."""
+    from sklearn.cluster import KMeans
+
+    from augment.selection import RowSpace
+
+    P = RowSpace(X).points(X)
+    out = np.zeros(len(y), dtype=np.int64)
+    nxt = 0
+    for cls in np.unique(y):
+        own = np.flatnonzero(y == cls)
+        k = max(1, min(10, len(own) // per))
+        lab = (
+            KMeans(k, n_init=3, random_state=seed).fit_predict(P[own])
+            if k > 1
+            else np.zeros(len(own), dtype=np.int64)
+        )
+        out[own] = nxt + lab
+        nxt += k
+    return out
+
+
+def proportional_shares(n: int, sizes) -> list[int]:
+    """``n`` split in proportion to ``sizes`` (largest remainders)."""
+    sizes = np.asarray(sizes, dtype=float)
+    raw = n * sizes / sizes.sum()
+    base = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - base))[: n - base.sum()]:
+        base[i] += 1
+    return base.tolist()
+
+
+def _subclass_candidates(X, y, wanted, cfg, inner: int, pool: int, per: int) -> dict:
+    """A GAN conditioned on sub-classes (k-means clusters within each class): each class's
+    candidates come from its clusters in proportion to their sizes (self-conditioning, as in
+    Liu et al. 2020, on the class's own rows)."""
+    from augment.gan.tabular import TabularCGAN
+
+    y = np.asarray(y)
+    sub = subclass_labels(X, y, per, inner)
+    g = TabularCGAN(cfg, random_state=inner, progress=False).fit(X, sub)
+    out = {}
+    for i, (cls, n) in enumerate(wanted.items()):
+        if n <= 0:
+            continue
+        labs, sizes = np.unique(sub[y == cls], return_counts=True)
+        made = [
+            g.sample(m, lab, random_state=inner + 1 + i + 7919 * j)
+            for j, (lab, m) in enumerate(zip(labs, proportional_shares(n * pool, sizes)))
+            if m > 0
+        ]
+        rng = np.random.default_rng(inner + i)
+        rows = pd.concat(made, ignore_index=True)
+        rows = rows.iloc[rng.permutation(len(rows))].reset_index(drop=True)
+        out[cls] = (n, rows.astype(X.dtypes.to_dict()))
+    _GANS[:] = [g]
+    return out
 
 
 def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
@@ -209,11 +358,22 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
     parts, labels = [X], [y]
     for cls, (n, rows) in cands.items():
         rows = rows.iloc[: POOL.get(rule, pool) * n]
-        if rule == "all":
+        if rule.startswith("latent"):  # latent_herd / latent_all / latent_mix
+            lat = latent_candidates(
+                _GANS[0], X, y, cls, pool * n, inner + 17, herder.space
+            )
+            if rule == "latent_mix":  # half the pool plain, half latent, then herding
+                rows = pd.concat(
+                    [rows.iloc[: pool * n // 2], lat.iloc[: pool * n - pool * n // 2]],
+                    ignore_index=True,
+                )
+            else:
+                rows = lat
+        if rule == "all" or rule == "latent_all":
             idx = np.arange(n)
         elif rule == "typical":
             idx = chooser.choose(rows, cls, n, rng)
-        elif rule in ("herd", "herd_pool10", "herd_pool3"):
+        elif rule in ("herd", "herd_pool10", "herd_pool3", "latent_herd", "latent_mix"):
             idx = herder.choose(rows, cls, n, rng)
         elif rule.startswith("herd_bw"):  # herd_bw<f>: f times the median-distance bandwidth
             from augment.selection import HERD_BLOCK, _herd_block, _median_distance
