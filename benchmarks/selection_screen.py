@@ -331,7 +331,9 @@ def _subclass_candidates(X, y, wanted, cfg, inner: int, pool: int, per: int) -> 
         labs, sizes = np.unique(sub[y == cls], return_counts=True)
         made = [
             g.sample(m, lab, random_state=inner + 1 + i + 7919 * j)
-            for j, (lab, m) in enumerate(zip(labs, proportional_shares(n * pool, sizes)))
+            for j, (lab, m) in enumerate(
+                zip(labs, proportional_shares(n * pool, sizes), strict=True)
+            )
             if m > 0
         ]
         rng = np.random.default_rng(inner + i)
@@ -359,9 +361,7 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
     for cls, (n, rows) in cands.items():
         rows = rows.iloc[: POOL.get(rule, pool) * n]
         if rule.startswith("latent"):  # latent_herd / latent_all / latent_mix
-            lat = latent_candidates(
-                _GANS[0], X, y, cls, pool * n, inner + 17, herder.space
-            )
+            lat = latent_candidates(_GANS[0], X, y, cls, pool * n, inner + 17, herder.space)
             if rule == "latent_mix":  # half the pool plain, half latent, then herding
                 rows = pd.concat(
                     [rows.iloc[: pool * n // 2], lat.iloc[: pool * n - pool * n // 2]],

@@ -72,6 +72,9 @@ def summarize(
     ours = [a for a, c in arms.items() if not c]
     rows, means = [], []
     counts = {o: {"win": 0, "tie": 0, "loss": 0, "mean_above": 0} for o in ours}
+    # rows where an arm's mean is above every other arm's: what "ours above the best classical
+    # arm" is for any arm, the reference for that count (ceiling rows count for nobody)
+    top = dict.fromkeys(arms, 0)
     for table in tables:
         for clf in classifiers:
             if (table, clf, next(iter(arms))) not in scores:
@@ -100,11 +103,15 @@ def summarize(
                 row["vs_best"][o] = {"diff": diff, "t": t, "p": p, "outcome": outcome}
             rows.append(row)
             means.append([row["arms"][a]["mean"] for a in arms])
+            for a in arms:
+                top[a] += int(all(means[-1][i] < row["arms"][a]["mean"]
+                                  for i, b in enumerate(arms) if b != a))  # fmt: skip
     n, k = len(rows), len(arms)
     ranks = mean_ranks(np.array(means)) if rows else np.full(k, np.nan)
     return {
         "rows": rows,
         "counts": counts,
+        "top": top,
         "ranks": dict(zip(arms, map(float, ranks), strict=True)),
         "friedman": friedman(ranks, n) if n >= 2 and k >= 2 else None,
         "cd": nemenyi_cd(k, n) if n >= 1 and k >= 2 else None,

@@ -100,6 +100,20 @@ def test_summarize_picks_best_classical_and_counts():
     assert r2["vs_best"]["ours"]["outcome"] == "tie"
     assert s["counts"]["ours"] == {"win": 1, "tie": 1, "loss": 0, "mean_above": 2}
     assert s["ranks"] == pytest.approx({"none": 2.5, "smote": 2.5, "ours": 1.0})
+    # the reference for "ours above the best classical arm": how often each arm is the only best
+    assert s["top"] == {"none": 0, "smote": 0, "ours": 2}
+
+
+def test_top_counts_rows_where_an_arm_is_strictly_best():
+    recs = []
+    recs += _records("t1", "lr", "none", [0.60, 0.62, 0.61, 0.63])
+    recs += _records("t1", "lr", "smote", [0.70, 0.72, 0.71, 0.73])  # best on t1
+    recs += _records("t1", "lr", "ours", [0.50, 0.52, 0.51, 0.53])
+    recs += _records("t2", "lr", "none", [1.0, 1.0, 1.0, 1.0])  # a ceiling: nobody is above
+    recs += _records("t2", "lr", "smote", [1.0, 1.0, 1.0, 1.0])
+    recs += _records("t2", "lr", "ours", [1.0, 1.0, 1.0, 1.0])
+    s = summarize(recs, ["t1", "t2"], ["lr"], {"none": True, "smote": True, "ours": False}, 2)
+    assert s["top"] == {"none": 0, "smote": 1, "ours": 0}
 
 
 def test_gan_seeds_are_averaged_per_fold():

@@ -42,6 +42,7 @@ def test_log_suite_reads_back(tmp_path):
     assert [h.value for h in sorted(hist, key=lambda h: h.step)] == row["arms"]["smote"]["values"]
     summary = client.get_run(parent)
     assert summary.data.metrics["rank/none"] == res.summary["ranks"]["none"]
+    assert summary.data.metrics["top/smote"] == res.summary["top"]["smote"]
     names = {a.path for a in client.list_artifacts(parent)}
     assert {"suite.md", "suite.json"} <= names
 
