@@ -170,7 +170,7 @@ def _candidates(
     from imblearn.utils import check_sampling_strategy
     from sklearn.utils import check_random_state
 
-    from augment.gan.tabular import TabularCGAN, TabularGANConfig
+    from augment.gan.tabular import TabularGANConfig
     from augment.selection import near_equal_shares
 
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
@@ -185,7 +185,7 @@ def _candidates(
     if subclass:  # condition on (class, cluster within the class)
         return inner, _subclass_candidates(X, y, wanted, cfg, inner, pool, subclass)
     gans = [
-        TabularCGAN(cfg, random_state=inner + 7919 * g, progress=False).fit(X, y)
+        _KeepCritic(cfg, random_state=inner + 7919 * g, progress=False).fit(X, y)
         for g in range(generators)
     ]
     out = {}
@@ -204,6 +204,63 @@ def _candidates(
 
 #: the generators of the last `_candidates` call (one job runs in one process)
 _GANS: list = []
+
+
+def _keep_critic_class():
+    from augment.gan.tabular import TabularCGAN
+
+    class KeepCritic(TabularCGAN):
+        """`TabularCGAN` that keeps its trained critic (``critic_``); same fit, same draws."""
+
+        def _training(self, *args, **kwargs):
+            plan = super()._training(*args, **kwargs)
+            self.critic_ = plan.D
+            return plan
+
+    return KeepCritic
+
+
+def _KeepCritic(*args, **kwargs):
+    return _keep_critic_class()(*args, **kwargs)
+
+
+def critic_scores(g, X, y, cls, rows: pd.DataFrame, seed: int, reps: int = 8) -> np.ndarray:
+    """The trained PacGAN critic's score of each candidate row of class ``cls``: the candidate
+    in a random slot of a pack whose other slots are real rows of the class, averaged over
+    ``reps`` packs (higher: more real-looking to the critic). Conditions as in training: the
+    class one-hot and, with discrete columns, one column fixed to the row's own category."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    k = len(g.classes_)
+    code = int(np.searchsorted(g.classes_, cls))
+    cats = [sp for sp in g.transformer_.spans_ if sp.role == "category"]
+
+    def encode(frame: pd.DataFrame):
+        Z = g.transformer_.transform(frame, random_state=seed)
+        cond = np.zeros((len(Z), k + g.conditions_.cond_dim), dtype=np.float32)
+        cond[:, code] = 1.0
+        if cats:
+            j = rng.integers(len(cats), size=len(Z))
+            offsets = np.concatenate([[0], np.cumsum([sp.width for sp in cats])[:-1]])
+            for t, sp in enumerate(cats):
+                r = np.flatnonzero(j == t)
+                cond[r, k + offsets[t] + Z[r, sp.start : sp.end].argmax(1)] = 1.0
+        return torch.from_numpy(Z[:, g.order_].astype(np.float32)), torch.from_numpy(cond)
+
+    xc, cc = encode(rows.reset_index(drop=True))
+    xr, cr = encode(X[np.asarray(y) == cls].reset_index(drop=True))
+    D = g.critic_.eval()
+    pac, m = D.pac, len(xc)
+    total = np.zeros(m)
+    with torch.no_grad():
+        for _ in range(reps):
+            pick = torch.from_numpy(rng.integers(len(xr), size=(m, pac)))
+            xs, cs = xr[pick].clone(), cr[pick].clone()  # (M, pac, .)
+            slot = int(rng.integers(pac))
+            xs[:, slot], cs[:, slot] = xc, cc
+            total += D(xs.reshape(m * pac, -1), cs.reshape(m * pac, -1)).numpy()
+    return total / reps
 
 
 def latent_candidates(g, X, y, cls, m: int, seed: int, space, draws: int = 50) -> pd.DataFrame:
@@ -369,6 +426,17 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
                 )
             else:
                 rows = lat
+        if rule.startswith("critic"):  # critic_herd<q>: the top q of candidates, then herding
+            score = critic_scores(_GANS[0], X, y, cls, rows, inner + 23)
+            if rule == "critic_top":
+                idx = np.sort(np.argsort(-score, kind="stable")[:n])
+            else:
+                q = float(rule.removeprefix("critic_herd"))
+                keep = np.sort(np.argsort(-score, kind="stable")[: max(n, int(q * len(rows)))])
+                idx = keep[herder.choose(rows.iloc[keep], cls, n, rng)]
+            parts.append(rows.iloc[idx])
+            labels.append(np.full(len(idx), cls, dtype=y.dtype))
+            continue
         if rule == "all" or rule == "latent_all":
             idx = np.arange(n)
         elif rule == "typical":
