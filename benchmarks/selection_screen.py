@@ -176,7 +176,7 @@ def _candidates(
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
     gan = dict(gan or {})
     per_class = gan.pop("per_class", None)
-    gan_extra = {"subclass": gan.pop("subclass", None)}
+    gan_extra = {"subclass": gan.pop("subclass", None), "pacs": gan.pop("pacs", None)}
     cfg = TabularGANConfig(**gan)
     wanted = check_sampling_strategy("auto", y, "over-sampling")
     if per_class:  # one GAN per class that needs rows, fitted on that class's rows only
@@ -184,9 +184,17 @@ def _candidates(
     subclass = gan_extra.get("subclass")
     if subclass:  # condition on (class, cluster within the class)
         return inner, _subclass_candidates(X, y, wanted, cfg, inner, pool, subclass)
+    # "pacs": [p0, p1, ...]: one generator per pack size (generator g seeded as the sampler's
+    # g-th), their candidates shared out and pooled as with n_generators
+    cfgs = [cfg] * generators
+    if gan_extra.get("pacs"):
+        from dataclasses import replace
+
+        cfgs = [replace(cfg, pac=int(q)) for q in gan_extra["pacs"]]
+        generators = len(cfgs)
     gans = [
-        _KeepCritic(cfg, random_state=inner + 7919 * g, progress=False).fit(X, y)
-        for g in range(generators)
+        _KeepCritic(c, random_state=inner + 7919 * g, progress=False).fit(X, y)
+        for g, c in enumerate(cfgs)
     ]
     out = {}
     for i, (cls, n) in enumerate(wanted.items()):
