@@ -16,6 +16,7 @@ per rule plus a one-line-per-rule overview.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -175,25 +176,23 @@ def _candidates(
 
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
     gan = dict(gan or {})
-    per_class = gan.pop("per_class", None)
-    gan_extra = {"subclass": gan.pop("subclass", None), "pacs": gan.pop("pacs", None)}
+    per_class, subclass, pacs = (gan.pop(key, None) for key in ("per_class", "subclass", "pacs"))
     cfg = TabularGANConfig(**gan)
     wanted = check_sampling_strategy("auto", y, "over-sampling")
     if per_class:  # one GAN per class that needs rows, fitted on that class's rows only
         return inner, _per_class_candidates(X, y, wanted, cfg, inner, pool, per_class)
-    subclass = gan_extra.get("subclass")
     if subclass:  # condition on (class, cluster within the class)
         return inner, _subclass_candidates(X, y, wanted, cfg, inner, pool, subclass)
     # "pacs": [p0, p1, ...]: one generator per pack size (generator g seeded as the sampler's
     # g-th), their candidates shared out and pooled as with n_generators
     cfgs = [cfg] * generators
-    if gan_extra.get("pacs"):
+    if pacs:
         from dataclasses import replace
 
-        cfgs = [replace(cfg, pac=int(q)) for q in gan_extra["pacs"]]
+        cfgs = [replace(cfg, pac=int(q)) for q in pacs]
         generators = len(cfgs)
     gans = [
-        _KeepCritic(c, random_state=inner + 7919 * g, progress=False).fit(X, y)
+        critic_keeping_gan()(c, random_state=inner + 7919 * g, progress=False).fit(X, y)
         for g, c in enumerate(cfgs)
     ]
     out = {}
@@ -206,7 +205,7 @@ def _candidates(
             ]
             rows = pd.concat(made, ignore_index=True)
             out[cls] = (n, rows.astype(X.dtypes.to_dict()))
-    _GANS[:] = gans  # the latent rules reuse them
+    _GANS[:] = gans  # the latent and critic rules reuse them
     return inner, out
 
 
@@ -214,7 +213,9 @@ def _candidates(
 _GANS: list = []
 
 
-def _keep_critic_class():
+@functools.cache
+def critic_keeping_gan():
+    """`TabularCGAN` subclass (defined on first use: torch loads lazily here)."""
     from augment.gan.tabular import TabularCGAN
 
     class KeepCritic(TabularCGAN):
@@ -226,10 +227,6 @@ def _keep_critic_class():
             return plan
 
     return KeepCritic
-
-
-def _KeepCritic(*args, **kwargs):
-    return _keep_critic_class()(*args, **kwargs)
 
 
 def critic_scores(g, X, y, cls, rows: pd.DataFrame, seed: int, reps: int = 8) -> np.ndarray:
@@ -246,15 +243,16 @@ def critic_scores(g, X, y, cls, rows: pd.DataFrame, seed: int, reps: int = 8) ->
 
     def encode(frame: pd.DataFrame):
         Z = g.transformer_.transform(frame, random_state=seed)
-        cond = np.zeros((len(Z), k + g.conditions_.cond_dim), dtype=np.float32)
-        cond[:, code] = 1.0
-        if cats:
+        onehot = torch.zeros(len(Z), k)
+        onehot[:, code] = 1.0
+        cond = torch.zeros(len(Z), g.conditions_.cond_dim)
+        if cats:  # column j fixed to the row's own category, as training-by-sampling does
             j = rng.integers(len(cats), size=len(Z))
-            offsets = np.concatenate([[0], np.cumsum([sp.width for sp in cats])[:-1]])
-            for t, sp in enumerate(cats):
-                r = np.flatnonzero(j == t)
-                cond[r, k + offsets[t] + Z[r, sp.start : sp.end].argmax(1)] = 1.0
-        return torch.from_numpy(Z[:, g.order_].astype(np.float32)), torch.from_numpy(cond)
+            own = np.stack([Z[:, sp.start : sp.end].argmax(1) for sp in cats], axis=1)
+            own = own[np.arange(len(Z)), j]
+            cond = g.conditions_.one_hot(torch.from_numpy(j), torch.from_numpy(own))
+        rows = torch.from_numpy(Z[:, g.order_].astype(np.float32))
+        return rows, torch.cat([onehot, cond], dim=1)
 
     xc, cc = encode(rows.reset_index(drop=True))
     xr, cr = encode(X[np.asarray(y) == cls].reset_index(drop=True))
@@ -434,23 +432,22 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
                 )
             else:
                 rows = lat
-        if rule.startswith("critic"):  # critic_herd<q>: the top q of candidates, then herding
-            score = critic_scores(_GANS[0], X, y, cls, rows, inner + 23)
-            if rule == "critic_top":
-                idx = np.sort(np.argsort(-score, kind="stable")[:n])
-            else:
-                q = float(rule.removeprefix("critic_herd"))
-                keep = np.sort(np.argsort(-score, kind="stable")[: max(n, int(q * len(rows)))])
-                idx = keep[herder.choose(rows.iloc[keep], cls, n, rng)]
-            parts.append(rows.iloc[idx])
-            labels.append(np.full(len(idx), cls, dtype=y.dtype))
-            continue
         if rule == "all" or rule == "latent_all":
             idx = np.arange(n)
         elif rule == "typical":
             idx = chooser.choose(rows, cls, n, rng)
         elif rule in ("herd", "herd_pool10", "herd_pool3", "latent_herd", "latent_mix"):
             idx = herder.choose(rows, cls, n, rng)
+        elif rule.startswith("critic"):  # critic_top; critic_herd<q>: top q, then herding
+            by_score = np.argsort(
+                -critic_scores(_GANS[0], X, y, cls, rows, inner + 23), kind="stable"
+            )
+            if rule == "critic_top":
+                idx = np.sort(by_score[:n])
+            else:
+                q = float(rule.removeprefix("critic_herd"))
+                keep = np.sort(by_score[: max(n, int(q * len(rows)))])
+                idx = keep[herder.choose(rows.iloc[keep], cls, n, rng)]
         elif rule.startswith("herd_bw"):  # herd_bw<f>: f times the median-distance bandwidth
             from augment.selection import HERD_BLOCK, _herd_block, _median_distance
 
