@@ -38,13 +38,12 @@ def format_table(result: SuiteResult) -> str:
             f"{c['win']} win / {c['tie']} tie / {c['loss']} loss over {s['n_rows']} rows; "
             f"mean above best classical in {c['mean_above']}/{s['n_rows']}"
         )
-    if "top" in s:  # summaries saved before it lack it
-        top = sorted(s["top"].items(), key=lambda kv: -kv[1])
-        out.append(
-            "rows where an arm's mean is above every other arm's: "
-            + ", ".join(f"{a} {c}" for a, c in top)
-            + f" (of {s['n_rows']})"
-        )
+    top = sorted(s["top"].items(), key=lambda kv: -kv[1])
+    out.append(
+        "rows where an arm's mean is above every other arm's: "
+        + ", ".join(f"{a} {c}" for a, c in top)
+        + f" (of {s['n_rows']})"
+    )
     ranks = sorted(s["ranks"].items(), key=lambda kv: kv[1])
     out.append("mean rank (1 = best): " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
     if s["friedman"]:

@@ -103,9 +103,10 @@ def summarize(
                 row["vs_best"][o] = {"diff": diff, "t": t, "p": p, "outcome": outcome}
             rows.append(row)
             means.append([row["arms"][a]["mean"] for a in arms])
-            for a in arms:
-                top[a] += int(all(means[-1][i] < row["arms"][a]["mean"]
-                                  for i, b in enumerate(arms) if b != a))  # fmt: skip
+            for a, mean in zip(arms, means[-1], strict=True):
+                top[a] += all(
+                    other < mean for b, other in zip(arms, means[-1], strict=True) if b != a
+                )
     n, k = len(rows), len(arms)
     ranks = mean_ranks(np.array(means)) if rows else np.full(k, np.nan)
     return {

@@ -33,7 +33,7 @@ def log_suite(
     params.update(arms=",".join(conf["arms"]), classifiers=",".join(conf["classifiers"]))
     parent = tracker.start_parent("suite", params, {"kind": "suite"})
     metrics = {f"rank/{a}": r for a, r in summary["ranks"].items()}
-    metrics.update({f"top/{a}": c for a, c in summary.get("top", {}).items()})
+    metrics.update({f"top/{a}": c for a, c in summary["top"].items()})
     for arm, c in summary["counts"].items():
         metrics.update({f"{arm}/{k}": v for k, v in c.items()})
     if summary["friedman"]:
