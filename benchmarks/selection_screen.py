@@ -448,6 +448,10 @@ def _select(rule: str, X, y, cands, inner: int, pool: int = 5):
                 q = float(rule.removeprefix("critic_herd"))
                 keep = np.sort(by_score[: max(n, int(q * len(rows)))])
                 idx = keep[herder.choose(rows.iloc[keep], cls, n, rng)]
+        elif rule.startswith("herd_amount"):  # herd_amount<f>: f times the wanted rows
+            idx = herder.choose(
+                rows, cls, max(1, round(float(rule.removeprefix("herd_amount")) * n)), rng
+            )
         elif rule.startswith("herd_bw"):  # herd_bw<f>: f times the median-distance bandwidth
             from augment.selection import HERD_BLOCK, _herd_block, _median_distance
 

@@ -1,0 +1,80 @@
+"""How many suite rows *any* of the screened variants could put ours above the best classical arm.
+
+An upper bound for issue 11's first bar (ours' mean above the best classical arm's mean on at
+least 75% of the table x classifier rows): reads the raw records that
+`benchmarks/selection_screen.py` wrote, takes each variant's "ours" mean per row, and counts
+
+- per variant: the rows where it is above the best classical mean (the screens' "rows above");
+- per row, the best variant (an oracle that may pick a different generator for each classifier);
+- per table, the best single variant for both classifiers (an oracle that knows the table but
+  not the classifier, as a sampler would: what choosing a variant by validation could reach).
+
+All files must come from screens on the same folds (every screen here does: `--folds 3
+--repeats 2`, seed 0), so their classical arms are identical; the first file's are used.
+
+    python benchmarks/screen_oracle.py \\
+        benchmarks/reports/selection_screen/generator_k0.jsonl:herd \\
+        benchmarks/reports/selection_screen/pac1_k0.jsonl:herd ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+CEILING = 0.995  # rows whose best classical mean is at least this leave no room to be above
+
+
+def ours_means(path: Path, rule: str) -> tuple[dict, dict]:
+    """``(ours' mean per row, best classical mean per row)`` from one screen's records."""
+    ours, classical = defaultdict(list), defaultdict(list)
+    for line in path.read_text().splitlines():
+        for r in json.loads(line)["records"]:
+            row = (r["table"], r["classifier"])
+            if r["arm"] == f"ours:{rule}":
+                ours[row].append(r["balanced_accuracy"])
+            elif not r["arm"].startswith("ours"):
+                classical[row, r["arm"]].append(r["balanced_accuracy"])
+    best: dict = {}
+    for (row, _), scores in classical.items():
+        best[row] = max(best.get(row, -np.inf), float(np.mean(scores)))
+    if not ours:
+        raise SystemExit(f"{path}: no records of rule {rule!r}")
+    return {row: float(np.mean(v)) for row, v in ours.items()}, best
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("variants", nargs="+", help="FILE:RULE, one per screened variant")
+    a = p.parse_args(argv)
+    variants, best = {}, None
+    for spec in a.variants:
+        path, _, rule = spec.rpartition(":")
+        means, row_best = ours_means(Path(path), rule)
+        variants[f"{Path(path).stem}:{rule}"] = means
+        best = best or row_best
+    rows = sorted(best)
+    above = {name: {r for r in rows if m[r] > best[r]} for name, m in variants.items()}
+    print(
+        f"{len(rows)} rows; best classical mean >= {CEILING}: "
+        f"{sum(best[r] >= CEILING for r in rows)}\n"
+    )
+    print("| variant | rows above |\n|---|---|")
+    for name, rs in above.items():
+        print(f"| {name} | {len(rs)} |")
+    per_row = set().union(*above.values())
+    tables = sorted({t for t, _ in rows})
+    per_table = sum(max(sum(r[0] == t for r in rs) for rs in above.values()) for t in tables)
+    print(f"\nany variant, chosen per row: {len(per_row)} of {len(rows)}")
+    print(f"one variant per table (both classifiers): {per_table} of {len(rows)}")
+    never = [f"{t} {c}" for t, c in rows if (t, c) not in per_row]
+    print(f"never above under any variant: {', '.join(never)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
