@@ -176,7 +176,14 @@ def _candidates(
 
     inner = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
     gan = dict(gan or {})
-    per_class, subclass, pacs = (gan.pop(key, None) for key in ("per_class", "subclass", "pacs"))
+    per_class, subclass, pacs, n_modes = (
+        gan.pop(key, None) for key in ("per_class", "subclass", "pacs", "n_modes")
+    )
+    if n_modes:  # mixture modes per numeric column (the transformer's n_modes; 1: standardise)
+        import augment.gan.tabular as tabular
+        from augment.transform.tabular import TabularTransformer
+
+        tabular.TabularTransformer = functools.partial(TabularTransformer, n_modes=int(n_modes))
     cfg = TabularGANConfig(**gan)
     wanted = check_sampling_strategy("auto", y, "over-sampling")
     if per_class:  # one GAN per class that needs rows, fitted on that class's rows only
