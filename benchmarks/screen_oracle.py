@@ -47,6 +47,22 @@ def ours_means(path: Path, rule: str) -> tuple[dict, dict]:
     return {row: float(np.mean(v)) for row, v in ours.items()}, best
 
 
+def upper_bounds(variants: dict[str, dict], best: dict) -> dict:
+    """Rows above the best classical mean: per variant, with a per-row and a per-table oracle."""
+    rows = sorted(best)
+    above = {name: {r for r in rows if m[r] > best[r]} for name, m in variants.items()}
+    any_row = set().union(*above.values())
+    tables = sorted({t for t, _ in rows})
+    return {
+        "rows": len(rows),
+        "ceiling": sum(best[r] >= CEILING for r in rows),
+        "per_variant": {name: len(rs) for name, rs in above.items()},
+        "per_row": len(any_row),
+        "per_table": sum(max(sum(r[0] == t for r in rs) for rs in above.values()) for t in tables),
+        "never": [r for r in rows if r not in any_row],
+    }
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("variants", nargs="+", help="FILE:RULE, one per screened variant")
@@ -57,22 +73,15 @@ def main(argv=None) -> int:
         means, row_best = ours_means(Path(path), rule)
         variants[f"{Path(path).stem}:{rule}"] = means
         best = best or row_best
-    rows = sorted(best)
-    above = {name: {r for r in rows if m[r] > best[r]} for name, m in variants.items()}
-    print(
-        f"{len(rows)} rows; best classical mean >= {CEILING}: "
-        f"{sum(best[r] >= CEILING for r in rows)}\n"
-    )
+    b = upper_bounds(variants, best)
+    n = b["rows"]
+    print(f"{n} rows; best classical mean >= {CEILING}: {b['ceiling']}\n")
     print("| variant | rows above |\n|---|---|")
-    for name, rs in above.items():
-        print(f"| {name} | {len(rs)} |")
-    per_row = set().union(*above.values())
-    tables = sorted({t for t, _ in rows})
-    per_table = sum(max(sum(r[0] == t for r in rs) for rs in above.values()) for t in tables)
-    print(f"\nany variant, chosen per row: {len(per_row)} of {len(rows)}")
-    print(f"one variant per table (both classifiers): {per_table} of {len(rows)}")
-    never = [f"{t} {c}" for t, c in rows if (t, c) not in per_row]
-    print(f"never above under any variant: {', '.join(never)}")
+    for name, count in b["per_variant"].items():
+        print(f"| {name} | {count} |")
+    print(f"\nany variant, chosen per row: {b['per_row']} of {n}")
+    print(f"one variant per table (both classifiers): {b['per_table']} of {n}")
+    print(f"never above under any variant: {', '.join(f'{t} {c}' for t, c in b['never'])}")
     return 0
 
 
