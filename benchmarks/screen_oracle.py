@@ -21,30 +21,32 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
+import sys
 from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 CEILING = 0.995  # rows whose best classical mean is at least this leave no room to be above
 
 
 def ours_means(path: Path, rule: str) -> tuple[dict, dict]:
-    """``(ours' mean per row, best classical mean per row)`` from one screen's records."""
-    ours, classical = defaultdict(list), defaultdict(list)
-    for line in path.read_text().splitlines():
-        for r in json.loads(line)["records"]:
-            row = (r["table"], r["classifier"])
-            if r["arm"] == f"ours:{rule}":
-                ours[row].append(r["balanced_accuracy"])
-            elif not r["arm"].startswith("ours"):
-                classical[row, r["arm"]].append(r["balanced_accuracy"])
-    best: dict = {}
-    for (row, _), scores in classical.items():
-        best[row] = max(best.get(row, -np.inf), float(np.mean(scores)))
+    """``(ours' mean per row, best classical mean per row)`` from one screen's records, with the
+    suite's per-fold scores (`augment.suite.summary.fold_scores`: generator seeds averaged)."""
+    from augment.suite.summary import fold_scores
+
+    lines = path.read_text().splitlines()
+    scores = fold_scores([r for line in lines for r in json.loads(line)["records"]])
+    ours = {(t, c): float(v.mean()) for (t, c, arm), v in scores.items() if arm == f"ours:{rule}"}
     if not ours:
         raise SystemExit(f"{path}: no records of rule {rule!r}")
-    return {row: float(np.mean(v)) for row, v in ours.items()}, best
+    best: dict = {}
+    for (t, c, arm), v in scores.items():
+        if not arm.startswith("ours"):
+            best[t, c] = max(best.get((t, c), -np.inf), float(v.mean()))
+    return ours, best
 
 
 def upper_bounds(variants: dict[str, dict], best: dict) -> dict:

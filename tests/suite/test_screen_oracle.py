@@ -21,9 +21,9 @@ def _oracle():
 def _screen(path: Path, scores: dict) -> None:
     """One screen's records: ``scores[(table, clf, arm)] = [fold scores]``."""
     records = [
-        dict(table=t, classifier=c, arm=arm, balanced_accuracy=v)
+        dict(table=t, classifier=c, arm=arm, repeat=0, fold=f, balanced_accuracy=v)
         for (t, c, arm), vs in scores.items()
-        for v in vs
+        for f, v in enumerate(vs)
     ]
     path.write_text(json.dumps({"records": records}) + "\n")
 
