@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from augment.arms import synthesize
 from augment.config import RunConfig
+from augment.exceptions import RunFailed
 from augment.experiment import build_summary, generator_of
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.memorisation import memorisation
@@ -71,7 +72,7 @@ _failed: dict[str, Any] = {}  # the run the last failure in this process left be
 def _mark_failed(tracker: Tracker, run_id: str) -> None:
     """Mark the run FAILED without hiding the error that stopped it: when the store cannot be
     written either (a full disk), the run stays RUNNING until the next run marks it KILLED.
-    What happened is kept for the CLI's one-line message (`failed_run`)."""
+    What happened is kept for `run_checked` to raise as `RunFailed`."""
     try:
         tracker.finish(run_id, "FAILED")
         marked = True
@@ -80,23 +81,30 @@ def _mark_failed(tracker: Tracker, run_id: str) -> None:
     _failed.update(run_id=run_id, marked_failed=marked)
 
 
-def failed_run() -> dict[str, Any] | None:
-    """``{"run_id", "marked_failed"}`` of the last run that failed in this process, or None."""
-    return dict(_failed) or None
-
-
 def run_checked(
     prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
 ) -> dict[str, Any]:
     """Run the flow on a run that has passed `preflight` (no second load of the data), on the
     temporary Prefect ``api`` when one was started for it. The GAN fits start now, in child
-    processes, while the server boots (the flow takes them over)."""
-    with fitting_early(prepared):
-        if api is not None:  # while the server boots: the imports the run needs anyway
-            import augment.tracking.log  # noqa: F401  (mlflow)
-            import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
-        with handing_over(prepared), using(api):
-            return augmentation_flow(prepared.cfg, progress=progress)
+    processes, while the server boots (the flow takes them over).
+
+    Returns the summary. Anything that stops the run after its MLflow run was opened is raised
+    as `RunFailed` (the run's id and whether it was marked FAILED) from the original error.
+    """
+    _failed.clear()
+    try:
+        with fitting_early(prepared):
+            if api is not None:  # while the server boots: the imports the run needs anyway
+                import augment.tracking.log  # noqa: F401  (mlflow)
+                import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
+            with handing_over(prepared), using(api):
+                return augmentation_flow(prepared.cfg, progress=progress)
+    except BaseException as err:
+        if not _failed:
+            raise
+        run = RunFailed(_failed["run_id"], _failed["marked_failed"])
+        _failed.clear()
+        raise run from err
 
 
 @flow(name="augmentation", log_prints=True)

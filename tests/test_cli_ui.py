@@ -35,7 +35,8 @@ def test_ui_serves_the_store_and_stops_with_its_children(tmp_path):
             cwd=tmp_path,
         )
     try:
-        deadline = time.monotonic() + 30
+        # the URL is printed once the UI listens: slow on a loaded machine
+        deadline = time.monotonic() + 180
         while "http://" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         url = next(w for w in log.read_text().split() if w.startswith("http://"))

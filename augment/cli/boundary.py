@@ -1,0 +1,191 @@
+"""The one error boundary every command runs inside (README, Reliability).
+
+- a user mistake (`AugmentError`): exit 2 and one line naming what is wrong;
+- anything else: exit 1 and one line naming the log file that holds the traceback (``-v`` also
+  prints it); a full disk is said as such;
+- Ctrl-C: 130, SIGTERM: 143, each saying what became of the MLflow run, if one was opened.
+
+No command prints a Python traceback unless ``-v`` asks for it: Prefect's and MLflow's own
+error records keep their message on the terminal and send their traceback to the log file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from augment.exceptions import AugmentError
+
+MAX_LINE = 400  # characters of an error message on the terminal; the log file has all of it
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread on SIGTERM; exits 143 (128 + SIGTERM) after cleanup."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated(128 + signum)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (timeout, systemd, docker stop) unwinds like Ctrl-C: the flow marks its MLflow run
+    FAILED and child processes are stopped on the way out."""
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def one_line(err: BaseException) -> str:
+    """``err`` as one terminal line: its lines joined, cut at a word near `MAX_LINE`."""
+    text = " ".join(part.strip() for part in str(err).splitlines() if part.strip())
+    text = text or type(err).__name__
+    if len(text) > MAX_LINE:
+        cut = text.rfind(" ", 0, MAX_LINE)
+        text = text[: cut if cut > MAX_LINE // 2 else MAX_LINE].rstrip(" ,;:") + " ..."
+    return text
+
+
+def log_dir() -> Path:
+    """Where failure logs go: ``$AUGMENT_LOG_DIR``, else the user's state folder
+    (``$XDG_STATE_HOME/augment/logs``, default ``~/.local/state/augment/logs``), never a folder
+    of the project or its inputs; the system temp folder when that cannot be created."""
+    given = os.environ.get("AUGMENT_LOG_DIR")
+    if given:
+        return Path(given).expanduser()
+    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "augment" / "logs"
+
+
+class FailureLog:
+    """One log file per command that failed: its tracebacks (ours and the libraries')."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.records: list[str] = []
+        self.path: Path | None = None
+
+    def add(self, text: str) -> None:
+        self.records.append(text)
+
+    def write(self, err: BaseException) -> Path | None:
+        """Write the collected records and ``err``'s traceback; the path, or None if nowhere
+        could be written (then the terminal line says so)."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        name = f"{stamp}-{self.command}-{os.getpid()}.log"
+        text = "".join(self.records) + "".join(traceback.format_exception(err))
+        argv = " ".join(sys.argv)
+        for folder in (log_dir(), Path(tempfile.gettempdir()) / "augment-logs"):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / name
+                path.write_text(f"augment {argv}\n\n{text}", encoding="utf-8")
+                self.path = path
+                return path
+            except OSError:
+                continue
+        return None
+
+
+class _TracebacksToLog(logging.Filter):
+    """Keeps a library's error record on the terminal as its message only; its traceback goes
+    to the failure log."""
+
+    def __init__(self, log: FailureLog) -> None:
+        super().__init__()
+        self.log = log
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info or record.exc_text or record.stack_info:
+            formatted = logging.Formatter().format(record)
+            self.log.add(f"--- {record.name} ({record.levelname})\n{formatted}\n")
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        if "Traceback (most recent call last)" in str(record.msg):
+            self.log.add(f"--- {record.name} ({record.levelname})\n{record.getMessage()}\n")
+            return False
+        return True
+
+
+def _attach(flt: logging.Filter) -> None:
+    """``flt`` on every handler that exists now (root, Prefect's, MLflow's) and on the loggers
+    whose records reach a console."""
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(n)
+        for n in list(logging.root.manager.loggerDict)
+        if isinstance(logging.root.manager.loggerDict[n], logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if flt not in handler.filters:
+                handler.addFilter(flt)
+
+
+def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
+    """Run ``command`` inside the boundary; its exit code."""
+    log = FailureLog(name)
+    flt = _TracebacksToLog(log)
+    if not verbose:
+        _attach(flt)
+    try:
+        return command()
+    except BaseException as raised:  # noqa: BLE001 (the boundary: everything ends here)
+        if isinstance(raised, SystemExit) and not isinstance(raised, Terminated):
+            raise  # argparse's --help / usage errors: already said
+        return _exit(raised, log, verbose)
+    finally:
+        if not verbose:
+            _attach(flt)  # handlers made during the command: late records too
+
+
+def _exit(raised: BaseException, log: FailureLog, verbose: bool) -> int:
+    """Say ``raised`` in one line; the exit code."""
+    from augment.exceptions import RunFailed
+
+    err, run = raised, None
+    if isinstance(raised, RunFailed) and raised.__cause__ is not None:
+        err, run = raised.__cause__, raised
+    left = _run_left(run)
+    if isinstance(err, AugmentError):
+        _say(f"augment: error: {one_line(err)}{left}")
+        return 2
+    if isinstance(err, KeyboardInterrupt):
+        _say(f"augment: interrupted{left}")
+        return 130
+    if isinstance(err, Terminated):
+        _say(f"augment: terminated (SIGTERM){left}")
+        return int(err.code)
+    from augment.nospace import describe, out_of_space
+
+    path = log.write(err)
+    where = f"traceback in {path}" if path else "no log file could be written"
+    cause = out_of_space(err)
+    if cause is not None:
+        text = f"out of disk space: {describe(cause)}; free some space and run again"
+    else:
+        text = f"{type(err).__name__}: {one_line(err)}"
+    _say(f"augment: failed: {text}{left} ({where})")
+    if verbose:
+        traceback.print_exception(err, file=sys.stderr)
+    return 1
+
+
+def _run_left(run) -> str:
+    """What became of the MLflow run the command opened, if it opened one."""
+    if run is None:
+        return ""
+    if run.marked_failed:
+        return f"; the MLflow run {run.run_id} is marked FAILED"
+    return (
+        f"; the MLflow run {run.run_id} could not be marked FAILED (the tracking store could"
+        " not be written); the next run marks it KILLED"
+    )
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
