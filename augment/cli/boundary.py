@@ -77,7 +77,7 @@ class FailureLog:
         could be written (then the terminal line says so)."""
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         name = f"{stamp}-{self.command}-{os.getpid()}.log"
-        text = "".join(self.records) + "".join(traceback.format_exception(err))
+        text = "".join(self.records) + "--- augment\n" + "".join(traceback.format_exception(err))
         argv = " ".join(sys.argv)
         for folder in (log_dir(), Path(tempfile.gettempdir()) / "augment-logs"):
             try:
@@ -91,47 +91,43 @@ class FailureLog:
         return None
 
 
-class _TracebacksToLog(logging.Filter):
-    """Keeps a library's error record on the terminal as its message only; its traceback goes
-    to the failure log."""
+class _TracebacksToLog:
+    """A log record factory: every record made while a command runs keeps its message for the
+    terminal, and its traceback (``exc_info``, or one formatted into the message, as Prefect's
+    engine does) goes to the failure log. Records are changed where they are made, so handlers
+    the libraries install during the command (Prefect's console handler) never see one."""
+
+    MARK = "Traceback (most recent call last)"
 
     def __init__(self, log: FailureLog) -> None:
-        super().__init__()
         self.log = log
+        self.make = logging.getLogRecordFactory()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info or record.exc_text or record.stack_info:
+    def __call__(self, *args, **kwargs) -> logging.LogRecord:
+        record = self.make(*args, **kwargs)
+        if record.exc_info or record.stack_info:
             formatted = logging.Formatter().format(record)
             self.log.add(f"--- {record.name} ({record.levelname})\n{formatted}\n")
             record.exc_info = None
             record.exc_text = None
             record.stack_info = None
-        if "Traceback (most recent call last)" in str(record.msg):
-            self.log.add(f"--- {record.name} ({record.levelname})\n{record.getMessage()}\n")
-            return False
-        return True
-
-
-def _attach(flt: logging.Filter) -> None:
-    """``flt`` on every handler that exists now (root, Prefect's, MLflow's) and on the loggers
-    whose records reach a console."""
-    loggers = [logging.getLogger()] + [
-        logging.getLogger(n)
-        for n in list(logging.root.manager.loggerDict)
-        if isinstance(logging.root.manager.loggerDict[n], logging.Logger)
-    ]
-    for logger in loggers:
-        for handler in logger.handlers:
-            if flt not in handler.filters:
-                handler.addFilter(flt)
+        try:
+            text = record.getMessage()
+        except Exception:  # a record whose args do not fit its format: left to logging
+            return record
+        if self.MARK in text:
+            self.log.add(f"--- {record.name} ({record.levelname})\n{text}\n")
+            record.msg = text.split(self.MARK, 1)[0].rstrip() or "(traceback in the log)"
+            record.args = ()
+        return record
 
 
 def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
     """Run ``command`` inside the boundary; its exit code."""
     log = FailureLog(name)
-    flt = _TracebacksToLog(log)
+    factory = _TracebacksToLog(log)
     if not verbose:
-        _attach(flt)
+        logging.setLogRecordFactory(factory)
     try:
         return command()
     except BaseException as raised:  # noqa: BLE001 (the boundary: everything ends here)
@@ -140,7 +136,7 @@ def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
         return _exit(raised, log, verbose)
     finally:
         if not verbose:
-            _attach(flt)  # handlers made during the command: late records too
+            logging.setLogRecordFactory(factory.make)
 
 
 def _exit(raised: BaseException, log: FailureLog, verbose: bool) -> int:

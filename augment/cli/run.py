@@ -195,7 +195,7 @@ def command(args: argparse.Namespace) -> int:
         from augment.atomic import atomic_write
 
         atomic_write(report, lambda tmp: shutil.copyfile(summary["report"], tmp))
-        print(f"report written to {report}")
+        print(f"report written to {args.report or Path(args.json_path).with_suffix('.html')}")
     else:
         print(f"report: {summary['report']}")
     return 0
