@@ -8,6 +8,7 @@ are pickles by default, and a planted one would run code on the next run.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -20,19 +21,55 @@ from augment.config import DataConfig, GANConfig
 
 log = logging.getLogger(__name__)
 
-# the library code a fitted GAN depends on: the data layer, the transforms, the GANs themselves
-_CODE_DIRS = ("data", "transform", "gan")
-_CODE_FILES = ("experiment.py", "gan_settings.py")
+# what a fitted GAN depends on: the fit (and every augment module it imports) and the data layer
+_FIT_ROOTS = ("augment.gan_fit", "augment.data", "augment.config")
+
+
+def _module_file(root: Path, name: str) -> Path | None:
+    """The source file of augment module ``name`` (a module or a package's __init__)."""
+    rel = Path(*name.split(".")[1:])
+    for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py"):
+        if rel.parts and candidate.is_file():
+            return candidate
+    return None
+
+
+def import_closure(*modules: str) -> list[Path]:
+    """The source files of ``modules`` and of every augment module they import, directly or
+    through others, at the top or inside functions (read from the source, not executed); the
+    package's own ``augment/__init__.py`` (re-exports only) is not followed."""
+    root = Path(augment.__file__).parent
+    todo, seen = list(modules), set()
+    while todo:
+        name = todo.pop()
+        parent = name.rsplit(".", 1)[0]
+        if parent != "augment":  # importing a.b runs a/__init__.py first
+            todo.append(parent)
+        path = _module_file(root, name)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        package = ".".join(("augment", *path.relative_to(root).parent.parts))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("augment.")]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from its package upwards
+                    up = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{up}.{base}" if base else up
+                if base == "augment" or base.startswith("augment."):
+                    todo += [base] + [f"{base}.{a.name}" for a in node.names]
+    return sorted(seen)
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """SHA-256 over the package version and the source files that shape a fitted GAN."""
+    """SHA-256 over the package version and the source files that shape a fitted GAN: the
+    import closure of the fit and of the data layer (`import_closure`)."""
     root = Path(augment.__file__).parent
-    files = sorted(f for d in _CODE_DIRS for f in (root / d).glob("*.py"))
-    files += [root / f for f in _CODE_FILES]
     h = hashlib.sha256(augment.__version__.encode())
-    for f in files:
+    for f in import_closure(*_FIT_ROOTS):
         h.update(f.relative_to(root).as_posix().encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]

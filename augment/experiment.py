@@ -6,7 +6,6 @@ The Prefect flow calls these in order; so can a notebook or another pipeline.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,7 @@ from augment.evaluate import (
     minority_classes,
     summarize_arms,
 )
-from augment.gan import ImageCGAN, TabularCGAN
-from augment.gan.loop import EpochCallback
+from augment.gan_fit import fit_generator  # noqa: F401  (re-exported: the steps in one place)
 from augment.verdict import verdict
 
 log = logging.getLogger(__name__)
@@ -52,42 +50,6 @@ def generator_of(seed: int, n_generators: int) -> int:
 def generator_config(cfg: GANConfig, gan_seed: int) -> GANConfig:
     """The config of the one generator with GAN seed ``gan_seed`` (fitted and keyed on)."""
     return cfg.model_copy(update={"seed": gan_seed, "seeds": None})
-
-
-def fit_generator(
-    train: LabeledDataset,
-    cfg: GANConfig,
-    callback: EpochCallback | None = None,
-    progress: bool = True,
-    snapshot: Any = None,
-) -> TabularCGAN | ImageCGAN:
-    """Fit the conditional GAN that matches the data kind on the train split only.
-
-    The model's settings are ``cfg.model_settings(kind)`` (common keys plus ``gan.tabular`` /
-    ``gan.image``). With ``cfg.checkpoint_dir`` training is resumable: one checkpoint file
-    per train split, kind and GAN seed (its fingerprint also checks the GAN config).
-    ``snapshot(epoch, model)`` (images) is called at each quality check (sample grids).
-    """
-    settings = cfg.model_settings(train.kind)
-    if train.kind == "image":
-        model = ImageCGAN(settings, random_state=cfg.seed, progress=progress)
-    else:
-        model = TabularCGAN(
-            settings, discrete=train.discrete, random_state=cfg.seed, progress=progress
-        )
-    checkpoint = None
-    if cfg.checkpoint_dir:
-        name = f"{model.kind}-cgan-{train.content_hash()[:16]}-seed{cfg.seed}.pt"
-        checkpoint = Path(cfg.checkpoint_dir) / name
-    extra = {"snapshot": snapshot} if train.kind == "image" else {}
-    return model.fit(
-        train.X,
-        train.y,
-        callback=callback,
-        checkpoint=checkpoint,
-        checkpoint_every=cfg.checkpoint_every,
-        **extra,
-    )
 
 
 def synthetic_quality(

@@ -160,3 +160,39 @@ def test_cache_paths_are_absolute_named_by_key_and_created_only_on_write(tmp_pat
     assert len(code_version()) == len(eval_code_version()) == 16
     assert code_version() != eval_code_version()
     int(code_version(), 16), int(eval_code_version(), 16)
+
+
+def test_gan_code_version_covers_what_the_fit_imports():
+    """The GAN cache key hashes the fit's import closure, not a hand-kept list: the modules
+    the issue found missing are in it, and so is every augment module a process that fits a
+    GAN has actually imported; the CLI, tracking and the flows are not."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import augment
+    from augment.cache import _FIT_ROOTS, import_closure
+
+    root = Path(augment.__file__).parent
+    hashed = {f.relative_to(root).as_posix() for f in import_closure(*_FIT_ROOTS)}
+    assert {"torchutil.py", "imagemetrics.py", "cnn.py", "gan_fit.py", "gan/image.py"} <= hashed
+    assert not {f for f in hashed if f.startswith(("cli/", "tracking/"))}
+    script = (
+        "import sys\n"
+        "from augment.config import GANConfig\n"
+        "from augment.gan_fit import fit_generator\n"
+        "from augment.data import load_dataset, make_splits\n"
+        "splits = make_splits(load_dataset('builtin:wine'), 0.3, 0, None, 0.2)\n"
+        "fit_generator(splits.train, GANConfig(epochs=1), progress=False)\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('augment.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    imported = set()
+    for name in out:
+        rel = Path(*name.split(".")[1:])
+        for candidate in (rel.with_suffix(".py"), rel / "__init__.py"):
+            if (root / candidate).is_file():
+                imported.add(candidate.as_posix())
+    assert imported and imported <= hashed, imported - hashed
