@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from augment.atomic import atomic_write
+from augment.atomic import _umask, atomic_write
 from augment.exceptions import ConfigError
+from augment.names import unique_file_names
 
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -68,25 +69,36 @@ def write_table(df: pd.DataFrame, path: str | Path, force: bool = False) -> Path
     return atomic_write(path, lambda tmp: out.to_csv(tmp, index=False))
 
 
+def _inside(root: Path, path: Path) -> Path:
+    """``path``, asserted to resolve to a child of ``root`` (never above or beside it)."""
+    assert path.resolve().parent == root.resolve(), f"{path} is not a folder of {root}"
+    return path
+
+
 def write_image_folder(
     images: np.ndarray, labels: list[str], root: str | Path, force: bool = False
 ) -> Path:
     """Images ``(N, C, H, W)`` in [0, 1] as PNGs under ``root/<label>/``, atomically.
 
     The folder is built beside ``root`` and renamed into place; an old ``root`` (with force) is
-    removed only after the new one is in place. ``manifest.csv`` lists file, class, is_synthetic.
+    removed only after the new one is in place. ``manifest.csv`` lists file, class (the label
+    as given), is_synthetic. A label that is not a safe folder name (``../x``, ``Type (B)``,
+    too long, or equal to another but for case) gets its safe form (`augment.names`).
     """
     root = check_folder_target(root, force)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; as a plain mkdir would
+        folders = unique_file_names(labels)
         rows = []
         pixels = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)  # (N, C, H, W)
         counters: dict[str, int] = {}
         for img, label in zip(pixels, labels, strict=True):
             i = counters.get(label, 0)
             counters[label] = i + 1
-            rel = Path(label) / f"synthetic_{i:06d}.png"
-            (tmp / label).mkdir(exist_ok=True)
+            rel = Path(folders[str(label)]) / f"synthetic_{i:06d}.png"
+            if i == 0:
+                _inside(tmp, tmp / rel.parent).mkdir()
             arr = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)  # (H, W) or (H, W, C)
             Image.fromarray(arr).save(tmp / rel)
             rows.append({"file": rel.as_posix(), "class": label, "is_synthetic": True})

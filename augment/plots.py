@@ -26,6 +26,12 @@ MAX_LABELLED = 40
 MAX_INCHES = 16.0
 
 
+def _text(name: Any) -> str:
+    """A class label, column name or value drawn as itself: matplotlib reads text between
+    two ``$`` as math (``$5-$10`` garbled, ``$\\foo$`` an error that fails the run)."""
+    return str(name).replace("$", r"\$")
+
+
 def _inches(x: float) -> float:
     return float(min(x, MAX_INCHES))
 
@@ -43,7 +49,7 @@ def _ticks(ax, k: int, class_names: list[str], axis: str, rotation: int = 0) -> 
     """Every class named up to MAX_LABELLED classes, else about MAX_LABELLED evenly spaced."""
     step = max(1, -(-k // MAX_LABELLED))
     pos = list(range(0, k, step))
-    names = [class_names[i] for i in pos]
+    names = [_text(class_names[i]) for i in pos]
     if axis == "x":
         ax.set_xticks(pos, names, rotation=rotation, fontsize=7 if step > 1 else None)
     else:
@@ -81,7 +87,7 @@ def sample_grid(
             ax.imshow(img[..., 0] if img.shape[2] == 1 else img, cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[r, 0].set_ylabel(class_names[code], rotation=0, ha="right", va="center")
+        axes[r, 0].set_ylabel(_text(class_names[code]), rotation=0, ha="right", va="center")
     of = f", {rows} of {len(class_names)} classes" if rows < len(class_names) else ""
     fig.suptitle(f"generated samples per class ({title}{of})")
     return _save(fig, path)
@@ -126,7 +132,7 @@ def confusion(matrix: np.ndarray, class_names: list[str], title: str, path: Path
     _ticks(ax, k, class_names, "y")
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title)
+    ax.set_title(_text(title))
     return _save(fig, path)
 
 
@@ -180,7 +186,7 @@ def class_marginals(
                 x = np.arange(len(cats))
                 ax.bar(x - 0.2, [rf.get(c, 0) for c in cats], 0.4, label="real")
                 ax.bar(x + 0.2, [sf.get(c, 0) for c in cats], 0.4, label="synthetic")
-                ax.set_xticks(x, cats, rotation=45, fontsize=6)
+                ax.set_xticks(x, [_text(c) for c in cats], rotation=45, fontsize=6)
             else:
                 v = both.to_numpy(dtype=float)
                 lo, hi = np.nanmin(v), np.nanmax(v)
@@ -191,9 +197,9 @@ def class_marginals(
                 )
             ax.tick_params(labelsize=6)
             if i == 0:
-                ax.set_title(class_names[code], fontsize=8)
+                ax.set_title(_text(class_names[code]), fontsize=8)
             if p == 0:
-                ax.set_ylabel(str(col), fontsize=7)
+                ax.set_ylabel(_text(col), fontsize=7)
     axes[0, 0].legend(fontsize=6)
     of = f" ({k} rarest of {len(class_names)} classes)" if k < len(class_names) else ""
     fig.suptitle(f"per-class marginals: real train rows vs GAN samples{of}")
@@ -216,7 +222,7 @@ def compare_runs(runs: list[dict[str, Any]], metric: str, path: Path) -> Path:
             errs[0].append(agg["mean"] - agg["ci95"][0])
             errs[1].append(agg["ci95"][1] - agg["mean"])
         ax.bar(xs, means, width, yerr=errs, capsize=3, label=arm)
-    labels = [f"{r['run_id'][:8]}\n{r.get('dataset') or ''}" for r in runs]
+    labels = [f"{r['run_id'][:8]}\n{_text(r.get('dataset') or '')}" for r in runs]
     ax.set_xticks(range(len(runs)), labels, fontsize=7)
     ax.set_ylabel(f"{metric} (mean, 95% CI)")
     ax.set_title(f"{metric} per arm, last {len(runs)} run(s)")

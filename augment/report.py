@@ -57,7 +57,10 @@ def figures(plots: Path) -> list[tuple[Path, str]]:
 
 def render(summary: dict[str, Any], config: dict[str, Any], plots: Path, where: str) -> str:
     """The report as an HTML string. ``where``: the tracking store and run, in words."""
-    esc = html.escape
+
+    def esc(x: Any) -> str:  # every value shown, numbers too: a summary may be edited by hand
+        return html.escape(str(x))
+
     head = "".join(f"<th>{esc(h)}</th>" for h in HEADER)
     body = "".join(
         "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
@@ -72,9 +75,10 @@ def render(summary: dict[str, Any], config: dict[str, Any], plots: Path, where: 
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>augment: {esc(summary['dataset'])}</title><style>{_STYLE}</style></head><body>",
         f"<h1>augment: {esc(summary['dataset'])}</h1>",
-        f"<p>n_train={summary['n_train']}, n_test={summary['n_test']}, {summary['seeds']} seed(s),"
-        f" classifier <code>{esc(str(summary['classifier']))}</code>, GAN epochs"
-        f" {summary.get('gan_epochs')}. Mean ± std [95% CI] over seeds on the real test split."
+        f"<p>n_train={esc(summary['n_train'])}, n_test={esc(summary['n_test'])},"
+        f" {esc(summary['seeds'])} seed(s), classifier <code>{esc(summary['classifier'])}</code>,"
+        f" GAN epochs {esc(summary.get('gan_epochs'))}. Mean ± std [95% CI] over seeds on the"
+        " real test split."
         "</p>",
     ]
     if said:

@@ -18,6 +18,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from augment.arms import ArmResult, get, synthesize
 from augment.cache import eval_cache_key
+from augment.names import safe_name
 from augment.preflight import Prepared
 from augment.table import markdown_summary
 from augment.tracking import Tracker
@@ -41,8 +42,9 @@ def _git_commit() -> str:
 
 
 def metric_name(arm: str) -> str:
-    """MLflow metric names allow no "+": gan+classical -> gan_and_classical."""
-    return arm.replace("+", "_and_")
+    """MLflow metric names allow no "+": gan+classical -> gan_and_classical (then `safe_name`,
+    which keeps every arm's name as it is)."""
+    return safe_name(arm.replace("+", "_and_"))
 
 
 def open_run(prepared: Prepared, tracker: Tracker) -> str:
@@ -75,6 +77,9 @@ def log_inputs(prepared: Prepared, tracker: Tracker, run_id: str) -> None:
         log.warning("MLflow run %s was left RUNNING by a killed process: marked KILLED", orphan)
     tracker.log_dataset(run_id, prepared.splits.train, "train")
     tracker.log_dataset(run_id, prepared.splits.test, "test")
+    train = prepared.splits.train  # the originals of the names keys and files use safe forms
+    columns = [*train.X.columns, train.label] if train.kind == "table" else []
+    tracker.record_names(run_id, [*train.class_names, *columns])
 
 
 def _draw(
@@ -173,7 +178,7 @@ def record(
         parent |= {f"delta_{m}_{metric_name(arm)}": v for m, v in d.items()}
     for name, dcr in ((summary.get("memorisation") or {}).get("per_class") or {}).items():
         if dcr["ratio"] is not None:  # per class: synthetic vs held-out real distance to train
-            parent[f"dcr_ratio_{metric_name(name)}"] = dcr["ratio"]
+            parent[f"dcr_ratio_{safe_name(name)}"] = dcr["ratio"]
     tracker.log_metrics(run_id, parent)
     said = (summary.get("verdict") or {}).get("lines") or []
     if said:  # the answer in words, in the runs list of the MLflow UI

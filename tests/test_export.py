@@ -154,3 +154,42 @@ def test_failed_image_write_leaves_the_old_folder_and_no_temp_folder(tmp_path):
         write_image_folder(np.zeros((1, 1, 2, 2)), ["a", "b"], root, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert (root / "keep.txt").read_text() == "old"
+
+
+@pytest.mark.parametrize(
+    "label", ["../../ESCAPED", "..", "ABSOLUTE", ".hidden", "a/../../b", "Type (B)", "L" * 300]
+)
+def test_image_folder_labels_never_leave_the_output_folder(tmp_path, label):
+    label = str(tmp_path / "abs") if label == "ABSOLUTE" else label  # an absolute path
+    (tmp_path / "out").mkdir()
+    root = write_image_folder(np.zeros((2, 1, 2, 2)), [label, "ok"], tmp_path / "out" / "gen")
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written and all(p.resolve().is_relative_to(root.resolve()) for p in written)
+    (folder,) = [p for p in root.iterdir() if p.is_dir() and p.name != "ok"]
+    assert folder.parent == root and not folder.name.startswith(".")
+    manifest = pd.read_csv(root / "manifest.csv", keep_default_na=False)
+    assert manifest["class"].tolist() == [label, "ok"]  # the original, as the model knows it
+    assert manifest["file"].tolist() == [
+        f"{folder.name}/synthetic_000000.png",
+        "ok/synthetic_000000.png",
+    ]
+    assert all((root / f).is_file() for f in manifest["file"])
+
+
+def test_image_folders_of_classes_differing_only_by_case_are_distinct(tmp_path):
+    root = write_image_folder(np.zeros((3, 1, 2, 2)), ["A", "a", "b"], tmp_path / "out")
+    folders = [f.split("/")[0] for f in pd.read_csv(root / "manifest.csv")["file"]]
+    assert len({f.casefold() for f in folders}) == 3  # apart on macOS / Windows too
+    assert folders[2] == "b"
+
+
+def test_image_folder_modes_follow_the_umask_like_its_files(tmp_path):
+    old = os.umask(0o022)
+    try:
+        root = write_image_folder(np.zeros((1, 1, 2, 2)), ["a"], tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert (root.stat().st_mode & 0o777) == 0o755
+    assert ((root / "a").stat().st_mode & 0o777) == 0o755
+    assert ((root / "manifest.csv").stat().st_mode & 0o777) == 0o644
+    assert ((root / "a" / "synthetic_000000.png").stat().st_mode & 0o777) == 0o644

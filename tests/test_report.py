@@ -62,3 +62,48 @@ def test_run_writes_a_self_contained_report_beside_json(mlflow_tmp, tmp_path, ca
     before = page.read_bytes()
     assert main([*argv[:-2], "--report", str(page)]) == 2
     assert "--report" in capsys.readouterr().err and page.read_bytes() == before
+
+
+_ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "code"}
+_ALLOWED_TAGS |= {"div", "br", "table", "tr", "th", "td", "ul", "li", "pre"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_every_string_in_the_report_is_escaped(tmp_path):
+    from augment.report import render
+
+    bad = "<script>alert(1)</script>"
+    summary = {
+        "dataset": f"{bad}.csv",
+        "n_train": bad,  # every field, even those that are numbers in a real summary
+        "n_test": bad,
+        "seeds": bad,
+        "classifier": bad,
+        "gan_epochs": bad,
+        "verdict": {"lines": [f"class {bad} gained"]},
+        "arms": {bad: {}},
+        "delta_vs_baseline": {},
+        "gap_recovered": {},
+        "gan_seeds": [bad],
+        "per_generator": {bad: {"balanced_accuracy": [0.5]}},
+        "synthetic_quality": {bad: 0.5},
+    }
+    config = {"data": {"label": bad}, "sampling_strategy": {bad: 3}}
+    page = render(summary, config, tmp_path, f"store {bad}")
+    parsed = _Tags()
+    parsed.feed(page)
+    assert parsed.tags <= _ALLOWED_TAGS, parsed.tags - _ALLOWED_TAGS
+    assert "<script" not in page
+    assert "".join(parsed.text).count(bad) >= 12  # shown as text, not dropped

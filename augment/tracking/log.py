@@ -12,7 +12,7 @@ import os
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,13 @@ from typing import Any
 import mlflow
 import numpy as np
 
+from augment.names import renamed, safe_name
 from augment.tracking.config import TrackingConfig
 
 log = logging.getLogger("augment.tracking")
+
+NAME_TAG = "augment.name."  # + a safe form: the original class label or column name
+MAX_ORIGINAL = 5000  # characters of an original kept in its tag (MLflow allows 8000)
 
 
 @contextmanager
@@ -72,12 +76,22 @@ def _drop_interrupted_migration(db: Path) -> None:
 
 
 def _flat_params(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
+    """Nested dicts as ``a.b.c`` keys; each part as `safe_name` (dict keys can be class labels:
+    ``config.sampling_strategy.<class>``)."""
     if isinstance(value, dict):
         for k, v in value.items():
-            _flat_params(f"{prefix}.{k}" if prefix else str(k), v, out)
+            _flat_params(f"{prefix}.{safe_name(k)}" if prefix else safe_name(k), v, out)
     else:
         out[prefix] = str(value)[:500]
     return out
+
+
+def _dict_keys(value: Any) -> Iterator[Any]:
+    """Every dict key of a nested dict, at any depth."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _dict_keys(v)
 
 
 class Tracker:
@@ -118,6 +132,7 @@ class Tracker:
         try:  # a run that exists is finished, whatever interrupts it (SIGTERM, Ctrl-C)
             for i in range(0, len(items), 100):
                 self.client.log_batch(run.info.run_id, params=items[i : i + 100])
+            self.record_names(run.info.run_id, _dict_keys(params))
         except BaseException:
             self.finish(run.info.run_id, "FAILED")
             raise
@@ -220,6 +235,21 @@ class Tracker:
             p = Path(tmp) / name
             p.write_text(json.dumps(obj, indent=2, default=str), encoding="utf-8")
             self.client.log_artifact(run_id, str(p))
+
+    def record_names(self, run_id: str, names: Iterable[Any]) -> dict[str, str]:
+        """Tag ``augment.name.<safe form> = original`` for each name `safe_name` changes.
+
+        Class labels and column names reach keys and file names in their safe form
+        (`augment.names`); these tags say which original each one stands for. Returns the
+        ``{original: safe form}`` recorded (empty when every name was already safe).
+        """
+        from mlflow.entities import RunTag
+
+        changed = renamed(names)
+        tags = [RunTag(f"{NAME_TAG}{s}", o[:MAX_ORIGINAL]) for o, s in changed.items()]
+        for i in range(0, len(tags), 100):
+            self.client.log_batch(run_id, tags=tags[i : i + 100])
+        return changed
 
     def finish(self, run_id: str, status: str = "FINISHED") -> None:
         self.client.set_terminated(run_id, status)
