@@ -86,3 +86,37 @@ def test_cli_run_checks_leakage_and_leaves_input_untouched(tmp_path, mlflow_tmp,
     assert leak["passed"] and leak["synthetic_rows_checked"] > 0
     assert leak["test_rows"] == summary["n_test"]
     assert not list(tmp_path.glob(".*.tmp"))  # the JSON went through temp file + rename
+
+
+def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_raised(
+    tmp_path, caplog
+):
+    import logging
+
+    from augment.leakage import row_hashes, row_keys
+
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame(
+        {
+            "city": rng.choice(["Lyon", "Nice", "Pau"], n),
+            "rooms": rng.integers(1, 40, n),
+            "y": rng.choice(["no", "yes"], n, p=[0.7, 0.3]),
+        }
+    )
+    df.to_csv(tmp_path / "t.csv", index=False)
+    splits = make_splits(load_dataset(tmp_path / "t.csv", label="y"), 0.3, 0, [], 1.0)
+    train, test = splits.train.X, splits.test.X
+    assert not any(pd.api.types.is_float_dtype(test[c]) for c in test.columns)
+    # a generator that happens to make three real test rows the train split lacks, plus others
+    unseen = [i for i, k in enumerate(row_keys(test)) if k not in row_hashes(train)]
+    assert len(unseen) >= 3, "the data should leave test rows absent from train"
+    chance = test.iloc[unseen[:3]]
+    synthetic = pd.concat([chance, chance.iloc[:1], train.iloc[:20]], ignore_index=True)
+    with caplog.at_level(logging.WARNING, logger="augment.leakage"):
+        report = check_no_leakage(splits, [synthetic], splits.test.content_hash())
+    assert report["passed"] and report["synthetic_rows_checked"] == 24
+    assert report["test_rows_equal_to_synthetic"] == len(row_hashes(chance)) > 0
+    assert f"{report['test_rows_equal_to_synthetic']} test row(s) equal a synthetic row" in (
+        caplog.text
+    )

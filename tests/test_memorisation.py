@@ -4,6 +4,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from augment.data import LabeledDataset
 from augment.memorisation import COPYING_RATIO, memorisation
@@ -45,3 +46,20 @@ def test_images_compare_pixels():
     )
     out = memorisation(train, test, X[y == 1].reshape(20, -1), np.ones(20, int))
     assert out["per_class"]["b"]["exact_copies"] == 20 and out["copying"] == ["b"]
+
+
+def test_near_copies_have_a_ratio_strictly_between_zero_and_the_threshold(caplog):
+    # the generator replays its rare training rows with a little noise: no exact copy, but
+    # each synthetic row sits much closer to a training row than a new real row does
+    train, test = _table(200, 0), _table(200, 1)
+    rare = train.X[train.y == 1].reset_index(drop=True)
+    noise = np.random.default_rng(3).normal(0, 0.05, size=rare.shape)
+    near = rare + noise
+    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+        out = memorisation(train, test, near, np.ones(len(near), int))
+    got = out["per_class"]["rare"]
+    assert 0.0 < got["ratio"] < COPYING_RATIO / 2  # well below, not 0: no row is identical
+    assert got["ratio"] == pytest.approx(got["dcr_synthetic_median"] / got["dcr_holdout_median"])
+    assert 0.0 < got["dcr_synthetic_median"] < got["dcr_holdout_median"]
+    assert got["exact_copies"] == 0 and got["n_synthetic"] == 40
+    assert out["copying"] == ["rare"] and "'rare'" in caplog.text

@@ -11,12 +11,20 @@ def _blobs(rng, centres, n, scale=0.3):
     return np.concatenate([rng.normal(c, scale, size=(n, 2)) for c in centres])
 
 
+def _shuffled(rng, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """``rows`` in a random order (the rows a test wants kept are not simply the first n) and
+    where each original row went: ``rows[i]`` is row ``at[i]`` of the frame."""
+    order = rng.permutation(len(rows))
+    at = np.argsort(order)
+    return pd.DataFrame(rows[order], columns=["a", "b"]), at
+
+
 def test_separable_class_keeps_only_candidates_in_its_own_region():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(_blobs(rng, [(-3, 0), (3, 0)], 40), columns=["a", "b"])
     y = np.repeat([0, 1], 40)
     # half the candidates for class 1 sit in class 0's region (a poorly conditioned generator)
-    cand = pd.DataFrame(_blobs(rng, [(3, 0), (-3, 0)], 50), columns=["a", "b"])
+    cand, _ = _shuffled(rng, _blobs(rng, [(3, 0), (-3, 0)], 50))
     keep = TypicalRows(X, y).choose(cand, 1, 30, rng)
     assert len(keep) == 30 and len(set(keep)) == 30
     assert (cand.iloc[keep]["a"] > 0).all()
@@ -28,7 +36,10 @@ def test_overlapping_class_keeps_its_spread():
     rng = np.random.default_rng(1)
     X = pd.DataFrame(rng.normal(0, 1, size=(200, 2)), columns=["a", "b"])
     y = (rng.random(200) < 0.1).astype(int)
-    cand = pd.DataFrame(rng.normal(0, 1, size=(100, 2)), columns=["a", "b"])
+    # sorted: the first 50 are the left half, as shrunk as the failure this test is about
+    cand = pd.DataFrame(rng.normal(0, 1, size=(100, 2)), columns=["a", "b"]).sort_values("a")
+    cand = cand.reset_index(drop=True)
+    assert cand["a"].iloc[:50].std() < 0.7  # what keeping the first n would give
     keep = TypicalRows(X, y).choose(cand, 1, 50, rng)
     assert len(keep) == 50
     assert cand.iloc[keep]["a"].std() > 0.7  # not shrunk onto the few purest spots
@@ -55,13 +66,12 @@ def test_too_few_typical_candidates_are_filled_by_the_purest():
     rng = np.random.default_rng(3)
     X = pd.DataFrame(_blobs(rng, [(-3, 0), (3, 0)], 30), columns=["a", "b"])
     y = np.repeat([0, 1], 30)
-    cand = pd.DataFrame(
-        np.concatenate([rng.normal((3, 0), 0.3, (5, 2)), rng.normal((-3, 0), 0.3, (45, 2))]),
-        columns=["a", "b"],
+    cand, at = _shuffled(
+        rng, np.concatenate([rng.normal((3, 0), 0.3, (5, 2)), rng.normal((-3, 0), 0.3, (45, 2))])
     )
     keep = TypicalRows(X, y).choose(cand, 1, 20, rng)
     assert len(keep) == 20 and len(set(keep)) == 20
-    assert set(range(5)) <= set(keep.tolist())  # every typical candidate is among them
+    assert set(at[:5].tolist()) <= set(keep.tolist())  # every typical candidate is among them
 
 
 def test_mixed_types_missing_values_and_unseen_categories():
