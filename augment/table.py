@@ -6,6 +6,8 @@ both come from the same rows.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from augment.evaluate import METRICS, gap_recovered
@@ -96,13 +98,19 @@ def comparison_table(summary: dict[str, Any]) -> str:
     return "\n".join([text(_summary_rows(summary)), "", *foot, *([""] + said if said else [])])
 
 
+def _md(text: str) -> str:
+    """Text from data (a path, class names) as plain markdown text: no HTML, no markup."""
+    text = html.escape(str(text), quote=False)
+    return re.sub(r"([\\`*_\[\]()#|!~])", r"\\\1", text)
+
+
 def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
     """The run's table as markdown (the Prefect artifact) with where the run lives."""
     link = run_link
     if run_link.startswith("http"):
         link = f"[{summary['mlflow_run_id']}]({run_link})"
     out = [
-        f"# augment: {summary['dataset']}",
+        f"# augment: {_md(summary['dataset'])}",
         "",
         f"n_train={summary['n_train']}, n_test={summary['n_test']}, {summary['seeds']} seed(s), "
         f"classifier `{summary['classifier']}`, GAN epochs {summary['gan_epochs']}",
@@ -112,14 +120,14 @@ def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
     ]
     gens = generator_lines(summary)
     if gens:
-        out += [gens[0], ""] + [f"- {line.strip()}" for line in gens[1:]] + [""]
+        out += [_md(gens[0]), ""] + [f"- {_md(line.strip())}" for line in gens[1:]] + [""]
     quality = _quality_line(summary)
     if quality:
-        out += [quality[0][0].upper() + quality[0][1:], ""]
+        out += [_md(quality[0][0].upper() + quality[0][1:]), ""]
     said = (summary.get("verdict") or {}).get("lines") or []
     if said:
         head = said[0][0].upper() + said[0][1:]
-        out += [f"**{head}**", ""] + [f"- {x.strip()}" for x in said[1:]] + [""]
+        out += [f"**{_md(head)}**", ""] + [f"- {_md(x.strip())}" for x in said[1:]] + [""]
     out.append(f"MLflow run: {link}")
     if summary.get("generator_uri"):
         out.append(f"\nGenerator model: `{summary['generator_uri']}`")
