@@ -61,9 +61,13 @@ def check_folder_target(path: str | Path, force: bool = False) -> Path:
 
 
 def write_table(df: pd.DataFrame, path: str | Path, force: bool = False) -> Path:
-    """``df`` plus ``is_synthetic=True`` to CSV or Parquet (by suffix), atomically."""
+    """``df`` plus an ``is_synthetic=True`` column to CSV or Parquet (by suffix), atomically.
+    When ``df`` already has an ``is_synthetic`` column (a feature of the user's table), the flag
+    is ``_is_synthetic`` (`augment.names.free_column`): a user's column is never replaced."""
+    from augment.names import free_column
+
     path = check_table_target(path, force)
-    out = df.assign(is_synthetic=True)
+    out = df.assign(**{free_column("is_synthetic", df.columns): True})
     if TABLE_FORMATS[path.suffix.lower()] == "parquet":
         return atomic_write(path, lambda tmp: out.to_parquet(tmp, index=False))
     return atomic_write(path, lambda tmp: out.to_csv(tmp, index=False))

@@ -97,3 +97,13 @@ def unique_file_names(names: Iterable[object]) -> dict[str, str]:
             for name in group:
                 safe[name] = _hashed(name)
     return safe
+
+
+def free_column(base: str, taken: Iterable[object]) -> str:
+    """``base``, or ``base`` behind as many underscores as it takes to be none of ``taken``:
+    a column augment adds (``is_synthetic``, ``class``) never replaces a column of the user's."""
+    used = {str(t) for t in taken}
+    name = base
+    while name in used:
+        name = "_" + name
+    return name

@@ -193,3 +193,13 @@ def test_image_folder_modes_follow_the_umask_like_its_files(tmp_path):
     assert ((root / "a").stat().st_mode & 0o777) == 0o755
     assert ((root / "manifest.csv").stat().st_mode & 0o777) == 0o644
     assert ((root / "a" / "synthetic_000000.png").stat().st_mode & 0o777) == 0o644
+
+
+def test_a_user_column_called_is_synthetic_is_kept(tmp_path):
+    from augment.export import write_table
+
+    df = pd.DataFrame({"is_synthetic": [False, False], "_is_synthetic": [1, 2], "y": ["a", "b"]})
+    out = pd.read_csv(write_table(df, tmp_path / "gen.csv"))
+    assert out["is_synthetic"].tolist() == [False, False]  # the user's values
+    assert out["_is_synthetic"].tolist() == [1, 2]
+    assert out["__is_synthetic"].tolist() == [True, True]  # the flag, beside them
