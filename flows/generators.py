@@ -14,7 +14,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from augment.config import GANConfig
 from augment.data import LabeledDataset
-from augment.exceptions import InvalidDataError
+from augment.exceptions import IntegrityError, InvalidDataError
 from augment.fit_process import FitProcess, FitStopped
 from augment.gan.persist import save_payload
 from augment.preflight import GeneratorSpec, Prepared
@@ -98,9 +98,11 @@ def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: st
     model_path = spec.model_path
     if _no_cached_file(prepared, spec):
         return None
-    try:  # weights-only: a tampered or truncated file fails here, it never runs code
+    # weights-only: a tampered or truncated file fails here, it never runs code; one whose
+    # contents no longer match their recorded SHA-256 (damaged on disk) fails here too
+    try:
         history = loaded(str(model_path)).history.rows
-    except InvalidDataError as err:
+    except (InvalidDataError, IntegrityError) as err:
         get_run_logger().warning("cached GAN unusable (%s); training it again", err)
         return None
     # the losses were logged by the run that trained it; copy them to this run

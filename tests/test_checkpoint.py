@@ -175,11 +175,13 @@ def _damage(kind: str, ckpt: Path) -> None:
         ckpt.write_bytes(pickle.dumps({"format": _Evil()}))
     elif kind == "foreign_format":
         torch.save({"format": "something-else"}, ckpt)
-    else:  # a real checkpoint whose weights were swapped, fingerprint kept
+    else:  # a real checkpoint whose weights were swapped, fingerprint kept, digest redone
+        from augment.torchutil import seal
+
         _fit(ckpt)
         payload = torch.load(ckpt, weights_only=True)
         payload["G"] = {"nonsense": torch.zeros(1)}
-        torch.save(payload, ckpt)
+        torch.save(seal(payload), ckpt)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ generator, both optimizers, the RNG states (the loop's torch generator, torch's 
 dropout and Gumbel noise draw from, CUDA's, and an optional numpy generator), the epoch count and
 the history. It is written atomically (temp file, fsync, ``os.replace``), so a kill at any moment
 leaves either the previous checkpoint or the new one, never half a file. It is read with
-``torch.load(..., weights_only=True)``: tensors and plain values only, never pickled code.
+``torch.load(..., weights_only=True)``: tensors and plain values only, never pickled code. It
+records the SHA-256 of its contents; one that does not match it (damaged on disk) is ignored with
+a warning, as one of another training is, and training starts afresh.
 
 A ``fingerprint`` of the data, the model configuration (all but ``epochs`` and ``device``) and the
 seed guards against resuming someone else's training: a checkpoint with another fingerprint is
@@ -26,8 +28,8 @@ import torch
 from torch import nn
 
 from augment.atomic import atomic_write
-from augment.exceptions import ConfigError, InvalidDataError
-from augment.torchutil import cpu_state, load_weights_only
+from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
+from augment.torchutil import cpu_state, load_weights_only, seal
 
 FORMAT = "augment-ckpt/1"
 
@@ -58,10 +60,11 @@ def check_checkpoint_dir(folder: str | Path) -> None:
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
-    """Write ``state`` (see `training_state`) to ``path`` atomically."""
+    """Write ``state`` (see `training_state`) and its SHA-256 to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+    sealed = seal(state)
+    return atomic_write(path, lambda tmp: torch.save(sealed, tmp))
 
 
 def training_state(
@@ -98,7 +101,8 @@ def training_state(
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Load a checkpoint safely; `InvalidDataError` naming the file if it is not a valid one."""
+    """Load a checkpoint safely; `InvalidDataError` naming the file if it is not a valid one,
+    `IntegrityError` if its contents do not match the SHA-256 it records."""
     return load_weights_only(Path(path), FORMAT, "checkpoint", "; delete it to train afresh")
 
 
@@ -117,12 +121,17 @@ def restore_training_state(
 ) -> tuple[int, list[dict[str, float]]]:
     """Load a compatible checkpoint into the live objects; ``(epochs done, history rows)``.
 
-    Returns ``(0, [])`` when there is no checkpoint or it belongs to another training.
+    Returns ``(0, [])`` when there is no checkpoint, it belongs to another training or it is
+    damaged (fails its SHA-256 check; it is overwritten by the next checkpoint).
     """
     path = Path(path)
     if not path.is_file():
         return 0, []
-    payload = read_checkpoint(path)
+    try:
+        payload = read_checkpoint(path)
+    except IntegrityError as err:
+        log.warning("%s; starting afresh", err)
+        return 0, []
     if payload.get("fingerprint") != key:
         log.warning("%s: checkpoint of another data/config/seed; starting afresh", path)
         return 0, []

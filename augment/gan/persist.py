@@ -1,7 +1,10 @@
-"""Save and load fitted conditional GANs as one file: weights + JSON metadata.
+"""Save and load fitted conditional GANs as one file: weights + JSON metadata + the SHA-256 of
+both.
 
 Loading uses ``torch.load(..., weights_only=True)``: a file can hold tensors and strings only,
 never pickled code, so a tampered or foreign file fails with a clear error instead of running.
+It then verifies the recorded SHA-256 (`augment.torchutil.load_weights_only`): a damaged file
+raises `IntegrityError` instead of sampling from flipped weights.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import torch
 
 from augment.atomic import atomic_write
 from augment.exceptions import InvalidDataError
-from augment.torchutil import cpu_state, load_weights_only
+from augment.torchutil import cpu_state, load_weights_only, seal
 
 FORMAT = "augment-cgan/1"
 
@@ -32,8 +35,9 @@ def model_payload(model: Any) -> dict[str, Any]:
 
 
 def save_payload(payload: dict[str, Any], path: str | Path) -> Path:
-    """Write a `model_payload` to ``path`` atomically (temp file + rename)."""
-    return atomic_write(Path(path), lambda tmp: torch.save(payload, tmp))
+    """Write a `model_payload` and its SHA-256 to ``path`` atomically (temp file + rename)."""
+    sealed = seal(payload)
+    return atomic_write(Path(path), lambda tmp: torch.save(sealed, tmp))
 
 
 def save_model(model: Any, path: str | Path) -> Path:
@@ -42,7 +46,11 @@ def save_model(model: Any, path: str | Path) -> Path:
 
 
 def load_model(path: str | Path, device: str = "auto") -> Any:
-    """Load a model written by `save_model`; `InvalidDataError` if the file is not one."""
+    """Load a model written by `save_model`.
+
+    `InvalidDataError` if the file is not one; `augment.exceptions.IntegrityError` if its
+    contents do not match the SHA-256 it records (or it records none).
+    """
     from augment.gan.image import ImageCGAN
     from augment.gan.tabular import TabularCGAN
 

@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from augment.atomic import atomic_write
-from augment.exceptions import InvalidDataError
-from augment.torchutil import load_weights_only, seeded_torch_rng
+from augment.exceptions import IntegrityError, InvalidDataError
+from augment.torchutil import load_weights_only, seal, seeded_torch_rng
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,8 @@ class TabularMonitor:
             "best": {k: v.detach().cpu() for k, v in (self.best_state or {}).items()},
         }
         self.best_path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.best_path, lambda tmp: torch.save(state, tmp))
+        sealed = seal(state)  # with its SHA-256, verified by `_resume`
+        atomic_write(self.best_path, lambda tmp: torch.save(sealed, tmp))
 
     def _resume(self, epoch: int) -> None:
         """The loop resumed at ``epoch``: take the earlier checks (and best weights) from file.
@@ -292,9 +293,9 @@ class TabularMonitor:
         """
         if epoch <= 1 or self.best_path is None or not self.best_path.is_file():
             return
-        try:
+        try:  # a damaged file only costs the early-stopping memory
             saved = load_weights_only(self.best_path, BEST_FORMAT, "monitor state", "")
-        except InvalidDataError as err:  # a damaged file only costs the early-stopping memory
+        except (InvalidDataError, IntegrityError) as err:
             log.warning("%s: monitor state unreadable (%s); starting afresh", self.best_path, err)
             return
         if saved.get("key") != self.key:

@@ -1,9 +1,16 @@
 """The fitted generator as an MLflow pyfunc model: logged from code (no pickle), loaded back
-without running anything from the model directory."""
+without running anything from the model directory.
+
+The weights file's SHA-256 is recorded in the model's metadata (``MLmodel``) and in its
+``generator_meta.json``; loading verifies it before reading the weights (`IntegrityError` naming
+the file on a mismatch) and checks the metadata's types and shapes before anything uses them.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +21,10 @@ import mlflow.pyfunc
 import pandas as pd
 import yaml
 
-from augment.exceptions import ConfigError, InvalidDataError
+from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
 from augment.tracking.config import TrackingConfig
+
+KINDS = ("table", "image")  # the model metadata's ``kind``
 
 
 def log_generator(
@@ -28,14 +37,14 @@ def log_generator(
     from mlflow.models import ModelSignature, infer_signature
     from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 
-    meta = {"class_names": list(class_names), "label": label}
+    meta = {"class_names": list(class_names), "label": label, "sha256": file_sha256(model_path)}
     with tempfile.TemporaryDirectory() as tmp:
         meta_path = Path(tmp) / "generator_meta.json"
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
         artifacts = {"generator": str(model_path), "meta": str(meta_path)}
         wrapper = GeneratorModel()
         wrapper.load_context(_Context(artifacts))
-        example = pd.DataFrame({"class": [class_names[0]], "n": [2]})
+        example = pd.DataFrame({"class": [wrapper.class_names[0]], "n": [2]})
         params = {"random_state": 0}
         out = wrapper.predict(None, example, params)
         signature = ModelSignature(
@@ -82,6 +91,85 @@ def _generator_requirements() -> list[str]:
     return reqs
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_file(path: str | Path, recorded: Any, where: str) -> None:
+    """`IntegrityError` naming ``path`` unless its bytes have the SHA-256 ``recorded`` in
+    ``where`` (a missing digest is no proof: the file is unverified, so refused too)."""
+    if not isinstance(recorded, str) or not re.fullmatch(r"[0-9a-f]{64}", recorded):
+        raise IntegrityError(
+            f"{path}: {where} records no valid SHA-256 of this weights file ({recorded!r:.80}),"
+            " so it cannot be verified (logged by an older augment, or damaged)"
+        )
+    actual = file_sha256(path)
+    if actual != recorded:
+        raise IntegrityError(
+            f"{path}: the weights file's SHA-256 {actual[:16]}... does not match"
+            f" {recorded[:16]}... recorded in {where}; the file is damaged"
+        )
+
+
+def check_meta(meta: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``meta`` with its ``keys`` checked against the generator metadata's schema; a
+    `ConfigError` naming ``where`` and the first bad key otherwise.
+
+    ``class_names``: a non-empty list of unique non-empty strings (any characters: they are
+    labels, never paths); ``label``: a non-empty string; ``kind``: one of `KINDS`;
+    ``image_shape``: 3 positive ints for images, null for tables.
+    """
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{where}: the metadata is not a mapping ({type(meta).__name__})")
+
+    def bad(key: str, allowed: str) -> ConfigError:
+        return ConfigError(
+            f"{where}: metadata {key!r} must be {allowed}, got {meta.get(key)!r:.120}"
+        )
+
+    names = meta.get("class_names")
+    if "class_names" in keys and not (
+        isinstance(names, list)
+        and names
+        and all(isinstance(c, str) and c for c in names)
+        and len(set(names)) == len(names)
+    ):
+        raise bad("class_names", "a non-empty list of unique non-empty strings")
+    label = meta.get("label")
+    if "label" in keys and not (isinstance(label, str) and label):
+        raise bad("label", "a non-empty string")
+    kind = meta.get("kind")
+    if "kind" in keys and kind not in KINDS:
+        raise bad("kind", f"one of {list(KINDS)}")
+    shape = meta.get("image_shape")
+    if "image_shape" in keys:
+        if kind == "image" and not (
+            isinstance(shape, list)
+            and len(shape) == 3
+            and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+        ):
+            raise bad("image_shape", "a list of 3 positive ints (channels, height, width)")
+        if kind == "table" and shape is not None:
+            raise bad("image_shape", "null for a table generator")
+    return meta
+
+
+def class_column(label: str, features: list[str]) -> str:
+    """The output's class column: the table's own label column, unless a feature has that name;
+    then ``class``, prefixed with ``_`` until no feature has it."""
+    if label not in features:
+        return label
+    name = "class"
+    while name in features:
+        name = f"_{name}"
+    return name
+
+
 @dataclass
 class _Context:
     """Stands in for MLflow's PythonModelContext when the wrapper is used before logging."""
@@ -93,21 +181,41 @@ class GeneratorModel(mlflow.pyfunc.PythonModel):
     """A fitted conditional GAN as an MLflow pyfunc model.
 
     Input: a DataFrame with ``class`` (a class name) and ``n`` (how many samples) per row.
-    Output: a DataFrame, one row per sample, with ``class`` first, then the table's feature
+    Output: a DataFrame, one row per sample, with the class first, then the table's feature
     columns (tables) or the flattened pixels ``px0..`` in [0, 1] (images; the shape is in the
-    model metadata). Param ``random_state`` (int) makes the draw reproducible.
+    model metadata). The class column is ``class_column``: for tables the table's own label
+    column (a feature of that name keeps it; the class column then takes another name, see
+    `class_column`), for images ``class``. Param ``random_state`` (int) makes the draw
+    reproducible.
     """
 
     def load_context(self, context: Any) -> None:
         from augment.gan.persist import load_model
 
-        meta = json.loads(Path(context.artifacts["meta"]).read_text(encoding="utf-8"))
+        meta_path = context.artifacts["meta"]
+        weights = context.artifacts["generator"]
+        meta = check_meta(
+            json.loads(Path(meta_path).read_text(encoding="utf-8")),
+            str(meta_path),
+            ("class_names", "label"),
+        )
+        verify_file(weights, meta.get("sha256"), str(meta_path))
         self.class_names: list[str] = meta["class_names"]
         self.label: str = meta["label"]
-        self.model = load_model(context.artifacts["generator"], device="cpu")
+        self.model = load_model(weights, device="cpu")
+        k = len(self.model.classes_)
+        if len(self.class_names) != k:
+            raise InvalidDataError(
+                f"{meta_path}: metadata 'class_names' lists {len(self.class_names)} classes,"
+                f" the generator {weights} has {k}"
+            )
         self.kind = "table" if self.model.kind == "tabular" else "image"
         shape = getattr(self.model, "image_shape_", None)
         self.image_shape = list(shape) if shape is not None else None
+        if self.kind == "table":
+            self.class_column = class_column(self.label, list(self.model.transformer_.columns_))
+        else:
+            self.class_column = "class"
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
         missing = {"class", "n"} - set(model_input.columns)
@@ -127,7 +235,7 @@ class GeneratorModel(mlflow.pyfunc.PythonModel):
             else:
                 flat = x.reshape(n, -1)
                 df = pd.DataFrame(flat, columns=[f"px{j}" for j in range(flat.shape[1])])
-            df.insert(0, "class", name)
+            df.insert(0, self.class_column, name)
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 
@@ -150,11 +258,14 @@ class _LoadedGenerator:
 
 
 def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[str, Any]]:
-    """Load a logged generator: a predictor and its metadata (kind, classes, image shape).
+    """Load a logged generator: a predictor and its metadata (kind, classes, image shape, and
+    ``class_column``, the output's class column).
 
     Nothing in the model directory is executed or unpickled: the ``MLmodel`` file is read as
     YAML, the metadata as JSON and the weights with ``torch.load(..., weights_only=True)``;
     the sampling code is this installed package's, whatever code or pickle the directory holds.
+    The metadata is checked against its schema before use (`ConfigError` naming the model and
+    the key) and the weights file against its recorded SHA-256 (`IntegrityError` naming it).
     """
     from mlflow.tracking.artifact_utils import _download_artifact_from_uri
 
@@ -168,6 +279,8 @@ def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[
     meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
     if "class_names" not in meta:
         raise ConfigError(f"{model_uri!r} is not an augment generator (no class_names metadata)")
+    where = f"model {model_uri!r}"
+    check_meta(meta, where, ("class_names", "label", "kind", "image_shape"))
     flavor = (spec.get("flavors") or {}).get("python_function") or {}
     paths = {}
     for name in ("generator", "meta"):
@@ -177,9 +290,22 @@ def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[
         if target is None or local.resolve() not in target.parents or not target.is_file():
             raise ConfigError(f"{model_uri!r}: the generator's {name!r} file is missing")
         paths[name] = str(target)
+    verify_file(paths["generator"], meta.get("sha256"), f"the metadata of {where}")
     model = GeneratorModel()
     try:
         model.load_context(_Context(paths))
     except (ValueError, KeyError, TypeError) as err:  # InvalidDataError is a ValueError
         raise ConfigError(f"cannot load model {model_uri!r}: {err}") from None
-    return _LoadedGenerator(model), meta
+    loaded = {
+        "class_names": model.class_names,
+        "label": model.label,
+        "kind": model.kind,
+        "image_shape": model.image_shape,
+    }
+    for key, value in loaded.items():  # the MLmodel's copy and the weights' own must agree
+        if meta.get(key) != value:
+            raise ConfigError(
+                f"{where}: metadata {key!r} is {meta.get(key)!r:.120} but the generator's"
+                f" files say {value!r:.120}"
+            )
+    return _LoadedGenerator(model), {**meta, "class_column": model.class_column}

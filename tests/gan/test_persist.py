@@ -73,3 +73,17 @@ def test_checkpoint_is_not_a_model_file(tmp_path):
     torch.save({"format": "augment-ckpt/1", "epoch": 1}, ckpt)
     with pytest.raises(InvalidDataError, match=r"not an augment model file \(expected format"):
         load_model(ckpt)
+
+
+def test_model_file_records_the_sha256_of_its_contents(tmp_path):
+    import torch
+
+    from augment.torchutil import DIGEST_KEY, payload_digest
+
+    X = np.random.default_rng(0).random((16, 1, 8, 8), dtype=np.float32)
+    gan = ImageCGAN(ImageGANConfig(epochs=1, batch_size=8, channels=16), 0, progress=False)
+    path = save_model(gan.fit(X, np.repeat([3, 7], 8)), tmp_path / "m.pt")
+    payload = torch.load(path, weights_only=True)
+    assert payload[DIGEST_KEY] == payload_digest(payload)  # the same after a load as at save
+    payload["meta"] = payload["meta"].replace('"classes": [3, 7]', '"classes": [3, 8]')
+    assert payload[DIGEST_KEY] != payload_digest(payload)  # the metadata counts too
