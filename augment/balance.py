@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Mapping
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -10,6 +13,43 @@ from imblearn.utils import check_sampling_strategy
 from augment.exceptions import InvalidDataError
 
 STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
+MAX_TARGET = 10_000_000  # rows a {class: target count} may ask for, per class
+_ALLOWED = (
+    f"use one of {', '.join(map(repr, STRATEGIES))}, a float in (0, 1] (binary only) or a"
+    f" mapping {{class: target count}} with counts 0..{MAX_TARGET}"
+)
+# a value quoted in an error is cut short: a nested YAML value can be huge (aliases)
+_short = reprlib.Repr()
+_short.maxlevel, _short.maxdict, _short.maxlist, _short.maxtuple = 2, 4, 4, 4
+_short.maxstring = _short.maxother = 40
+
+
+def check_strategy(value: Any) -> Any:
+    """``value`` when it has a shape imbalanced-learn's over-samplers take for
+    ``sampling_strategy`` (a mapping comes back as a dict), else `InvalidDataError` naming it.
+
+    Whether the classes and counts suit the data is `balance_plan`'s check, on the data.
+    """
+    if isinstance(value, str):
+        if value in STRATEGIES:
+            return value
+    elif isinstance(value, Real) and not isinstance(value, bool):
+        if 0 < value <= 1:  # nan fails both
+            return value
+    elif isinstance(value, Mapping):
+        for cls, n in value.items():
+            if not isinstance(cls, (str, Real)):
+                raise InvalidDataError(
+                    f"sampling_strategy key {_short.repr(cls)} is not allowed; a key is a class"
+                    " name or number"
+                )
+            if isinstance(n, bool) or not isinstance(n, Integral) or not 0 <= n <= MAX_TARGET:
+                raise InvalidDataError(
+                    f"sampling_strategy[{_short.repr(cls)}]={_short.repr(n)} is not allowed; a"
+                    f" target count is an integer in 0..{MAX_TARGET}"
+                )
+        return dict(value)
+    raise InvalidDataError(f"sampling_strategy={_short.repr(value)} is not allowed; {_ALLOWED}")
 
 
 def balance_plan(
@@ -34,13 +74,8 @@ def balance_plan(
         ``{class: n_to_generate}`` for every class of ``y`` (0 where nothing is added).
     """
     y = np.asarray(y)
-    given = sampling_strategy  # errors quote what the user wrote
-    if isinstance(sampling_strategy, str) and sampling_strategy not in STRATEGIES:
-        raise InvalidDataError(
-            f"sampling_strategy={sampling_strategy!r} is not allowed; use one of "
-            f"{', '.join(map(repr, STRATEGIES))}, a float in (0, 1] (binary only) or "
-            "a dict {class: target count}"
-        )
+    given = _short.repr(sampling_strategy)  # errors quote what the user wrote
+    sampling_strategy = check_strategy(sampling_strategy)
     if isinstance(sampling_strategy, dict):
         # YAML/CLI give class names as strings; match them to the label values
         by_name = {str(c): c for c in np.unique(y)}
@@ -49,12 +84,12 @@ def balance_plan(
         unknown = [k for k in sampling_strategy if str(k) not in by_name]
         if unknown:
             raise InvalidDataError(
-                f"sampling_strategy names unknown class(es) {unknown}; classes are "
+                f"sampling_strategy names unknown class(es) {_short.repr(unknown)}; classes are "
                 f"{sorted(class_names) if class_names is not None else sorted(by_name)}"
             )
         sampling_strategy = {by_name[str(k)]: v for k, v in sampling_strategy.items()}
     try:
         plan = check_sampling_strategy(sampling_strategy, y, "over-sampling")
     except (ValueError, TypeError) as err:
-        raise InvalidDataError(f"sampling_strategy={given!r}: {err}") from None
+        raise InvalidDataError(f"sampling_strategy={given}: {err}") from None
     return {c: int(plan.get(c, 0)) for c in np.unique(y)}

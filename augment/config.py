@@ -27,6 +27,23 @@ from augment.gan_settings import ImageGANConfig, TabularGANConfig
 # "auto": the small CNN for images, random_forest for tables
 CLASSIFIERS = ("random_forest", "logistic_regression", "cnn", "auto")
 
+# ranges of the numeric keys: seeds are what numpy's legacy seeding and scikit-learn's
+# random_state take; the caps are far above any useful value, low enough that a typo cannot
+# hang a run for days or overflow a size
+SEED = {"ge": 0, "le": 2**32 - 1}
+SEED_MAX = SEED["le"]
+MAX_EPOCHS = 100_000
+MAX_STEPS = 100_000  # every-N-epochs and patience keys
+MAX_SEEDS = 1_000  # classifier seeds per arm
+MAX_GAN_SEEDS = 100  # generators (GAN fits) per run
+MAX_BATCH = 65_536
+MAX_WIDTH = 16_384  # layer widths and noise dimensions
+MAX_WORKERS = 1_024
+# a YAML config: its size, and its values once aliases are expanded (a billion laughs is a few
+# hundred bytes); a real config has a few hundred values
+MAX_CONFIG_BYTES = 1_000_000
+MAX_YAML_NODES = 100_000
+
 
 def _default_arms() -> list[str]:
     from augment.arms import default_names  # the arm registry (augment/arms/)
@@ -35,14 +52,15 @@ def _default_arms() -> list[str]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # floats are finite: nan / inf pass no range check and reach the models otherwise
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DataConfig(_Strict):
     source: str = "builtin:digits"  # path (CSV, Parquet, image folder) or builtin:NAME
     label: str | None = None  # label column for tables (builtins know their own)
     test_size: float = Field(0.3, gt=0.0, lt=1.0)  # share of rows held out, real only
-    split_seed: int = 0  # seed of the stratified train/test split
+    split_seed: int = Field(0, **SEED)  # seed of the stratified train/test split
     # induced imbalance for demos: these classes keep `imbalance_fraction` of their train rows
     imbalance_classes: list[str] | None = None
     imbalance_fraction: float = Field(0.1, gt=0.0, le=1.0)
@@ -58,21 +76,22 @@ _COMMON_GAN = {
     "patience",
 }  # fmt: skip
 # value checks of the model knobs (the defaults come from augment.gan_settings)
+# (every int knob needs both bounds and every float one is finite: tests/test_limits.py)
 _LIMITS: dict[str, dict[str, float]] = {
-    "hidden": {"ge": 1},
-    "critic_hidden": {"ge": 1},
+    "hidden": {"ge": 1, "le": MAX_WIDTH},
+    "critic_hidden": {"ge": 1, "le": MAX_WIDTH},
     "critic_dropout": {"ge": 0.0, "lt": 1.0},
     "tau": {"gt": 0.0},
-    "pac": {"ge": 1},
-    "gp_every": {"ge": 1},
-    "num_threads": {"ge": 1},
+    "pac": {"ge": 1, "le": 1_024},
+    "gp_every": {"ge": 1, "le": 1_000},
+    "num_threads": {"ge": 1, "le": MAX_WORKERS},
     "val_fraction": {"gt": 0.0, "lt": 1.0},
     "aux_weight": {"ge": 0.0},
-    "channels": {"ge": 1},
+    "channels": {"ge": 1, "le": 4_096},
     "translate": {"ge": 0.0, "lt": 1.0},
     "cutout": {"ge": 0.0, "lt": 1.0},
     "collapse_threshold": {"ge": 0.0, "le": 1.0},
-    "fid_steps": {"ge": 1},
+    "fid_steps": {"ge": 1, "le": 1_000_000},
 }
 
 
@@ -97,27 +116,29 @@ ImageSection = _section(
 
 
 class GANConfig(_Strict):
-    epochs: int = Field(200, ge=1)  # passes over the train split
-    batch_size: int | None = Field(None, ge=2)  # None: the model's default (32 images, 64 tables)
-    noise_dim: int = Field(64, ge=1)
+    epochs: int = Field(200, ge=1, le=MAX_EPOCHS)  # passes over the train split
+    # None: the model's default (32 images, 64 tables)
+    batch_size: int | None = Field(None, ge=2, le=MAX_BATCH)
+    noise_dim: int = Field(64, ge=1, le=MAX_WIDTH)
     lr_g: float | None = Field(None, gt=0)  # None: the model's default
     lr_d: float | None = Field(None, gt=0)  # images use a faster D (two time-scale rule)
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
-    seed: int = 0
+    seed: int = Field(0, **SEED)
     # generators fitted per run, GAN seeds seed, seed + 1, ...; classifier seed s of a GAN arm
     # uses generator s mod K, so the CIs include generator variance. None: min(2, run seeds)
-    seeds: int | None = Field(None, ge=1)
+    seeds: int | None = Field(None, ge=1, le=MAX_GAN_SEEDS)
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     # quality checks every N epochs: images per-class diversity (mode-collapse warnings) and,
     # with patience, domain FID; tables (only with patience) the held-out val_distance
-    eval_every: int = Field(10, ge=0)
+    eval_every: int = Field(10, ge=0, le=MAX_STEPS)
     # stop after this many checks without a better domain FID (images) or held-out distance
     # (tables: 10% of each class's train rows are then held out of GAN training), keep the
     # best EMA weights; None: train all epochs
-    patience: int | None = Field(None, ge=1)
-    grid_every: int = Field(50, ge=0)  # images: log a per-class sample grid every N epochs
+    patience: int | None = Field(None, ge=1, le=MAX_STEPS)
+    # images: log a per-class sample grid every N epochs
+    grid_every: int = Field(50, ge=0, le=MAX_STEPS)
     checkpoint_dir: str | None = None  # write resumable training checkpoints here (None: off)
-    checkpoint_every: int = Field(10, ge=1)  # epochs between checkpoints
+    checkpoint_every: int = Field(10, ge=1, le=MAX_STEPS)  # epochs between checkpoints
     # the model knobs, per data kind; setting the other kind's section is an error
     tabular: TabularSection = TabularSection()
     image: ImageSection = ImageSection()
@@ -172,7 +193,8 @@ def _one_of(name: str, allowed, what: str) -> str:
 
 class OrchestrationConfig(_Strict):
     runner: str = "thread"  # task runner for arms x seeds: "thread" (pool) or "dask"
-    max_workers: int | None = Field(None, ge=1)  # thread pool size / Dask workers (None: cores)
+    # thread pool size / Dask workers (None: cores)
+    max_workers: int | None = Field(None, ge=1, le=MAX_WORKERS)
     dask_address: str | None = None  # scheduler address; None: a Dask LocalCluster per run
     cache_dir: str = ".augment/cache"  # persisted task results and fitted GANs (relative: cwd)
     retrain: bool = False  # ignore a cached GAN and train again (the new one replaces it)
@@ -188,7 +210,7 @@ class RunConfig(_Strict):
     gan: GANConfig = GANConfig()
     # the arms to compare (augment/arms/: one module each); default: every arm marked default
     arms: list[str] = Field(default_factory=_default_arms)
-    seeds: int = Field(5, ge=1)  # classifier (and generation) seeds per arm
+    seeds: int = Field(5, ge=1, le=MAX_SEEDS)  # classifier (and generation) seeds per arm
     classifier: str = "auto"
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
     orchestration: OrchestrationConfig = OrchestrationConfig()  # not part of any cache key
@@ -216,6 +238,13 @@ class RunConfig(_Strict):
                 " uses generator s mod gan.seeds, so every generator needs a seed; raise seeds"
                 " or lower gan.seeds"
             )
+        last = self.gan.seed + self.n_generators - 1
+        if last > SEED_MAX:  # generator i has GAN seed gan.seed + i
+            raise ValueError(
+                f"gan.seed ({self.gan.seed}) + gan.seeds ({self.n_generators}) - 1 = {last} is"
+                f" above the largest seed {SEED_MAX}: generator i has GAN seed gan.seed + i;"
+                " lower gan.seed"
+            )
         return self
 
     @property
@@ -227,6 +256,13 @@ class RunConfig(_Strict):
     @classmethod
     def _known_classifier(cls, name: str) -> str:
         return _one_of(name, CLASSIFIERS, "classifier")
+
+    @field_validator("sampling_strategy")
+    @classmethod
+    def _known_strategy(cls, value: Any) -> Any:
+        from augment.balance import check_strategy  # imbalanced-learn, lazily
+
+        return check_strategy(value)
 
     @field_validator("augmentations")
     @classmethod
@@ -261,6 +297,78 @@ def build_config(values: dict[str, Any], where: str = "") -> RunConfig:
         raise ConfigError(_format_validation_error(err, where or "(values)")) from None
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """The nodes directly under a YAML node (keys and values of a mapping)."""
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _expanded_size(root: yaml.Node) -> int | None:
+    """The nodes of a document once every alias is expanded, counted without expanding them
+    (an alias is the same node object as its anchor); None when an alias refers to itself."""
+    size: dict[int, int] = {}
+    open_ids: set[int] = set()  # the nodes on the current path from the root
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            open_ids.discard(id(node))
+            size[id(node)] = 1 + sum(size[id(c)] for c in _children(node))
+        elif id(node) in open_ids:
+            return None
+        elif id(node) not in size:
+            open_ids.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node))
+    return size[id(root)]
+
+
+def _read_yaml(p: Path) -> Any:
+    """The YAML document of config file ``p``, refused with `ConfigError` when it is not a
+    readable UTF-8 file, not YAML, too big, or bigger than `MAX_YAML_NODES` values once its
+    aliases are expanded (checked on the parsed graph, before any value is built)."""
+    if p.is_dir():
+        raise ConfigError(f"config file {p} is a folder; give the path of a YAML file")
+    if not p.exists():
+        raise ConfigError(f"config file {p} does not exist")
+    if not p.is_file():
+        raise ConfigError(f"config file {p} is not a regular file; give the path of a YAML file")
+    try:
+        n_bytes = p.stat().st_size
+        if n_bytes > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"config file {p} is {n_bytes} bytes; at most {MAX_CONFIG_BYTES} are allowed"
+            )
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config file {p} is not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise ConfigError(f"config file {p} cannot be read: {err.strerror or err}") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node)
+        if size is None:
+            raise ConfigError(f"config file {p}: a YAML alias refers to itself (recursive anchor)")
+        if size > MAX_YAML_NODES:
+            raise ConfigError(
+                f"config file {p}: more than {MAX_YAML_NODES} values once its YAML aliases are"
+                " expanded; write the values out instead of nesting aliases"
+            )
+        return loader.construct_document(node)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {p} is not valid YAML: {err}".splitlines()[0]) from None
+    except RecursionError:
+        raise ConfigError(f"config file {p}: YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
 def load_config(
     path: str | Path | None = None, overrides: dict[str, Any] | None = None
 ) -> RunConfig:
@@ -270,12 +378,7 @@ def load_config(
     if path is not None:
         p = Path(path)
         where = str(p)
-        if not p.is_file():
-            raise ConfigError(f"config file {p} does not exist")
-        try:
-            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            raise ConfigError(f"config file {p} is not valid YAML: {err}".splitlines()[0]) from None
+        loaded = _read_yaml(p)
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {p} must hold a mapping, got {type(loaded).__name__}")
         values = loaded or {}

@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -35,5 +37,32 @@ def test_float_binary():
     ],
 )
 def test_invalid(strategy, match):
+    with pytest.raises(InvalidDataError, match=match):
+        balance_plan(Y, strategy)
+
+
+def test_a_huge_nested_value_is_refused_with_a_short_message():
+    # a YAML alias bomb is shared lists: quoting it whole in the error took minutes (issue 26.5)
+    bomb = ["x"] * 8
+    for _ in range(7):
+        bomb = [bomb] * 8  # 8**8 strings once printed
+    start = time.perf_counter()
+    with pytest.raises(InvalidDataError, match=r"^sampling_strategy=\[\[\[\.\.\.\]") as err:
+        balance_plan(Y, bomb)
+    assert len(str(err.value)) < 400 and time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("strategy", "match"),
+    [
+        (True, "is not allowed"),  # a bool is not the float 1.0
+        (float("nan"), "is not allowed"),
+        ({1: -3}, r"sampling_strategy\[1\]=-3 is not allowed; a target count is an integer"),
+        ({1: 2.5}, "a target count is an integer"),
+        ({1: 10**9}, r"0\.\.10000000"),
+        ({(1, 2): 3}, "key .* is not allowed"),
+    ],
+)
+def test_shapes_imbalanced_learn_does_not_take_are_refused_by_name(strategy, match):
     with pytest.raises(InvalidDataError, match=match):
         balance_plan(Y, strategy)

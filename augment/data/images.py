@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,12 @@ from augment.data.tabular import check_labels
 from augment.exceptions import InvalidDataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+FORMATS = ("PNG", "JPEG")  # what PIL may decode, whatever the suffix says
+MAX_SIDE = 4096
+MAX_PIXELS = MAX_SIDE * MAX_SIDE  # per image, checked from the header before decoding
+# PIL modes of 8- and 16-bit PNG / JPEG images: gray, colour, with alpha or a palette
+MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "I;16", "I;16B", "I;16L")
+_TOO_BIG = f"at most {MAX_PIXELS} pixels ({MAX_SIDE}x{MAX_SIDE}) per image are allowed"
 
 
 def _scale_16bit(raw: np.ndarray, path: Path) -> np.ndarray:
@@ -23,17 +31,47 @@ def _scale_16bit(raw: np.ndarray, path: Path) -> np.ndarray:
     return np.round(raw.astype(np.float64) * (255.0 / 65535.0)).astype(np.uint8)
 
 
+def _open_header(path: Path) -> Image.Image:
+    """``path`` opened by PIL, which reads only the header: its size and mode are checked here,
+    before any pixel is decoded (a small file can claim 30000 x 30000 pixels)."""
+    try:
+        with warnings.catch_warnings():  # PIL warns, then raises, above its own bomb limit
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path, formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        found = re.search(r"\((\d+) pixels\)", str(err))
+        size = f"{found.group(1)} pixels" if found else "more pixels than PIL decodes"
+        raise InvalidDataError(f"{path}: image of {size}; {_TOO_BIG}") from None
+    except UnidentifiedImageError:
+        raise InvalidDataError(
+            f"{path}: unreadable or corrupt image: not a {' or '.join(FORMATS)} file"
+        ) from None
+    width, height = img.size
+    if width * height > MAX_PIXELS:
+        img.close()
+        raise InvalidDataError(f"{path}: image of {width}x{height} pixels; {_TOO_BIG}")
+    if img.mode not in MODES:
+        img.close()
+        raise InvalidDataError(
+            f"{path}: image mode {img.mode!r} is not allowed; 8- or 16-bit gray or colour images"
+            f" are (PIL modes {', '.join(MODES)})"
+        )
+    return img
+
+
 def _read_image(path: Path) -> np.ndarray:
     """One image as uint8 ``(C, H, W)``: grayscale stays 1 channel, everything else becomes RGB."""
     try:
-        with Image.open(path) as img:
+        with _open_header(path) as img:
             img.load()
             if img.mode.startswith("I"):  # 16/32-bit grayscale: convert("L") would clip at 255
                 arr = _scale_16bit(np.asarray(img), path)
             else:
                 mode = "L" if img.mode in ("L", "1", "LA") else "RGB"
                 arr = np.asarray(img.convert(mode), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError) as err:
+    except (OSError, ValueError, EOFError, SyntaxError) as err:
+        if isinstance(err, InvalidDataError):
+            raise
         raise InvalidDataError(
             f"{path}: unreadable or corrupt image ({type(err).__name__})"
         ) from None

@@ -10,14 +10,17 @@ import numpy as np
 import pandas as pd
 
 from augment.data.dataset import LabeledDataset, encode_labels
+from augment.data.dtypes import normalise_dtypes
 from augment.data.missing import apply_missing_policy
 from augment.exceptions import InvalidDataError
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV/TSV/Parquet file, turning reader failures into `InvalidDataError`."""
+def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV/Parquet file, turning reader failures into `InvalidDataError`.
+
+    A CSV's ``label`` column holds the labels as written (see `_labels_as_written`)."""
     fmt = TABLE_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         allowed = ", ".join(sorted(TABLE_SUFFIXES))
@@ -35,7 +38,25 @@ def read_table(path: Path) -> pd.DataFrame:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InvalidDataError(f"{path}: cannot be read as {fmt}: {first}") from None
     _check_unique_header(path, sep)
+    if label is not None and label in df.columns:
+        df[label] = _labels_as_written(path, sep, label, len(df))
     return df
+
+
+def _labels_as_written(path: Path, sep: str, label: str, n_rows: int) -> pd.Series:
+    """The ``label`` column of a CSV as its text: ``01`` and ``1``, ``True`` and ``true`` are
+    different classes and ``NA`` / ``None`` are classes (only an empty cell is missing), unless
+    every label is a number: then they are numbers, as pandas reads them."""
+    # read again, this column only: pandas cannot turn its NA strings off for one column
+    raw = pd.read_csv(
+        path, sep=sep, usecols=[label], dtype=str, keep_default_na=False, na_values=[""]
+    )[label]
+    assert len(raw) == n_rows, "the label column was read with another number of rows"
+    present = raw.dropna()
+    numbers = pd.to_numeric(present, errors="coerce")
+    if len(present) and numbers.notna().all() and np.isfinite(numbers.to_numpy(float)).all():
+        return pd.to_numeric(raw)
+    return raw
 
 
 def _check_unique_header(path: Path, sep: str) -> None:
@@ -111,6 +132,8 @@ def dataset_from_frame(
 ) -> LabeledDataset:
     """Build a `LabeledDataset` from a DataFrame whose column ``label`` holds the classes.
 
+    Column dtypes are normalised first (`augment.data.dtypes`: nullable numbers, categories,
+    dates and durations converted, unusable ones refused).
     ``missing`` says what to do with NaN / infinite feature values: ``"error"`` (default),
     ``"drop"`` the rows, or ``"impute"`` (kept as NaN here, filled from the train split by
     `make_splits`). A missing label is always an error.
@@ -133,6 +156,8 @@ def dataset_from_frame(
     if len(set(columns)) != len(columns):
         dup = sorted({c for c in columns if columns.count(c) > 1})
         raise InvalidDataError(f"{name}: duplicate column name(s) {dup}")
+    _check_flat_columns(df.drop(columns=[label]), name)
+    df = normalise_dtypes(df, name, label)
     labels = df[label]
     n_missing = int(labels.isna().sum())
     if n_missing:
@@ -143,7 +168,6 @@ def dataset_from_frame(
     X = df.drop(columns=[label]).reset_index(drop=True)
     if X.shape[1] == 0:
         raise InvalidDataError(f"{name}: table has only the label column {label!r}, no features")
-    _check_flat_columns(X, name)
     continuous, discrete = _column_kinds(X)
     X, labels = apply_missing_policy(X, labels, continuous, name, missing)
     y, class_names = encode_labels(labels)
@@ -164,4 +188,4 @@ def dataset_from_frame(
 
 def load_table(path: Path, label: str | None, missing: str = "error") -> LabeledDataset:
     """Load a CSV or Parquet file with class column ``label``."""
-    return dataset_from_frame(read_table(path), label, str(path), missing)
+    return dataset_from_frame(read_table(path, label), label, str(path), missing)

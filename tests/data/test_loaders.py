@@ -109,3 +109,39 @@ def test_corrupt_image(tmp_path):
     (tmp_path / "a" / "bad.png").write_bytes(b"not a png")
     with pytest.raises(InvalidDataError, match="bad.png: unreadable or corrupt image"):
         load_dataset(tmp_path)
+
+
+# --- labels as the user wrote them (issue 26.5) ------------------------------------------------
+
+
+def _labelled_csv(tmp_path, labels: list[str], name: str = "labels.csv"):
+    """A CSV of one feature and the label column ``y`` holding ``labels`` as written (3 rows
+    each, so every class can be loaded)."""
+    rows = [f"{i},{lab}" for i, lab in enumerate(label for label in labels for _ in range(3))]
+    return _csv(tmp_path, "a,y\n" + "\n".join(rows) + "\n", name)
+
+
+@pytest.mark.parametrize(
+    ("labels", "names"),
+    [
+        (["01", "1", "a"], ["01", "1", "a"]),  # not all numbers: compared as written
+        (["True", "true", "TRUE"], ["TRUE", "True", "true"]),
+        (["yes", "NA", "None", "null"], ["NA", "None", "null", "yes"]),  # labels, not missing
+        (["1", "nan"], ["1", "nan"]),
+        (["01", "1", "2", "2"], ["1", "2"]),  # every label a number: compared as numbers
+        (["2", "10", "-1"], ["-1", "2", "10"]),  # in numeric order
+        (["0.5", "1.5"], ["0.5", "1.5"]),
+    ],
+)
+def test_csv_labels_are_compared_as_written(tmp_path, labels, names):
+    data = load_dataset(_labelled_csv(tmp_path, labels), label="y")
+    assert data.class_names == names
+    assert np.bincount(data.y).tolist() == [len(labels) // len(names) * 3] * len(names)
+
+
+def test_tsv_labels_too_and_features_keep_pandas_missing_values(tmp_path):
+    p = _csv(tmp_path, "a\ty\n1\tNA\n2\tNA\n3\tTrue\n4\ttrue\n5\ttrue\n6\tTrue\n", "t.tsv")
+    assert load_dataset(p, label="y").class_names == ["NA", "True", "true"]
+    p = _csv(tmp_path, "a,y\n1,x\nNA,x\n3,z\n4,z\n")  # a feature's NA is still missing
+    with pytest.raises(InvalidDataError, match=r"column 'a' has 1 missing"):
+        load_dataset(p, label="y")
