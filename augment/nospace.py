@@ -49,15 +49,19 @@ class HideNoSpaceTracebacks(logging.Filter):
     cause, only an echo of the error the CLI reports."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
+        # the CLI's boundary moves tracebacks off records as they are made; it keeps the
+        # exception and the whole text as ``augment_exc`` / ``augment_text``
+        exc = record.exc_info[1] if record.exc_info else getattr(record, "augment_exc", None)
         if exc is not None and out_of_space(exc) is not None:
             return False
         if exc is not None and type(exc).__name__ in ("CancelledError", "FitStopped"):
             return False
-        text = record.getMessage()
+        text = getattr(record, "augment_text", None) or record.getMessage()
         if "FitStopped" in text:
             return False
-        if text.startswith("Crash detected!") and "CancelledError" in text:
+        if text.startswith(("Crash detected!", "Finished in state Crashed")) and (
+            "CancelledError" in text
+        ):
             return False
         if text.startswith("Crash detected!") and "interrupt signal" in text:
             return False  # Ctrl-C: the CLI says "interrupted"

@@ -111,10 +111,10 @@ def test_a_full_disk_mid_run_is_one_line_and_the_run_failed(
     err = capfd.readouterr().err
     # (MLflow's INFO lines about creating the store may show: its logging is set up in-process
     # by earlier tests; a real run is `test_a_real_full_disk`)
-    lines = [line for line in err.strip().splitlines() if line.startswith("augment: error")]
+    lines = [line for line in err.strip().splitlines() if line.startswith("augment: failed")]
     assert code == 1, err
     assert len(lines) == 1 and "ERROR" not in err, err
-    assert lines[0].startswith("augment: error: out of disk space: No space left on device")
+    assert lines[0].startswith("augment: failed: out of disk space: No space left on device")
     assert "/.augment/cache/models/gan-" in lines[0] and "free some space" in lines[0]
     assert "is marked FAILED" in lines[0]
     assert "Traceback" not in err
@@ -219,7 +219,8 @@ def test_a_real_full_disk(tmp_path, size_kib):
         done = augment_process(*RUN, cwd=disk, timeout=600)
         lines = [x for x in done.stderr.splitlines() if not x.startswith("augment: note:")]
         assert done.returncode == 1, done.stderr
-        assert len(lines) == 1 and lines[0].startswith("augment: error: out of disk space: ")
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("augment: failed: out of disk space: ")
         assert not list(disk.glob("**/*.tmp"))
         subprocess.run(["mount", "-o", "remount,size=80m", str(disk)], check=True)
         again = augment_process(*RUN, cwd=disk, timeout=600)

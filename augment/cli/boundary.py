@@ -105,6 +105,8 @@ class _TracebacksToLog:
 
     def __call__(self, *args, **kwargs) -> logging.LogRecord:
         record = self.make(*args, **kwargs)
+        if record.exc_info:
+            record.augment_exc = record.exc_info[1]  # for filters that look at the cause
         if record.exc_info or record.stack_info:
             formatted = logging.Formatter().format(record)
             self.log.add(f"--- {record.name} ({record.levelname})\n{formatted}\n")
@@ -116,6 +118,7 @@ class _TracebacksToLog:
         except Exception:  # a record whose args do not fit its format: left to logging
             return record
         if self.MARK in text:
+            record.augment_text = text
             self.log.add(f"--- {record.name} ({record.levelname})\n{text}\n")
             record.msg = text.split(self.MARK, 1)[0].rstrip() or "(traceback in the log)"
             record.args = ()
