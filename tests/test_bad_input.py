@@ -178,7 +178,7 @@ CASES = {
     ),
     "json_path_is_folder": (
         _with(_csv(GOOD), "--json", "{tmp}"),
-        "is a directory; give a file name",
+        "is a folder; give a file name",
     ),
     "tracking_unreachable": (
         _csv(GOOD),
