@@ -21,7 +21,8 @@ from typing import Any
 GROUPS: dict[str, list[tuple[str, tuple[str, ...], float | None]]] = {
     "wine_table": [
         # the random forest C2ST on synthetic rows chosen by nearest-neighbour distances (BLAS)
-        ("c2st", ("/synthetic_quality*/c2st_auc",), 0.005),
+        ("c2st", ("/synthetic_quality*/c2st_auc",), 0.003),
+        # measured 0; one test row of the smallest class moves it by about 0.02
         ("tstr", ("/synthetic_quality*/tstr_balanced_accuracy",), 0.02),
     ],
     "digits_default": [
@@ -36,11 +37,12 @@ GROUPS: dict[str, list[tuple[str, tuple[str, ...], float | None]]] = {
                 "/verdict/difference",
                 "/verdict/paired_ci95",
             ),
-            0.05,
+            0.06,
         ),
-        ("gap recovered", ("/gap_recovered/*",), 0.25),
+        ("gap recovered", ("/gap_recovered/*",), 0.07),
         ("tstr", ("/synthetic_quality*/tstr_balanced_accuracy",), 0.08),
-        ("c2st", ("/synthetic_quality*/c2st_auc",), 0.02),
+        # measured 0 (a forest on the generated pixels); kept loose like the CNN's inputs
+        ("c2st", ("/synthetic_quality*/c2st_auc",), 0.01),
         (
             "image quality",
             (
@@ -50,12 +52,12 @@ GROUPS: dict[str, list[tuple[str, tuple[str, ...], float | None]]] = {
                 "/synthetic_quality*/coverage",
                 "/synthetic_quality*/diversity_*",
             ),
-            0.05,
+            0.02,
         ),
         (
             "memorisation",
             ("/memorisation/per_class/*/dcr_*", "/memorisation/per_class/*/ratio"),
-            0.05,
+            0.005,
         ),
         ("spreads", ("/arms/*/*/std", "/arms/*/*/ci95", "/verdict/lines"), None),
         ("domain FID", ("/synthetic_quality*/fid_domain",), None),
