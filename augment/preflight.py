@@ -11,8 +11,10 @@ MLflow run and no file behind.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from augment.arms import applicable_arms, get
 from augment.balance import balance_plan
@@ -21,6 +23,8 @@ from augment.config import GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits
 from augment.exceptions import ConfigError
 from augment.experiment import gan_seeds, generator_config, prepare
+
+DASK_PORT = 8786  # a scheduler's default port, when an address names none
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,36 @@ def check_cache_dir(path: str) -> None:
         raise ConfigError(f"cache dir {path} cannot be created or written ({p} is not writable)")
 
 
+def check_dask_address(address: str, timeout_s: float = 3) -> None:
+    """A Dask scheduler listens at ``address`` (``tcp://host:port``, ``tls://``, ``ws://`` or
+    ``host:port``): one TCP connect with a short timeout, so an unreachable scheduler is said
+    before any MLflow run is opened, not after the runner's own minute of retries. Addresses
+    that are not TCP (``inproc://``, ``ucx://``) are left to Dask."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme.lower() not in ("tcp", "tls", "ws", "wss"):
+        return
+    try:
+        where = urlsplit(f"//{rest}")
+        host, port = where.hostname, where.port or DASK_PORT
+    except ValueError as err:
+        raise ConfigError(f"--dask-address {address!r} is not host:port ({err})") from None
+    if not host:
+        raise ConfigError(f"--dask-address {address!r} names no host; e.g. tcp://127.0.0.1:8786")
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return
+    except TimeoutError:
+        reason = f"no answer within {timeout_s:g} s"
+    except OSError as err:
+        reason = err.strerror or str(err) or type(err).__name__
+    raise ConfigError(
+        f"the Dask scheduler at {address} is unreachable ({reason}); start it (`dask scheduler`),"
+        " fix --dask-address, or leave it out for a local cluster"
+    )
+
+
 def _check_generator(cfg: RunConfig, train: LabeledDataset) -> None:
     """The GAN can be built for this data on this machine: device, image size, checkpoints."""
     from augment.torchutil import resolve_device  # torch, only when a GAN will be fitted
@@ -100,6 +134,8 @@ def preflight(cfg: RunConfig, tracking: bool = True) -> Prepared:
     if any(get(a).uses_generator for a in arms):
         _check_generator(cfg, splits.train)
     check_cache_dir(cfg.orchestration.cache_dir)
+    if cfg.orchestration.runner == "dask" and cfg.orchestration.dask_address:
+        check_dask_address(cfg.orchestration.dask_address)
     if tracking:
         from augment.tracking import check_reachable, load_tracking_config
 

@@ -29,6 +29,10 @@ from augment.nospace import SQLITE_FULL
 
 log = logging.getLogger("augment.prefect")
 
+# the longest a server's start holds the state lock (its boot takes ~8 s; a hung one must not
+# keep a second run waiting for ever)
+LOCK_HELD_S = 120
+
 _DATABASE_VARS = (
     "PREFECT_SERVER_DATABASE_CONNECTION_URL",
     "PREFECT_API_DATABASE_CONNECTION_URL",
@@ -62,9 +66,9 @@ class TemporaryAPI:
         self._ready = False
         self.state_dir = Path(state_dir).resolve() if state_dir is not None else None
         self.created: Path | None = None  # the topmost folder `start` made for the state
+        self._lock = None  # the state's lock file, held from start until the server answers
 
     def start(self) -> TemporaryAPI:
-        self.port = _free_port()
         app_dir = Path(find_spec("prefect").origin).parent.parent
         env = {
             **os.environ,
@@ -77,6 +81,8 @@ class TemporaryAPI:
             # the run's flow and task records live in the project, not ~/.prefect/prefect.db
             url = f"sqlite+aiosqlite:///{self.state_dir / 'prefect.db'}"
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = url
+            self._take_state_lock()
+        self.port = _free_port()  # after any wait for the lock: still free when it binds
         args = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
         args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
@@ -96,8 +102,52 @@ class TemporaryAPI:
         # its tracebacks (e.g. a full disk under its database) are the run's to explain
         self._reader = threading.Thread(target=self._read_output, args=(self.process,), daemon=True)
         self._reader.start()
+        if self._lock is not None:
+            watch = threading.Thread(target=self._release_when_up, args=(self.process,))
+            watch.daemon = True
+            watch.start()
         log.info("starting a temporary Prefect API on http://127.0.0.1:%d", self.port)
         return self
+
+    def _take_state_lock(self) -> None:
+        """Hold ``state_dir/prefect.db.lock`` while the server creates and migrates its
+        database: a second run starting at the same moment in the same folder waits for the
+        first one's server to answer instead of migrating the same new file at once (one of
+        them died with "Application startup failed"). Released by `_release_when_up`."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; concurrent first runs stay unprotected there
+            return
+        try:
+            lock = open(self.state_dir / "prefect.db.lock", "a")  # noqa: SIM115 (held past here)
+        except OSError:
+            return  # an unwritable state folder is the run's checks' to report
+        started = time.monotonic()
+        fcntl.flock(lock, fcntl.LOCK_EX)  # at most one server boot (seconds), see LOCK_HELD_S
+        waited = time.monotonic() - started
+        if waited > 1:
+            log.info(
+                "waited %.0f s for another run's Prefect server to create its database", waited
+            )
+        self._lock = lock
+
+    def _release_when_up(self, process: subprocess.Popen) -> None:
+        """Release the state lock once the server answers, exits, or `LOCK_HELD_S` passed."""
+        deadline = time.monotonic() + LOCK_HELD_S
+        health = f"http://127.0.0.1:{self.port}/api/health"
+        try:
+            while process.poll() is None and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(health, timeout=2) as r:
+                        if r.status == 200:
+                            return
+                except (urllib.error.URLError, OSError):
+                    pass
+                time.sleep(0.1)
+        finally:
+            lock, self._lock = self._lock, None
+            if lock is not None:
+                lock.close()  # closing the file releases the flock
 
     def _read_output(self, process: subprocess.Popen) -> None:
         try:

@@ -130,3 +130,23 @@ def test_cli_compare_matches_json_summary(server_run, monkeypatch, capsys):
             a = res[m]
             cell = f"{a['mean']:.3f}±{a['std']:.3f} [{a['ci95'][0]:.3f},{a['ci95'][1]:.3f}]"
             assert cell in line, (arm, m, cell, line)
+
+
+def test_the_start_probe_passes_a_live_server_in_seconds(server_run, monkeypatch, capsys):
+    """Every command probes the store first (one request, no retries): a live server passes,
+    and `augment ui` then names it."""
+    import time
+
+    from augment.tracking import load_tracking_config
+    from augment.tracking.probe import check_store
+
+    url, tmp, _ = server_run
+    monkeypatch.chdir(tmp)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+    start = time.monotonic()
+    for write in (False, True):
+        check_store(load_tracking_config(), write=write, timeout_s=5)
+    assert time.monotonic() - start < 10
+    capsys.readouterr()
+    assert main(["ui"]) == 0
+    assert f"runs are tracked on the server {url}" in capsys.readouterr().out

@@ -23,6 +23,11 @@ MAX_LAST = 10_000
 
 
 def command(args: argparse.Namespace) -> int:
+    from augment.tracking.config import load_tracking_config as tracking_config
+    from augment.tracking.probe import check_store
+
+    # first, before the heavy imports: an unusable store or server exits 2 in seconds
+    check_store(tracking_config(), write=False)
     from dataclasses import replace
 
     from augment.evaluate import METRICS
@@ -38,9 +43,6 @@ def command(args: argparse.Namespace) -> int:
     cfg = load_tracking_config()
     if args.experiment:
         cfg = replace(cfg, experiment=args.experiment)
-    from augment.tracking.probe import check_store
-
-    check_store(cfg, write=False)  # first: an unusable store exits 2 in seconds
     plot = None
     if args.plot:
         outputs = Outputs(force=args.force)

@@ -27,6 +27,12 @@ MAX_N = 1_000_000  # samples per class in one call
 
 
 def command(args: argparse.Namespace) -> int:
+    if args.model_uri.startswith(("runs:/", "models:/")):  # looked up in the store
+        from augment.tracking.config import load_tracking_config as tracking_config
+        from augment.tracking.probe import check_store
+
+        # first, before the heavy imports: an unusable store or server exits 2 in seconds
+        check_store(tracking_config(), write=False)
     import pandas as pd
 
     from augment import export
@@ -49,9 +55,6 @@ def command(args: argparse.Namespace) -> int:
     if os.path.lexists(args.out) and not args.force:  # before any download
         raise ConfigError(f"--out {args.out} already exists; pass --force to replace it")
     if args.model_uri.startswith(("runs:/", "models:/")):
-        from augment.tracking.probe import check_store
-
-        check_store(tracking, write=False)  # in seconds, creating nothing
         require_store(tracking)  # never create an empty store to look a model up in
     model, meta = load_generator(args.model_uri, tracking)
     names = meta["class_names"]

@@ -148,6 +148,11 @@ def _say_precision(prepared) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    from augment.tracking.config import load_tracking_config as tracking_config
+    from augment.tracking.probe import check_store
+
+    # first, before the heavy imports: an unusable store or server exits 2 in seconds
+    check_store(tracking_config(), write=True)
     from augment.cli.boundary import stop_on_sigterm
     from augment.config import load_config
     from augment.outputs import write_json_atomic
@@ -159,9 +164,6 @@ def command(args: argparse.Namespace) -> int:
     # named at the end as resolved now: during the run MLflow exports the URI it was given to
     # MLFLOW_TRACKING_URI, so resolving again would credit that variable
     tracking = load_tracking_config()
-    from augment.tracking.probe import check_store
-
-    check_store(tracking, write=True)  # first: an unusable store exits 2 in seconds
     json_path, report = claim_outputs(args, cfg, tracking)
     stop_on_sigterm()
     from flows.server import start_temporary_api

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import yaml
 
@@ -26,9 +27,10 @@ class TrackingConfig:
 
     @property
     def store_path(self) -> Path | None:
-        """The local file a ``sqlite:///`` store lives in (absolute), or None for servers."""
+        """The local file a ``sqlite:///`` store lives in (absolute), or None for servers and
+        in-memory stores."""
         if self.tracking_uri.startswith("sqlite:///"):
-            return Path(self.tracking_uri[len("sqlite:///") :])
+            return sqlite_target(self.tracking_uri)
         return None
 
     def describe(self) -> str:
@@ -36,12 +38,38 @@ class TrackingConfig:
         return f"{self.tracking_uri} (from {self.source})"
 
 
+def sqlite_target(uri: str) -> Path | None:
+    """The file of a ``sqlite:///`` URI (also SQLite's own ``file:`` form), None when the
+    database lives in memory (``:memory:``, an empty path, ``mode=memory``)."""
+    rest = uri[len("sqlite:///") :]
+    if rest.startswith("file:"):  # sqlite:///file:PATH?mode=...&uri=true
+        path, _, query = rest[len("file:") :].partition("?")
+        if "mode=memory" in query or path in ("", ":memory:"):
+            return None
+        return Path(unquote(path))
+    if rest in ("", ":memory:"):
+        return None
+    return Path(rest)
+
+
+def read_only_uri(uri: str) -> str:
+    """``uri`` for reading only: a ``sqlite:///`` store opened with SQLite's ``mode=ro``, so
+    neither MLflow nor SQLite can create, migrate or write it (nor a journal beside it);
+    other stores as given."""
+    path = sqlite_target(uri) if uri.startswith("sqlite:///") else None
+    if path is None:
+        return uri
+    # the path percent-encoded whole: MLflow makes the "parent folder" of what follows
+    # sqlite:/// before connecting, and a "/" in it would make it create a folder "file:"
+    return f"sqlite:///file:{quote(str(path.resolve()), safe='')}?mode=ro&uri=true"
+
+
 def resolved_uri(uri: str, base: Path) -> str:
     """A relative ``sqlite:///`` or file-store URI made absolute against ``base``: the store is
     resolved once, so every message, and a command run from another folder, names one place."""
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
         rest = uri[len("sqlite:///") :]
-        if rest and rest != ":memory:":
+        if rest and rest != ":memory:" and not rest.startswith("file:"):
             return "sqlite:///" + str((base / rest).resolve())
     if "://" not in uri and uri:  # a plain path: MLflow's file store
         return str((base / uri).resolve())

@@ -1,33 +1,37 @@
-"""Reading runs back: the recent parent runs of an experiment with their arms' aggregates."""
+"""Reading runs back: the recent parent runs of an experiment with their arms' aggregates.
+
+Reads open the store read-only (`read_only_uri`): `augment compare` writes nothing, not even
+the lock file beside a SQLite store, and works on a store it may not write.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import mlflow
 import pandas as pd
 
 from augment.exceptions import ConfigError
+from augment.tracking.config import TrackingConfig, read_only_uri
+
+_PAGE = 1000  # runs per search request
 
 
-def comparison(tracker, last: int = 5, dataset: str | None = None) -> list[dict[str, Any]]:
+def comparison(source, last: int = 5, dataset: str | None = None) -> list[dict[str, Any]]:
     """The last ``last`` finished parent runs of the experiment (of ``dataset`` only, if given)
-    with their arms' aggregates.
+    with their arms' aggregates; ``source`` is a `TrackingConfig` (or a `Tracker`: its config).
 
     Each item: ``{"run_id", "run_name", "dataset", "start_time", "config": {"epochs", "seeds",
     "classifier", "gan_seeds"}, "verdict", "arms": {arm: {metric: {"mean", "std", "ci95": [lo,
-    hi]}}}}``, read back with ``mlflow.search_runs``.
+    hi]}}}}``.
     """
-    mlflow.set_tracking_uri(tracker.cfg.tracking_uri)
-    if tracker.client.get_experiment_by_name(tracker.cfg.experiment) is None:
-        raise ConfigError(
-            f"no MLflow experiment {tracker.cfg.experiment!r} at {tracker.cfg.tracking_uri}"
-        )
-    df = mlflow.search_runs(
-        experiment_names=[tracker.cfg.experiment],
-        order_by=["attributes.start_time DESC"],
-        max_results=50_000,
-    )
+    from mlflow.tracking import MlflowClient
+
+    cfg: TrackingConfig = getattr(source, "cfg", source)
+    client = MlflowClient(tracking_uri=read_only_uri(cfg.tracking_uri))
+    experiment = client.get_experiment_by_name(cfg.experiment)
+    if experiment is None:
+        raise ConfigError(f"no MLflow experiment {cfg.experiment!r} at {cfg.tracking_uri}")
+    df = _runs_frame(client, experiment.experiment_id)
     if df.empty:
         return []
     parent_col = "tags.mlflow.parentRunId"
@@ -59,6 +63,39 @@ def comparison(tracker, last: int = 5, dataset: str | None = None) -> list[dict[
             }
         )
     return out
+
+
+def _runs_frame(client, experiment_id: str, most: int = 50_000) -> pd.DataFrame:
+    """The experiment's runs, newest first, one row each: ``run_id``, ``status``,
+    ``start_time`` (UTC) and ``metrics.*``, ``params.*``, ``tags.*`` columns (as
+    ``mlflow.search_runs`` gives them, without setting the process's tracking URI)."""
+    rows: list[dict[str, Any]] = []
+    token = None
+    while len(rows) < most:
+        page = client.search_runs(
+            [experiment_id],
+            max_results=min(_PAGE, most - len(rows)),
+            order_by=["attributes.start_time DESC"],
+            page_token=token,
+        )
+        for run in page:
+            row = {
+                "run_id": run.info.run_id,
+                "status": run.info.status,
+                "start_time": pd.to_datetime(run.info.start_time, unit="ms", utc=True),
+            }
+            row |= {f"metrics.{k}": v for k, v in run.data.metrics.items()}
+            row |= {f"params.{k}": v for k, v in run.data.params.items()}
+            row |= {f"tags.{k}": v for k, v in run.data.tags.items()}
+            rows.append(row)
+        token = page.token
+        if not token:
+            break
+    df = pd.DataFrame(rows)
+    # absent params and tags are None (as in mlflow.search_runs), absent metrics NaN
+    texts = [c for c in df.columns if c.startswith(("params.", "tags."))]
+    df[texts] = df[texts].astype(object).where(df[texts].notna(), None)
+    return df
 
 
 def _value(row: pd.Series, col: str) -> Any:

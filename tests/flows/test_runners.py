@@ -46,3 +46,31 @@ def test_max_workers_overrides_the_thread_pool_size():
         futures = [runner.submit(_busy, parameters={"i": i}) for i in range(8)]
         [f.result() for f in futures]
     assert _state["most"] == 3
+
+
+def test_a_dask_address_is_checked_with_one_short_connect():
+    import socket
+
+    from augment.exceptions import ConfigError
+    from augment.preflight import check_dask_address
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        for address in (
+            f"tcp://127.0.0.1:{port}",
+            f"127.0.0.1:{port}",
+            f"tcp://[::ffff:127.0.0.1]:{port}",
+        ):
+            check_dask_address(address)
+    start = time.monotonic()
+    with pytest.raises(
+        ConfigError, match=rf"Dask scheduler at tcp://127.0.0.1:{port} is unreachable"
+    ):
+        check_dask_address(f"tcp://127.0.0.1:{port}", timeout_s=2)  # closed with the socket
+    assert time.monotonic() - start < 5
+    check_dask_address("inproc://192.168.0.1/1234/1")  # not TCP: Dask's to judge
+    for bad in ("tcp://:8786", "tcp://127.0.0.1:port"):
+        with pytest.raises(ConfigError, match="--dask-address"):
+            check_dask_address(bad)

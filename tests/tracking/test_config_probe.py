@@ -69,3 +69,245 @@ def test_probe_of_a_closed_port_fails_fast(tmp_path):
     cfg = replace(load_tracking_config(), tracking_uri="http://127.0.0.1:9")
     with pytest.raises(ConfigError, match="unreachable \\(connection refused\\)"):
         check_reachable(cfg, timeout_s=2)
+
+
+@pytest.fixture(scope="module")
+def real_store(tmp_path_factory):
+    """A store made by the installed MLflow (its tables at its head schema revision)."""
+    from mlflow.tracking import MlflowClient
+
+    db = tmp_path_factory.mktemp("real") / "mlflow.db"
+    MlflowClient(f"sqlite:///{db}").create_experiment("augment")
+    return db
+
+
+def _cfg(uri: str):
+    from dataclasses import replace
+
+    return replace(load_tracking_config(), tracking_uri=uri)
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_check_store_passes_a_real_store_for_reads_and_writes_and_touches_nothing(
+    real_store, tmp_path
+):
+    import shutil
+
+    from augment.tracking.probe import check_store
+
+    db = tmp_path / "dir with space %41" / "mlflow.db"
+    db.parent.mkdir()
+    shutil.copyfile(real_store, db)
+    before = _snapshot(db.parent)
+    for write in (False, True):
+        check_store(_cfg(f"sqlite:///{db}"), write=write)
+    assert _snapshot(db.parent) == before  # no lock, no journal, not migrated
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_check_store_refuses_files_that_are_not_mlflow_stores(tmp_path, write):
+    import sqlite3
+
+    from augment.tracking.probe import check_store
+
+    text = tmp_path / "text.db"
+    text.write_text("a,b\n1,2\n")
+    with pytest.raises(ConfigError, match=rf"{text} is not an SQLite database"):
+        check_store(_cfg(f"sqlite:///{text}"), write=write)
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE notes (x)")
+    con.close()
+    with pytest.raises(ConfigError, match=rf"{other} is an SQLite database but not an MLflow"):
+        check_store(_cfg(f"sqlite:///{other}"), write=write)
+    folder = tmp_path / "folder.db"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="is not a file"):
+        check_store(_cfg(f"sqlite:///{folder}"), write=write)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.db", "other.db", "text.db"]
+
+
+def test_an_empty_or_missing_file_is_a_store_to_create_for_writes_only(tmp_path):
+    from augment.tracking.probe import check_store
+
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    check_store(_cfg(f"sqlite:///{empty}"), write=True)
+    with pytest.raises(ConfigError, match="is empty"):
+        check_store(_cfg(f"sqlite:///{empty}"), write=False)
+    with pytest.raises(ConfigError, match="no tracking store at"):
+        check_store(_cfg(f"sqlite:///{tmp_path / 'none.db'}"), write=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["empty.db"]
+
+
+@pytest.mark.parametrize(
+    ("revision", "said"),
+    [("0123456789ab", "newer MLflow"), ("451aebb31d03", "older MLflow.*mlflow db upgrade")],
+)
+def test_check_store_names_a_schema_of_another_mlflow(real_store, tmp_path, revision, said):
+    import shutil
+    import sqlite3
+
+    from augment.tracking.probe import _schema_revisions, check_store
+
+    head, known = _schema_revisions()
+    assert head is not None and "451aebb31d03" in known and revision != head
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(real_store, db)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    con.close()
+    before = _snapshot(tmp_path)
+    for write in (False, True):
+        with pytest.raises(ConfigError, match=rf"schema {revision}.*{head}|{said}") as err:
+            check_store(_cfg(f"sqlite:///{db}"), write=write)
+        assert str(db) in str(err.value) and revision in str(err.value)
+    assert _snapshot(tmp_path) == before  # read, never migrated
+
+
+def test_the_head_revision_is_the_one_mlflow_itself_expects():
+    from mlflow.store.db.utils import _get_latest_schema_revision
+
+    from augment.tracking.probe import _schema_revisions
+
+    assert _schema_revisions()[0] == _get_latest_schema_revision()
+
+
+@pytest.mark.parametrize(
+    "uri", ["sqlite:///:memory:", "sqlite://", "sqlite:///file:x?mode=memory&cache=shared&uri=true"]
+)
+def test_an_in_memory_store_is_refused(uri):
+    from augment.tracking.probe import check_store
+
+    for write in (False, True):
+        with pytest.raises(ConfigError, match="in-memory store"):
+            check_store(_cfg(uri), write=write)
+
+
+def test_a_read_only_store_is_refused_for_writes_and_read_for_reads(real_store, tmp_path):
+    import shutil
+
+    from augment.tracking.probe import check_store
+
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(real_store, db)
+    db.chmod(0o444)
+    check_store(_cfg(f"sqlite:///{db}"), write=False)
+    with pytest.raises(ConfigError, match=rf"{db} is read-only \({db} is not writable\)"):
+        check_store(_cfg(f"sqlite:///{db}"), write=True)
+    db.chmod(0o644)
+    tmp_path.chmod(0o555)  # the lock file and SQLite's journal are made beside the store
+    try:
+        with pytest.raises(ConfigError, match=rf"read-only \({tmp_path} is not writable\)"):
+            check_store(_cfg(f"sqlite:///{db}"), write=True)
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_reads_open_sqlite_read_only(real_store, tmp_path, monkeypatch):
+    import shutil
+
+    from mlflow.tracking import MlflowClient
+
+    from augment.tracking.config import read_only_uri
+
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "a b%2F" / "mlflow.db"
+    db.parent.mkdir()
+    shutil.copyfile(real_store, db)
+    before = _snapshot(db.parent)
+    client = MlflowClient(read_only_uri(f"sqlite:///{db}"))
+    assert client.get_experiment_by_name("augment") is not None
+    with pytest.raises(Exception, match="readonly"):
+        client.create_experiment("written")
+    assert _snapshot(db.parent) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["a b%2F"]  # no folder "file:" made here
+    assert read_only_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (404, r"is not an MLflow tracking server \(it answers HTTP 404\); check the URL"),
+        (401, r"is refusing this client \(HTTP 401\); set MLFLOW_TRACKING_TOKEN"),
+        (None, r"is unreachable \(no answer within 1 s\)"),
+    ],
+)
+def test_a_server_probe_says_what_answered_in_one_short_try(status, said):
+    """A plain request first (no MLflow import), then, for an answer that may be MLflow's
+    behind authentication, one request of MLflow's client: never a retry."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import mlflow.tracking  # noqa: F401 (imported before the clock starts)
+
+    from augment.tracking.probe import check_store
+
+    release, seen = threading.Event(), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            seen.append(self.path)
+            if status is None:
+                release.wait(30)  # never answers in time
+                return
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        uri = f"http://127.0.0.1:{server.server_address[1]}"
+        start = time.monotonic()
+        with pytest.raises(ConfigError, match=said):
+            check_store(_cfg(uri), write=False, timeout_s=1)
+        assert time.monotonic() - start < 4
+        assert len(seen) == (2 if status == 401 else 1)  # no retries
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_probe_waits_for_another_runs_migration_under_the_store_lock(real_store, tmp_path):
+    """A run that starts while another one migrates the store (holding ``<db>.lock``, as
+    `augment.tracking.log` does) sees the finished store, not a half-made one."""
+    import fcntl
+    import shutil
+    import sqlite3
+    import threading
+
+    from augment.tracking.probe import _schema_revisions, check_store
+
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(real_store, db)
+    con = sqlite3.connect(db)
+    with con:  # mid-migration: an older revision
+        con.execute("UPDATE alembic_version SET version_num = '451aebb31d03'")
+    outcome = []
+    with open(tmp_path / "mlflow.db.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        probe = threading.Thread(
+            target=lambda: outcome.append(check_store(_cfg(f"sqlite:///{db}"), write=True))
+        )
+        probe.start()
+        probe.join(1.0)
+        assert probe.is_alive()  # waiting for the lock
+        with con:  # the migration ends
+            con.execute("UPDATE alembic_version SET version_num = ?", (_schema_revisions()[0],))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    con.close()
+    probe.join(10)
+    assert outcome == [None]  # passed: it judged the migrated store

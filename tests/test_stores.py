@@ -1,0 +1,234 @@
+"""Stores, servers, ports: a tracking store or server that cannot be used is refused at the start
+of every command that uses it (exit 2, one line, in seconds, nothing created), a read writes
+nothing beside the store, an unreachable Dask scheduler is caught before any run is opened, and
+two first runs in one fresh folder both finish."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from _cli import augment_process
+
+RUN = ["run", "--data", "builtin:wine", "--epochs", "1", "--seeds", "1", "--arms", "baseline"]
+COMMANDS = {
+    "run": RUN,
+    "generate": ["generate", "runs:/0123456789abcdef0123456789abcdef/generator", "--n", "1"]
+    + ["--out", "g.csv"],
+    "compare": ["compare"],
+    "ui": ["ui"],
+}
+FAST_S = 45  # a refused store is said in seconds (interpreter start included, on a busy box)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """A real MLflow SQLite store made by the installed MLflow, with the experiment "augment"."""
+    from mlflow.tracking import MlflowClient
+
+    db = tmp_path_factory.mktemp("store") / "mlflow.db"
+    MlflowClient(f"sqlite:///{db}").create_experiment("augment")
+    return db
+
+
+def _commands(cwd: Path, uri: str, names=tuple(COMMANDS)) -> dict[str, tuple[int, str, float]]:
+    """Each command in its own process, all at once, in ``cwd`` with tracking URI ``uri``
+    (written to ``cwd/mlflow.yml``): name -> (exit code, stderr, seconds)."""
+    (cwd / "mlflow.yml").write_text(f"tracking_uri: '{uri}'\n")
+
+    def one(name: str) -> tuple[int, str, float]:
+        start = time.monotonic()
+        done = augment_process(*COMMANDS[name], cwd=cwd, timeout=400, tracking_env=False)
+        return done.returncode, done.stderr, time.monotonic() - start
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
+
+
+def _refused(results: dict[str, tuple[int, str, float]], *words: str) -> None:
+    """Every command exited 2, in seconds, with one stderr line holding ``words``."""
+    for name, (code, err, seconds) in results.items():
+        lines = err.strip().splitlines()
+        assert code == 2, (name, code, err[-2000:])
+        assert len(lines) == 1 and lines[0].startswith("augment: error: "), (name, err[-2000:])
+        for word in words:
+            assert word in lines[0], (name, word, lines[0])
+        assert seconds < FAST_S, (name, seconds)
+
+
+def _listing(folder: Path) -> dict[str, bytes | None]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+        if p.name not in ("mlflow.yml", "g.csv") and "home" not in p.relative_to(folder).parts
+    }
+
+
+def test_a_file_that_is_not_a_database_is_refused_by_every_command(tmp_path):
+    db = tmp_path / "mlflow.db"
+    db.write_text("experiment,run\nnot,a database\n")
+    before = _listing(tmp_path)
+    _refused(_commands(tmp_path, f"sqlite:///{db}"), str(db), "not an SQLite database")
+    assert _listing(tmp_path) == before  # no lock file, no cache folder, no Prefect state
+
+
+def _with_revision(store: Path, folder: Path, revision: str) -> Path:
+    db = folder / "mlflow.db"
+    shutil.copyfile(store, db)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    con.close()
+    return db
+
+
+@pytest.mark.parametrize(
+    ("revision", "said"),
+    [("0123456789ab", "newer MLflow"), ("451aebb31d03", "mlflow db upgrade")],
+    ids=["newer", "older"],
+)
+def test_a_store_of_another_mlflow_version_is_refused_and_not_migrated(
+    store, tmp_path, revision, said
+):
+    db = _with_revision(store, tmp_path, revision)
+    before = _listing(tmp_path)
+    _refused(_commands(tmp_path, f"sqlite:///{db}"), str(db), revision, said)
+    assert _listing(tmp_path) == before  # not migrated, nothing beside it
+
+
+def test_an_in_memory_store_is_refused_by_every_command(tmp_path):
+    _refused(_commands(tmp_path, "sqlite:///:memory:"), "sqlite:///:memory:", "in-memory")
+    assert _listing(tmp_path) == {}
+
+
+@contextmanager
+def _http(status: int | None) -> Iterator[str]:
+    """A loopback HTTP server answering every request with ``status``; None: it never answers
+    (each request waits until the server is stopped)."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            if status is None:
+                release.wait(120)
+                return
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the socket is
+
+
+def test_an_unreachable_server_is_refused_in_seconds_by_every_command(tmp_path):
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    _refused(_commands(tmp_path, uri), uri, "connection refused")
+    assert _listing(tmp_path) == {}
+
+
+@pytest.mark.parametrize(("status", "said"), [(404, "404"), (None, "no answer within")])
+def test_a_server_that_answers_404_or_never_is_refused_in_seconds(tmp_path, status, said):
+    with _http(status) as uri:
+        _refused(_commands(tmp_path, uri), uri, said)
+    assert _listing(tmp_path) == {}
+
+
+def _read_only(path: Path) -> None:
+    path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def test_compare_reads_a_read_only_store_and_writes_nothing(store, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "mlflow.db"
+    shutil.copyfile(store, db)
+    before = _listing(folder)
+    _read_only(db)
+    _read_only(folder)
+    try:
+        (tmp_path / "mlflow.yml").write_text(f"tracking_uri: 'sqlite:///{db}'\n")
+        done = augment_process("compare", cwd=tmp_path, tracking_env=False, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "no finished augment runs" in done.stdout
+        assert _listing(folder) == before  # no mlflow.db.lock, no journal, not migrated
+    finally:
+        folder.chmod(0o755)
+
+
+def test_run_refuses_a_read_only_store_at_start(store, tmp_path):
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(store, db)
+    _read_only(db)
+    before = _listing(tmp_path)
+    _refused(_commands(tmp_path, f"sqlite:///{db}", names=("run",)), str(db), "read-only")
+    assert _listing(tmp_path) == before
+
+
+def test_an_unreachable_dask_scheduler_is_caught_before_any_run(tmp_path):
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    start = time.monotonic()
+    done = augment_process(*RUN, "--runner", "dask", "--dask-address", address, cwd=tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert len(lines) == 1 and address in lines[0] and "Dask scheduler" in lines[0], lines
+    assert time.monotonic() - start < FAST_S
+    assert not (tmp_path / "mlflow.db").exists()  # no MLflow run opened (nor a store)
+
+
+def test_temporary_prefect_servers_on_one_new_state_folder_all_start(tmp_path, monkeypatch):
+    """The race itself, without the runs: servers started at once on one new database (and,
+    as for a user's first run, a new ~/.prefect). Unlocked, three at once failed 4 times in 4
+    ("Application startup failed": duplicate columns, alembic_version rows not found)."""
+    from flows.server import TemporaryAPI
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PREFECT_HOME", raising=False)
+    apis = [TemporaryAPI(tmp_path / "prefect") for _ in range(3)]
+    try:
+        # from this thread: a server dies with the thread that started it (PR_SET_PDEATHSIG)
+        for api in apis:
+            api.start()
+        for api in apis:
+            assert api.url(timeout_s=240).startswith("http://127.0.0.1:")
+    finally:
+        for api in apis:
+            api.stop()
+
+
+def test_two_first_runs_in_one_fresh_folder_both_finish(tmp_path):
+    """Both start the temporary Prefect server on one new database in the cache folder: its
+    creation is serialised, so neither dies with 'the temporary Prefect API server exited'."""
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: augment_process(*RUN, cwd=tmp_path), range(2)))
+    for done in runs:
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / ".augment" / "cache" / "prefect" / "prefect.db").is_file()
