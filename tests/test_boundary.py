@@ -257,3 +257,56 @@ def test_a_traceback_written_into_a_message_goes_to_the_log(logs, capsys):
     assert "Encountered exception during execution:" in err and "Traceback" not in err, err
     [log] = logs.iterdir()
     assert "ValueError: y" in log.read_text()
+
+
+# --- ui and generate flags: user mistakes before any work -------------------------------------
+
+
+def _store(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").search_experiments()
+
+
+@pytest.fixture
+def store(tmp_path, mlflow_tmp, capsys):
+    """A tracking store in the test's folder; MLflow's lines about making it are not ours."""
+    _store(tmp_path)
+    capsys.readouterr()
+
+
+@pytest.mark.usefixtures("store")
+def test_ui_on_a_busy_port_is_exit_2(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["ui", "--port", str(port)])
+    err = capsys.readouterr()
+    assert code == 2 and "is in use" in err.err and len(err.err.splitlines()) == 1, err
+    assert "http://" not in err.out  # never someone else's URL
+
+
+@pytest.mark.parametrize("host", ["999.1.1.1", "no-such-host.invalid"])
+@pytest.mark.usefixtures("store")
+def test_ui_on_an_unknown_host_is_exit_2(host, capsys):
+    code = main(["ui", "--host", host])
+    err = capsys.readouterr().err
+    assert code == 2 and f"--host {host!r}" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--seed", "-1"], "--seed must be between 0 and 4294967295"),
+        (["--seed", str(2**64)], "--seed must be between 0 and 4294967295"),
+        (["--n", "0"], "--n must be between 1 and"),
+    ],
+)
+def test_generate_flags_out_of_range_are_exit_2(flags, said, tmp_path, mlflow_tmp, capsys):
+    code = main(["generate", "runs:/x/generator", "--out", "g.csv", "--n", "3", *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and said in err and len(err.splitlines()) == 1, err
+    assert sorted(os.listdir(tmp_path)) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import time
 
 MAX_SEED = 2**32 - 1
 
@@ -24,9 +26,16 @@ def add_parser(sub, verbose: argparse.ArgumentParser) -> None:
 
 
 MAX_N = 1_000_000  # samples per class in one call
+SAY_FROM = 100_000  # samples from which the terminal is told it takes a while
 
 
 def command(args: argparse.Namespace) -> int:
+    from augment.exceptions import ConfigError
+
+    if not 1 <= args.n <= MAX_N:
+        raise ConfigError(f"--n must be between 1 and {MAX_N:,} samples per class, got {args.n}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}")
     if args.model_uri.startswith(("runs:/", "models:/")):  # looked up in the store
         from augment.tracking.config import load_tracking_config as tracking_config
         from augment.tracking.probe import check_store
@@ -36,15 +45,11 @@ def command(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from augment import export
-    from augment.exceptions import ConfigError, InvalidDataError
+    from augment.exceptions import InvalidDataError
     from augment.outputs import Outputs
     from augment.tracking import load_generator, load_tracking_config
     from augment.tracking.config import require_store
 
-    if not 1 <= args.n <= MAX_N:
-        raise ConfigError(f"--n must be between 1 and {MAX_N:,} samples per class, got {args.n}")
-    if not 0 <= args.seed <= MAX_SEED:
-        raise ConfigError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     tracking = load_tracking_config()
     outputs = Outputs(force=args.force)
@@ -70,7 +75,18 @@ def command(args: argparse.Namespace) -> int:
         out = outputs.file(args.out, "--out", suffixes=export.TABLE_FORMATS)
         export.check_table_target(out, args.force)
     request = pd.DataFrame({"class": classes, "n": [args.n] * len(classes)})
+    total = args.n * len(classes)
+    if total >= SAY_FROM:
+        print(
+            f"augment: generating {total:,} sample(s) ({args.n:,} per class x {len(classes)});"
+            " this takes a while",
+            file=sys.stderr,
+            flush=True,
+        )
+    started = time.monotonic()
     samples = model.predict(request, params={"random_state": args.seed})
+    if total >= SAY_FROM:
+        print(f"augment: generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
     col = meta["class_column"]  # tables: their label column (never a feature's name)
     if image:
         shape = [len(samples), *meta["image_shape"]]
