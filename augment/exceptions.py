@@ -25,8 +25,8 @@ class IntegrityError(Exception):
 class RunFailed(Exception):
     """A run stopped after its MLflow run was opened; ``__cause__`` is what stopped it.
 
-    Raised by `flows.augmentation.run_checked` so the CLI can say what became of the MLflow run without
-    reaching into the flow's state.
+    Raised by `flows.augmentation.run_checked` so the CLI can say what became of the MLflow
+    run without reaching into the flow's state.
     """
 
     def __init__(self, run_id: str, marked_failed: bool) -> None:
