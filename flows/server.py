@@ -67,6 +67,7 @@ class TemporaryAPI:
         self.state_dir = Path(state_dir).resolve() if state_dir is not None else None
         self.created: Path | None = None  # the topmost folder `start` made for the state
         self._lock = None  # the state's lock file, held from start until the server answers
+        self._marker: Path | None = None  # this run's `.user-<pid>` file in the state folder
 
     def start(self) -> TemporaryAPI:
         app_dir = Path(find_spec("prefect").origin).parent.parent
@@ -113,12 +114,16 @@ class TemporaryAPI:
         """Hold ``state_dir/prefect.db.lock`` while the server creates and migrates its
         database: a second run starting at the same moment in the same folder waits for the
         first one's server to answer instead of migrating the same new file at once (one of
-        them died with "Application startup failed"). Released by `_release_when_up`."""
+        them died with "Application startup failed"). Released by `_release_when_up`.
+
+        Under the lock this process also leaves a ``.user-<pid>`` marker in the folder, so a
+        run refused by its checks (`discard`) never removes a folder another run is using."""
         try:
             import fcntl
         except ImportError:  # Windows: no flock; concurrent first runs stay unprotected there
             return
         try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)  # a discarding run may have gone
             lock = open(self.state_dir / "prefect.db.lock", "a")  # noqa: SIM115 (held past here)
         except OSError:
             return  # an unwritable state folder is the run's checks' to report
@@ -129,6 +134,12 @@ class TemporaryAPI:
             log.info(
                 "waited %.0f s for another run's Prefect server to create its database", waited
             )
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            self._marker = self.state_dir / f".user-{os.getpid()}"
+            self._marker.touch()
+        except OSError:
+            self._marker = None
         self._lock = lock
 
     def _release_when_up(self, process: subprocess.Popen) -> None:
@@ -197,15 +208,31 @@ class TemporaryAPI:
 
     def discard(self) -> None:
         """Stop, and remove the state folder `start` created: for a run refused by its checks,
-        which must leave nothing behind."""
+        which must leave nothing behind. Kept when another live run uses it (its marker)."""
         self.stop()
-        if self.created is not None:
-            import shutil
+        if self.created is None:
+            return
+        import shutil
 
-            shutil.rmtree(self.created, ignore_errors=True)
-            self.created = None
+        try:
+            import fcntl
+
+            lock = open(self.state_dir / "prefect.db.lock", "a")  # noqa: SIM115
+            fcntl.flock(lock, fcntl.LOCK_EX)  # no other run is between mkdir and its marker
+        except (ImportError, OSError):
+            lock = None
+        try:
+            if not _other_users(self.state_dir):
+                shutil.rmtree(self.created, ignore_errors=True)
+        finally:
+            if lock is not None:
+                lock.close()
+        self.created = None
 
     def stop(self) -> None:
+        marker, self._marker = getattr(self, "_marker", None), None
+        if marker is not None:
+            marker.unlink(missing_ok=True)
         if self.process is None:
             return
         self.process.terminate()
@@ -218,6 +245,25 @@ class TemporaryAPI:
         if self.process.stdout is not None:
             self.process.stdout.close()
         self.process = None
+
+
+def _other_users(state_dir: Path) -> bool:
+    """Whether a live process other than this one has a ``.user-<pid>`` marker there."""
+    for marker in state_dir.glob(".user-*"):
+        try:
+            pid = int(marker.name.removeprefix(".user-"))
+        except ValueError:
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue  # a run killed with -9: its marker is stale
+        except PermissionError:
+            pass  # alive, another user's
+        return True
+    return False
 
 
 def configured() -> bool:

@@ -232,3 +232,31 @@ def test_two_first_runs_in_one_fresh_folder_both_finish(tmp_path):
     for done in runs:
         assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / ".augment" / "cache" / "prefect" / "prefect.db").is_file()
+
+
+def test_a_refused_run_keeps_a_state_folder_another_live_run_uses(tmp_path):
+    """Run A made the temporary server's state folder, run B (another process) started in it
+    at the same moment; A's checks fail: A must not remove B's folder. A stale marker (a run
+    killed with -9) does not keep it."""
+    import subprocess
+    import sys
+
+    from flows.server import TemporaryAPI
+
+    state = tmp_path / "cache" / "prefect"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        api = TemporaryAPI(state)
+        assert api._make_state_dir()
+        (state / f".user-{other.pid}").touch()
+        (state / "prefect.db").write_bytes(b"B's database")
+        api.discard()
+        assert (state / "prefect.db").read_bytes() == b"B's database"
+    finally:
+        other.kill()
+        other.wait()
+    api = TemporaryAPI(state)
+    assert api._make_state_dir()
+    api.created = tmp_path / "cache"  # as if this run had made it
+    api.discard()  # B is gone: its marker is stale
+    assert not (tmp_path / "cache").exists()
