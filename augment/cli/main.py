@@ -6,11 +6,13 @@ import argparse
 import logging
 import os
 from collections.abc import Sequence
+from importlib import import_module
 
-from augment.cli import compare, generate, listing, run, serve, ui
 from augment.cli.boundary import guarded
 
-COMMANDS = (run, generate, compare, ui, serve, listing)
+# a module per command (augment/cli/<name>.py): add_parser(sub, verbose) registers it and
+# its handler; add a command by adding its module here
+COMMANDS = ("run", "generate", "compare", "ui", "serve", "listing")
 
 DESCRIPTION = (
     "Conditional-GAN data augmentation with an honest downstream comparison: train a GAN on a"
@@ -67,8 +69,8 @@ def parser() -> argparse.ArgumentParser:
         help="also show Prefect's and MLflow's own log lines, warnings and tracebacks",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
-        command.add_parser(sub, verbose)
+    for name in COMMANDS:
+        import_module(f"augment.cli.{name}").add_parser(sub, verbose)
     return p
 
 
