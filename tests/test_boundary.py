@@ -57,23 +57,26 @@ def test_a_user_mistake_is_exit_2_and_writes_no_log(logs, capsys):
     assert not logs.exists()
 
 
-def test_library_error_records_keep_their_traceback_off_the_terminal(logs, capsys):
-    """Prefect and MLflow log a failure with its traceback (exc_info) before it reaches us."""
-    root = logging.getLogger()
+def _only_handler(monkeypatch) -> logging.Handler:
+    """A stderr handler as the root logger's only one (earlier in-process CLI calls left
+    handlers on streams of other tests' captures)."""
     handler = logging.StreamHandler()  # stderr at call time: what pytest's capsys reads
-    root.addHandler(handler)
-    try:
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
+    return handler
 
-        def logs_then_fails():
-            try:
-                _boom()
-            except RuntimeError:
-                logging.getLogger("prefect.flow_runs").error("flow failed", exc_info=True)
-                raise
 
-        assert guarded(logs_then_fails, "run", verbose=False) == 1
-    finally:
-        root.removeHandler(handler)
+def test_library_error_records_keep_their_traceback_off_the_terminal(logs, capsys, monkeypatch):
+    """Prefect and MLflow log a failure with its traceback (exc_info) before it reaches us."""
+    _only_handler(monkeypatch)
+
+    def logs_then_fails():
+        try:
+            _boom()
+        except RuntimeError:
+            logging.getLogger("prefect.flow_runs").error("flow failed", exc_info=True)
+            raise
+
+    assert guarded(logs_then_fails, "run", verbose=False) == 1
     err = capsys.readouterr().err
     assert "flow failed" in err and "Traceback" not in err, err
     [log] = logs.iterdir()
@@ -238,21 +241,16 @@ def test_json_on_the_tracking_store_is_refused(tmp_path, mlflow_tmp, capsys):
     assert code == 2 and "is the tracking store" in err, err
 
 
-def test_a_traceback_written_into_a_message_goes_to_the_log(logs, capsys):
+def test_a_traceback_written_into_a_message_goes_to_the_log(logs, capsys, monkeypatch):
     """Prefect's engine formats the traceback into the record's message text."""
-    root = logging.getLogger()
-    handler = logging.StreamHandler()
-    root.addHandler(handler)
-    try:
+    _only_handler(monkeypatch)
 
-        def says_then_fails():
-            text = "Encountered exception during execution:\nTraceback (most recent call last):\n"
-            logging.getLogger("prefect.task_runs").error("%s  File x\nValueError: y", text)
-            _boom()
+    def says_then_fails():
+        text = "Encountered exception during execution:\nTraceback (most recent call last):\n"
+        logging.getLogger("prefect.task_runs").error("%s  File x\nValueError: y", text)
+        _boom()
 
-        assert guarded(says_then_fails, "run", verbose=False) == 1
-    finally:
-        root.removeHandler(handler)
+    assert guarded(says_then_fails, "run", verbose=False) == 1
     err = capsys.readouterr().err
     assert "Encountered exception during execution:" in err and "Traceback" not in err, err
     [log] = logs.iterdir()
@@ -310,3 +308,20 @@ def test_generate_flags_out_of_range_are_exit_2(flags, said, tmp_path, mlflow_tm
     err = capsys.readouterr().err
     assert code == 2 and said in err and len(err.splitlines()) == 1, err
     assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_a_library_warning_goes_to_the_log_not_the_terminal(logs, capsys):
+    import warnings
+
+    def warns_then_fails():
+        # as if raised inside a library: the warning names a file outside augment
+        warnings.warn_explicit("old API", DeprecationWarning, "/site-packages/lib/utils.py", 7)
+        _boom()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert guarded(warns_then_fails, "run", verbose=False) == 1
+    err = capsys.readouterr().err
+    assert "old API" not in err and len(err.splitlines()) == 1, err
+    [log] = logs.iterdir()
+    assert "DeprecationWarning: old API" in log.read_text()

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -125,12 +126,33 @@ class _TracebacksToLog:
         return record
 
 
+class _LibraryWarningsToLog:
+    """``warnings.showwarning`` while a command runs: a warning raised in augment's own code is
+    shown as usual; one raised in a library's (a deprecation inside MLflow, say) goes to the
+    failure log. A library can change the warning filters as it is imported; this cannot be
+    undone that way."""
+
+    def __init__(self, log: FailureLog) -> None:
+        self.log = log
+        self.show = warnings.showwarning
+        self.ours = str(Path(__file__).resolve().parents[1])
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if str(Path(filename).resolve()).startswith(self.ours):
+            self.show(message, category, filename, lineno, file, line)
+            return
+        text = warnings.formatwarning(message, category, filename, lineno, line)
+        self.log.add(f"--- warning\n{text}")
+
+
 def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
     """Run ``command`` inside the boundary; its exit code."""
     log = FailureLog(name)
     factory = _TracebacksToLog(log)
+    shown = _LibraryWarningsToLog(log)
     if not verbose:
         logging.setLogRecordFactory(factory)
+        warnings.showwarning = shown
     try:
         return command()
     except BaseException as raised:  # noqa: BLE001 (the boundary: everything ends here)
@@ -140,6 +162,7 @@ def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
     finally:
         if not verbose:
             logging.setLogRecordFactory(factory.make)
+            warnings.showwarning = shown.show
 
 
 def _exit(raised: BaseException, log: FailureLog, verbose: bool) -> int:
