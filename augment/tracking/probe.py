@@ -143,6 +143,10 @@ def _check_schema(path: Path, uri: str, write: bool) -> None:
     head, known = _schema_revisions()
     if head is None or found == head:
         return
+    if found in known:
+        found = _settled_revision(path, found, head)  # another MLflow client may be migrating
+        if found == head:
+            return
     mlflow = _mlflow_version()
     if found in known:
         raise ConfigError(
@@ -153,6 +157,31 @@ def _check_schema(path: Path, uri: str, write: bool) -> None:
         f"tracking store {path} was written by a newer MLflow (schema {found}, unknown to the"
         f" installed MLflow {mlflow}): upgrade MLflow (pip install -U mlflow), or {FIX}"
     )
+
+
+def _settled_revision(path: Path, found: str, head: str, still_s: float = 3.0) -> str:
+    """The store's schema revision once it stops moving: an MLflow client that is not a run
+    (a first ``mlflow ui``, a script's MlflowClient) migrates a new store without our lock, and
+    its intermediate revisions look like an older MLflow's. Waits while the revision changes
+    (up to `MIGRATION_WAIT_S`); a revision unchanged for ``still_s`` is the store's."""
+    deadline = time.monotonic() + MIGRATION_WAIT_S
+    changed = time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - changed < still_s:
+        time.sleep(0.25)
+        try:
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            finally:
+                con.close()
+        except sqlite3.DatabaseError:
+            continue  # being written: keep waiting
+        now = row[0] if row else None
+        if now == head:
+            return now
+        if now != found:
+            found, changed = now, time.monotonic()
+    return found
 
 
 @lru_cache(maxsize=1)
