@@ -123,7 +123,8 @@ def test_config_dict_keyed_by_class_is_logged_and_its_names_recorded(mlflow_tmp)
     params = {"config": {"sampling_strategy": {label: 3 for label in HOSTILE}, "seeds": 2}}
     run_id = tracker.start_parent("t", params, {})
     tracker.finish(run_id)
-    run = mlflow.get_run(run_id)
+    # the client of this test's store: mlflow's global URI may be another in-process test's
+    run = mlflow.MlflowClient(mlflow_tmp).get_run(run_id)
     for label in HOSTILE:
         assert run.data.params[f"config.sampling_strategy.{safe_name(label)}"] == "3"
         assert run.data.tags[f"{NAME_TAG}{safe_name(label)}"] == label
@@ -194,7 +195,7 @@ def test_run_with_a_hostile_class_label_finishes_and_records_the_name(tmp_path, 
     out = tmp_path / "out.json"
     assert _run(_csv(tmp_path, rare), "y", out) == 0
     summary = json.loads(out.read_text())
-    run = mlflow.get_run(summary["mlflow_run_id"])
+    run = mlflow.MlflowClient(mlflow_tmp).get_run(summary["mlflow_run_id"])
     assert run.info.status == "FINISHED"
     key = safe_name(rare)
     assert run.data.tags[f"{NAME_TAG}{key}"] == rare  # the original, beside its safe form
@@ -211,7 +212,7 @@ def test_run_with_hostile_column_names_finishes_and_records_them(tmp_path, mlflo
     columns = ("Type (B)", r"$\foo$", "<y>")
     out = tmp_path / "out.json"
     assert _run(_csv(tmp_path, "b", columns), "<y>", out) == 0
-    run = mlflow.get_run(json.loads(out.read_text())["mlflow_run_id"])
+    run = mlflow.MlflowClient(mlflow_tmp).get_run(json.loads(out.read_text())["mlflow_run_id"])
     assert run.info.status == "FINISHED"
     recorded = {k: v for k, v in run.data.tags.items() if k.startswith(NAME_TAG)}
     assert recorded == {f"{NAME_TAG}{safe_name(name)}": name for name in columns}
