@@ -8,6 +8,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # as the CLI: parallel tasks, one thread each
+# Prefect's ephemeral API server (a flow called without one) gets 20 s to answer by default;
+# on a loaded 2-core machine it needs more (issue 30): tests and their subprocesses wait longer
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -50,6 +50,8 @@ TIMEOUT_S = 1200  # ~1 minute on an idle 2-core machine; a loaded one is many ti
 def test_dask_local_cluster_matches_the_thread_pool(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env |= {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db", "OMP_NUM_THREADS": "1"}
+    # Prefect's own ephemeral server gets 20 s to answer by default: a loaded machine needs more
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "300"
     env["PYTHONPATH"] = str(ROOT)
     out = tmp_path / "out.json"
     try:
