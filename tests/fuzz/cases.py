@@ -96,7 +96,7 @@ def image_example(r: ImageRecipe, base: Path) -> Example:
     )
     counts = [len(images) for images in r.images]
     if culprits:
-        _user_error(ex, *culprits)
+        _user_error(ex, *culprits, "imgs")  # another problem may be named first
     elif len(r.classes) < 2 or min(counts) < 2:
         _user_error(ex, "imgs")
     return ex
@@ -205,6 +205,7 @@ def environment_example(r: EnvRecipe, base: Path, servers: dict, template: Path)
     elif s == "unset_ro_cwd":
         store, uri = work / "mlflow.db", None
         frozen.append(work)
+        culprits.append(str(work))
     culprits.append(uri or "mlflow")
     env: dict[str, str | None] = {"MLFLOW_TRACKING_URI": uri}
     outputs = ["out.json", "out.html", "filestore", "no"]
@@ -260,7 +261,7 @@ def environment_example(r: EnvRecipe, base: Path, servers: dict, template: Path)
         elif extra == "json_dot":
             json_args = ["--json", "."]
             expect_2 = True
-            culprits.append("--json")
+            culprits += ["--json", " . "]
         elif extra == "report_same_as_json":
             json_args = ["--json", "out.json", "--report", "out.json"]
             expect_2 = True

@@ -43,16 +43,27 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "fuzz: the CLI fuzzer (tests/fuzz; AUGMENT_FUZZ_PROFILE=ci|long)"
     )
-    if hasattr(config, "workerinput"):  # an xdist worker: the controller chose the folder
-        config._fuzz_out = Path(config.workerinput["augment_fuzz_out"])
-        config._fuzz_seed = config.workerinput["augment_fuzz_seed"]
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and "augment_fuzz_out" in worker:  # the controller chose them
+        config._fuzz_out = Path(worker["augment_fuzz_out"])
+        config._fuzz_seed = worker["augment_fuzz_seed"]
         return
+    # this process chooses: a plain run, or an xdist worker whose controller did not load this
+    # conftest (a plain `pytest`): the workers of one run share its testrunuid
+    run = worker.get("testrunuid") if worker is not None else None
     given = os.environ.get("AUGMENT_FUZZ_OUT")
-    out = Path(given) if given else Path(tempfile.mkdtemp(prefix="augment-fuzz-"))
+    if given:
+        out = Path(given)
+    elif run:
+        out = Path(tempfile.gettempdir()) / f"augment-fuzz-{run}"
+    else:
+        out = Path(tempfile.mkdtemp(prefix="augment-fuzz-"))
     out.mkdir(parents=True, exist_ok=True)
     config._fuzz_out = out
     seed = fuzz_seed()
-    config._fuzz_seed = seed if seed is not None else random.randrange(2**32)
+    if seed is None:
+        seed = int(run[:8], 16) if run else random.randrange(2**32)
+    config._fuzz_seed = seed
 
 
 @pytest.hookimpl(optionalhook=True)

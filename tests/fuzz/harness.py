@@ -561,6 +561,7 @@ class Findings:
         self.family = family
         self.outcomes: list[Outcome] = []
         self.skipped = 0  # examples not run: the profile's time budget was spent
+        self.duplicates = 0  # examples not run: the same recipe was drawn before
         (folder / "failures").mkdir(parents=True, exist_ok=True)
 
     def record(self, outcome: Outcome) -> None:
@@ -590,8 +591,9 @@ class Findings:
 
     def report(self) -> str:
         lines = [
-            f"{self.family}: {len(self.outcomes)} example(s) run, {self.skipped} skipped (time"
-            f" budget), {sum(bool(o.violations) for o in self.outcomes)} broke the contract;"
+            f"{self.family}: {len(self.outcomes)} example(s) run ({self.duplicates} repeated and"
+            f" {self.skipped} over the time budget not run),"
+            f" {sum(bool(o.violations) for o in self.outcomes)} broke the contract;"
             f" {len(self.distinct())} distinct finding(s):"
         ]
         for sig, (o, v) in self.distinct().items():

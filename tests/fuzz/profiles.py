@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, Phase, settings
 # examples per family: the CI profile sized for ~3-4 minutes on 2 cores
 PROFILES = {
     "ci": {
-        "tables": 5,
+        "tables": 4,
         "images": 3,
         "configs": 5,
-        "environments": 5,
+        "environments": 4,
         "generate": 5,
         "commands": 4,
     },

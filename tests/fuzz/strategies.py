@@ -300,7 +300,13 @@ def _damage(path: Path, how: str) -> None:
 
 @st.composite
 def tables(draw) -> TableRecipe:
-    """A labelled table: hostile or plain names, dtypes, sizes 0-80 rows, dialects."""
+    """A labelled table: hostile or plain names, dtypes, sizes 0-80 rows, dialects.
+
+    Half the examples keep the file well-formed (comma CSV in UTF-8, or Parquet; the label
+    named right; 40-80 rows of 2-3 classes), so that the names, dtypes and labels reach the
+    split, the GAN and the report; the other half spoil the file too (dialects, encodings,
+    damaged bytes, sizes, a wrong --label)."""
+    spoil_file = draw(st.booleans())  # False first: hypothesis starts from the first choices
     n_features = draw(st.integers(1, 5))
     kinds = tuple(
         draw(st.lists(st.sampled_from(COLUMN_KINDS), min_size=n_features, max_size=n_features))
@@ -315,56 +321,60 @@ def tables(draw) -> TableRecipe:
         )
     )
     label_pos = draw(st.integers(0, n_features))
-    classes = tuple(
-        draw(
-            st.lists(
-                st.one_of(st.sampled_from(("yes", "no", "rare", "common"))),
-                min_size=2,
-                max_size=3,
-                unique=True,
+    plain_classes = st.lists(
+        st.sampled_from(("yes", "no", "rare", "common")), min_size=2, max_size=3, unique=True
+    )
+    hostile_classes = st.lists(
+        st.sampled_from(HOSTILE_NAMES), min_size=1 if spoil_file else 2, max_size=4, unique=True
+    )
+    classes = tuple(draw(hostile_classes if draw(st.booleans()) else plain_classes))
+    fmt = draw(st.sampled_from(("csv", "parquet")))
+    if spoil_file:
+        label_arg = draw(
+            st.one_of(
+                st.just(names[label_pos]),
+                st.sampled_from(("Y", "labels", "", " ", "Unnamed: 0")),
             )
         )
-        if not draw(st.booleans())
-        else draw(st.lists(st.sampled_from(HOSTILE_NAMES), min_size=1, max_size=4, unique=True))
-    )
-    label_arg = draw(
-        st.one_of(
-            st.just(names[label_pos]),
-            st.just(names[label_pos]),
-            st.just(names[label_pos]),
-            st.sampled_from(("Y", "labels", "", " ", "Unnamed: 0")),
+        suffix = draw(
+            st.sampled_from(
+                (".csv", ".CSV", ".tsv", ".txt") if fmt == "csv" else (".parquet", ".pq", ".csv")
+            )
         )
-    )
-    fmt = draw(st.sampled_from(("csv", "csv", "parquet")))
-    suffix = draw(
-        st.sampled_from(
-            (".csv", ".CSV", ".tsv", ".txt") if fmt == "csv" else (".parquet", ".pq", ".csv")
+        stem = draw(st.sampled_from(("t", "Type (B)", "\U0001f40d", "a b", "-rf", ".hidden")))
+        n_rows = draw(st.sampled_from((0, 1, 3, 6, 20, 40, 80)))
+        dialect = dict(
+            sep=draw(st.sampled_from((",", ";", "\t", "|"))),
+            quoting=draw(
+                st.sampled_from(
+                    (csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC, csv.QUOTE_NONE)
+                )
+            ),
+            encoding=draw(st.sampled_from(("utf-8", "utf-8-sig", "latin-1", "utf-16"))),
+            line_end=draw(st.sampled_from(("\n", "\r\n", "\r"))),
+            damage=draw(st.sampled_from(("none", "truncate", "nul", "ragged", "garbage", "empty"))),
         )
-    )
-    stem = draw(st.sampled_from(("t", "t", "Type (B)", "\U0001f40d", "a b", "-rf", ".hidden")))
+    else:
+        label_arg = names[label_pos]
+        suffix = ".csv" if fmt == "csv" else ".parquet"
+        stem = draw(st.sampled_from(("t", "Type (B)", "\U0001f40d")))
+        n_rows = draw(st.sampled_from((40, 60, 80)))
+        dialect = dict(
+            quoting=draw(st.sampled_from((csv.QUOTE_MINIMAL, csv.QUOTE_NONNUMERIC))),
+            encoding=draw(st.sampled_from(("utf-8", "utf-8-sig"))),
+        )
     return TableRecipe(
-        n_rows=draw(st.one_of(st.integers(0, 6), st.integers(20, 80), st.integers(20, 80))),
+        n_rows=n_rows,
         names=tuple(names),
         kinds=kinds,
         label_pos=label_pos,
         classes=classes,
         label_kind=draw(st.sampled_from(LABEL_KINDS)),
-        minority=draw(st.sampled_from((0.5, 0.3, 0.15, 0.04))),
+        minority=draw(st.sampled_from((0.3, 0.5, 0.15, 0.04))),
         label_arg=label_arg,
         fmt=fmt,
         file_name=stem + suffix,
-        sep=draw(st.sampled_from((",", ",", ";", "\t", "|"))),
-        quoting=draw(
-            st.sampled_from(
-                (csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC, csv.QUOTE_NONE)
-            )
-        ),
-        encoding=draw(st.sampled_from(("utf-8", "utf-8", "utf-8-sig", "latin-1", "utf-16"))),
-        line_end=draw(st.sampled_from(("\n", "\r\n", "\r"))),
-        damage=draw(
-            st.sampled_from(("none",) * 6 + ("truncate", "nul", "ragged", "garbage", "empty"))
-        ),
-        missing=draw(st.sampled_from((None, None, "error", "drop", "impute"))),
+        missing=draw(st.sampled_from((None, "drop", "impute", "error"))),
         arms=draw(
             st.sampled_from(
                 (
@@ -376,6 +386,7 @@ def tables(draw) -> TableRecipe:
             )
         ),
         seed=draw(st.integers(0, 2**16)),
+        **dialect,
     )
 
 
@@ -490,23 +501,28 @@ ODD_FILES = (
 
 @st.composite
 def image_folders(draw) -> ImageRecipe:
-    """Class folders (hostile names) of PNG/JPEG images in several modes and sizes."""
+    """Class folders (hostile names) of PNG/JPEG images in several modes and sizes.
+
+    Half the examples are loadable folders (2-3 classes of 8-12 images, one mode and size,
+    any of `MODES`), so the mode, size and names reach the GAN and the report; the other half
+    mix modes and sizes, leave classes near empty and add damaged files."""
+    spoil = draw(st.booleans())  # False first: hypothesis starts from the first choices
     classes = draw(
         st.lists(
             st.one_of(st.sampled_from(("a", "b", "c")), st.sampled_from(HOSTILE_FOLDERS)),
-            min_size=1,
+            min_size=1 if spoil else 2,
             max_size=3,
             unique=True,
         )
     )
-    size = draw(st.sampled_from(((8, 8), (8, 8), (1, 1), (32, 32), (5, 7), (16, 16))))
-    one_mode = draw(st.sampled_from(("L", "RGB")))
-    mixed_modes = draw(st.booleans()) and draw(st.booleans())
-    mixed_sizes = draw(st.booleans()) and draw(st.booleans())
-    fmt = draw(st.sampled_from(("PNG", "PNG", "JPEG")))
+    size = draw(st.sampled_from(((8, 8), (1, 1), (32, 32), (5, 7), (16, 16))))
+    one_mode = draw(st.sampled_from(MODES))
+    fmt = draw(st.sampled_from(("PNG", "JPEG")))
+    mixed_modes = spoil and draw(st.booleans())
+    mixed_sizes = spoil and draw(st.booleans())
     images = []
     for _ in classes:
-        n = draw(st.sampled_from((0, 1, 3, 8, 10, 12)))
+        n = draw(st.sampled_from((0, 1, 3, 8, 12) if spoil else (8, 10, 12)))
         row = []
         for _ in range(n):
             mode = draw(st.sampled_from(MODES)) if mixed_modes else one_mode
@@ -514,8 +530,8 @@ def image_folders(draw) -> ImageRecipe:
             row.append((mode, draw(st.sampled_from(("PNG", "JPEG"))) if mixed_modes else fmt, hw))
         images.append(tuple(row))
     extras = draw(
-        st.lists(st.tuples(st.integers(0, 2), st.sampled_from(ODD_FILES)), max_size=2)
-        if draw(st.booleans())
+        st.lists(st.tuples(st.integers(0, 2), st.sampled_from(ODD_FILES)), min_size=1, max_size=2)
+        if spoil and draw(st.booleans())
         else st.just([])
     )
     loose = draw(
@@ -526,8 +542,8 @@ def image_folders(draw) -> ImageRecipe:
         images=tuple(images),
         extras=tuple(extras),
         loose=tuple(loose),
-        arms=draw(st.sampled_from(("baseline,smote,gan", "baseline,classical", "baseline,gan"))),
-        classifier=draw(st.sampled_from((None, None, "random_forest", "logistic_regression"))),
+        arms=draw(st.sampled_from(("baseline,gan", "baseline,smote,gan", "baseline,classical"))),
+        classifier=draw(st.sampled_from((None, "random_forest", "logistic_regression"))),
         seed=draw(st.integers(0, 2**16)),
     )
 

@@ -9,6 +9,7 @@ counts: `conftest.py`.
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 from cases import (
@@ -34,6 +35,11 @@ from strategies import (
 pytestmark = pytest.mark.fuzz
 
 
+class FuzzSummary(UserWarning):
+    """How many examples a fuzz test ran and what they found (shown in pytest's warnings
+    summary, whatever the reporting options)."""
+
+
 @pytest.fixture
 def findings(request, fuzz_out):
     worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
@@ -46,6 +52,7 @@ def _fuzz(findings: Findings, strategy, run_one, seed_value) -> None:
     outcome), within the profile's time budget; then fail listing the distinct findings."""
     budget = time_budget_s()
     start = time.monotonic()
+    seen: set[str] = set()
 
     @fuzz_settings(findings.family)
     @given(strategy)
@@ -53,13 +60,22 @@ def _fuzz(findings: Findings, strategy, run_one, seed_value) -> None:
         if budget is not None and time.monotonic() - start > budget:
             findings.skipped += 1
             return
+        if repr(recipe) in seen:  # drawn again by other choices: the CLI would say the same
+            findings.duplicates += 1
+            return
+        seen.add(repr(recipe))
         findings.record(run_one(recipe))
 
     if seed_value is not None:
         body = seed(seed_value)(body)
     body()
-    print(findings.report())
-    assert not findings.distinct(), findings.report()
+    report = findings.report()
+    print(report)
+    # a warning reaches the end of any pytest run (also from xdist workers): the counts
+    warnings.warn(
+        FuzzSummary(report.splitlines()[0] + f" [findings in {findings.folder}]"), stacklevel=2
+    )
+    assert not findings.distinct(), report
 
 
 def _seed(request):
