@@ -114,6 +114,8 @@ def config_example(r: ConfigRecipe, base: Path) -> Example:
     if r.target == "run":
         (work / "run.yml").write_bytes(data)
         argv = ["run", "run.yml", "--json", "out.json", "--no-progress"]
+        if r.text.strip() in ("", "null", "~"):  # an empty config: the defaults, made tiny here
+            argv += ["--data=t.csv", "--label=y", *TINY, "--arms=baseline"]
         env: dict[str, str | None] = {}
         store = work / "mlflow.db"
         zones: list[str] = []
