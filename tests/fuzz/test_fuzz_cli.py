@@ -35,11 +35,6 @@ from strategies import (
 pytestmark = pytest.mark.fuzz
 
 
-class FuzzSummary(UserWarning):
-    """How many examples a fuzz test ran and what they found (shown in pytest's warnings
-    summary, whatever the reporting options)."""
-
-
 @pytest.fixture
 def findings(request, fuzz_out):
     worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
@@ -71,10 +66,10 @@ def _fuzz(findings: Findings, strategy, run_one, seed_value) -> None:
     body()
     report = findings.report()
     print(report)
-    # a warning reaches the end of any pytest run (also from xdist workers): the counts
-    warnings.warn(
-        FuzzSummary(report.splitlines()[0] + f" [findings in {findings.folder}]"), stacklevel=2
-    )
+    # a warning reaches the end of any pytest run (also from xdist workers): the counts. A
+    # plain UserWarning: xdist's controller cannot import a warning class of a test module
+    summary = "fuzz summary: " + report.splitlines()[0] + f" [findings in {findings.folder}]"
+    warnings.warn(UserWarning(summary), stacklevel=2)
     assert not findings.distinct(), report
 
 
