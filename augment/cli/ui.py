@@ -62,9 +62,12 @@ def _wait_listening(proc: subprocess.Popen, host: str, port: int) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from augment.cli.boundary import Terminated, stop_on_sigterm
+    from augment.exceptions import ConfigError
     from augment.tracking import load_tracking_config
     from augment.tracking.config import require_store
 
+    if not 0 <= args.port < 65536:  # the flag first, whatever the store
+        raise ConfigError(f"--port must be 0 (a free port) or 1-65535, got {args.port}")
     cfg = load_tracking_config()
     from augment.tracking.probe import check_store
 
