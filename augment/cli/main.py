@@ -30,6 +30,16 @@ def _env_defaults() -> None:
     # in every task oversubscribes the CPU (measured: 7 ms -> 425 ms per CNN step on 2 cores).
     # Set OMP_NUM_THREADS yourself to give each task more threads.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # torch leaves a `torchinductor_<user>` folder in the temp folder once its compiler is
+    # imported (by a library, during a run): give it one of ours, removed when we exit
+    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="augment-torch-")
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = folder
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def _quiet_third_party(verbose: bool) -> None:
