@@ -413,9 +413,13 @@ def generate_example(r: GenerateRecipe, base: Path, models: dict):
         culprits.append(out or "--out")
     if out == "../outside.csv":
         outputs = [str(root / "outside.csv")]
-    if r.n < 1 or r.seed < 0:
+    # out of any range: below 1 sample, 2**31 samples per class or more, a negative seed or
+    # one no generator takes (2**64); other large values may run or be refused by name
+    if r.n < 1 or r.n >= 2**31:
         expect_2 = True
-        culprits += ["--n" if r.n < 1 else "seed", str(r.n if r.n < 1 else r.seed)]
+    if r.seed < 0 or r.seed >= 2**64:
+        expect_2 = True
+    culprits += ["--n", "--seed"]
     unknown = [c for c in r.classes if c not in ("a", "b")]
     if unknown:
         expect_2 = True
