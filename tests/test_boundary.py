@@ -325,3 +325,14 @@ def test_a_library_warning_goes_to_the_log_not_the_terminal(logs, capsys):
     assert "old API" not in err and len(err.splitlines()) == 1, err
     [log] = logs.iterdir()
     assert "DeprecationWarning: old API" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    "argv", [["compare", "--last", "x"], ["bogus"], ["run", "--epochs"], ["run", "--missing=x"]]
+)
+def test_a_usage_mistake_is_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("augment: error: augment") and "--help" in err

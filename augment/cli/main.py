@@ -66,10 +66,18 @@ def _hide_no_space_tracebacks() -> None:
         logging.getLogger(name).addFilter(hide)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage mistakes said in one line (exit 2), as every other mistake:
+    its own way is the whole usage block, several lines, then the message."""
+
+    def error(self, message: str):
+        self.exit(2, f"augment: error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     from augment import __version__
 
-    p = argparse.ArgumentParser(prog="augment", description=DESCRIPTION)
+    p = _Parser(prog="augment", description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"augment {__version__}")
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument(
