@@ -100,18 +100,20 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def verify_file(path: str | Path, recorded: Any, where: str) -> None:
-    """`IntegrityError` naming ``path`` unless its bytes have the SHA-256 ``recorded`` in
-    ``where`` (a missing digest is no proof: the file is unverified, so refused too)."""
+def verify_file(path: str | Path, recorded: Any, where: str, shown: str | None = None) -> None:
+    """`IntegrityError` naming ``path`` (or ``shown``) unless its bytes have the SHA-256
+    ``recorded`` in ``where`` (a missing digest is no proof: the file is unverified, so refused
+    too)."""
+    name = shown or path
     if not isinstance(recorded, str) or not re.fullmatch(r"[0-9a-f]{64}", recorded):
         raise IntegrityError(
-            f"{path}: {where} records no valid SHA-256 of this weights file ({recorded!r:.80}),"
+            f"{name}: {where} records no valid SHA-256 of this weights file ({recorded!r:.80}),"
             " so it cannot be verified (logged by an older augment, or damaged)"
         )
     actual = file_sha256(path)
     if actual != recorded:
         raise IntegrityError(
-            f"{path}: the weights file's SHA-256 {actual[:16]}... does not match"
+            f"{name}: the weights file's SHA-256 {actual[:16]}... does not match"
             f" {recorded[:16]}... recorded in {where}; the file is damaged"
         )
 
@@ -270,42 +272,47 @@ def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[
     from mlflow.tracking.artifact_utils import _download_artifact_from_uri
 
     mlflow.set_tracking_uri(tracking.tracking_uri)
-    try:
-        local = Path(_download_artifact_from_uri(model_uri))
-        spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8")) or {}
-    except (mlflow.exceptions.MlflowException, OSError, yaml.YAMLError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
-    meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
-    if "class_names" not in meta:
-        raise ConfigError(f"{model_uri!r} is not an augment generator (no class_names metadata)")
-    where = f"model {model_uri!r}"
-    check_meta(meta, where, ("class_names", "label", "kind", "image_shape"))
-    flavor = (spec.get("flavors") or {}).get("python_function") or {}
-    paths = {}
-    for name in ("generator", "meta"):
-        entry = (flavor.get("artifacts") or {}).get(name) or {}
-        rel = entry.get("path") if isinstance(entry, dict) else None
-        target = (local / str(rel)).resolve() if rel else None
-        if target is None or local.resolve() not in target.parents or not target.is_file():
-            raise ConfigError(f"{model_uri!r}: the generator's {name!r} file is missing")
-        paths[name] = str(target)
-    verify_file(paths["generator"], meta.get("sha256"), f"the metadata of {where}")
-    model = GeneratorModel()
-    try:
-        model.load_context(_Context(paths))
-    except (ValueError, KeyError, TypeError) as err:  # InvalidDataError is a ValueError
-        raise ConfigError(f"cannot load model {model_uri!r}: {err}") from None
-    loaded = {
-        "class_names": model.class_names,
-        "label": model.label,
-        "kind": model.kind,
-        "image_shape": model.image_shape,
-    }
-    for key, value in loaded.items():  # the MLmodel's copy and the weights' own must agree
-        if meta.get(key) != value:
+    # downloaded to a folder of our own, removed once the weights are in memory
+    with tempfile.TemporaryDirectory(prefix="augment-model-") as tmp:
+        try:
+            local = Path(_download_artifact_from_uri(model_uri, output_path=tmp))
+            spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8")) or {}
+        except (mlflow.exceptions.MlflowException, OSError, yaml.YAMLError) as err:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
+        meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
+        if "class_names" not in meta:
             raise ConfigError(
-                f"{where}: metadata {key!r} is {meta.get(key)!r:.120} but the generator's"
-                f" files say {value!r:.120}"
+                f"{model_uri!r} is not an augment generator (no class_names metadata)"
             )
+        where = f"model {model_uri!r}"
+        check_meta(meta, where, ("class_names", "label", "kind", "image_shape"))
+        flavor = (spec.get("flavors") or {}).get("python_function") or {}
+        paths = {}
+        for name in ("generator", "meta"):
+            entry = (flavor.get("artifacts") or {}).get(name) or {}
+            rel = entry.get("path") if isinstance(entry, dict) else None
+            target = (local / str(rel)).resolve() if rel else None
+            if target is None or local.resolve() not in target.parents or not target.is_file():
+                raise ConfigError(f"{model_uri!r}: the generator's {name!r} file is missing")
+            paths[name] = str(target)
+        shown = f"{model_uri} ({Path(paths['generator']).relative_to(local.resolve())})"
+        verify_file(paths["generator"], meta.get("sha256"), f"the metadata of {where}", shown)
+        model = GeneratorModel()
+        try:
+            model.load_context(_Context(paths))
+        except (ValueError, KeyError, TypeError) as err:  # InvalidDataError is a ValueError
+            raise ConfigError(f"cannot load model {model_uri!r}: {err}") from None
+        loaded = {
+            "class_names": model.class_names,
+            "label": model.label,
+            "kind": model.kind,
+            "image_shape": model.image_shape,
+        }
+        for key, value in loaded.items():  # the MLmodel's copy and the weights' own must agree
+            if meta.get(key) != value:
+                raise ConfigError(
+                    f"{where}: metadata {key!r} is {meta.get(key)!r:.120} but the generator's"
+                    f" files say {value!r:.120}"
+                )
     return _LoadedGenerator(model), {**meta, "class_column": model.class_column}

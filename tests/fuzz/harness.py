@@ -469,7 +469,10 @@ def _check_exit(example: Example, code: int, stderr: str) -> list[dict[str, str]
             )
     if code == 2 and example.culprits and lines:
         text = stderr.lower()
-        if not any(c.lower() in text for c in example.culprits if c):
+        # an example may hold several mistakes; naming any one of them, or a flag with the value
+        # it was given (`--n must be ..., got 10**12`), is naming what is wrong
+        flagged = re.search(r"(^|\s)--[a-z][\w-]*\b.*\bgot\b", text) is not None
+        if not flagged and not any(c.lower() in text for c in example.culprits if c):
             found.append(
                 {
                     "kind": "exit2-unnamed",
