@@ -208,7 +208,7 @@ def environment_example(r: EnvRecipe, base: Path, servers: dict, template: Path)
         store, uri = work / "mlflow.db", None
         frozen.append(work)
         culprits.append(str(work))
-    culprits.append(uri or "mlflow")
+    culprits.append(str(store) if store is not None else uri or "mlflow")  # messages name paths
     env: dict[str, str | None] = {"MLFLOW_TRACKING_URI": uri}
     outputs = ["out.json", "out.html", "filestore", "no"]
     cache = ".augment/cache"
@@ -298,6 +298,7 @@ def environment_example(r: EnvRecipe, base: Path, servers: dict, template: Path)
         cache = None
         expect_2 = True
         outputs.append("g.csv")
+        culprits.append(argv[1])
     ex = Example(
         family="environments",
         argv=argv,
@@ -441,10 +442,11 @@ def generate_example(r: GenerateRecipe, base: Path, models: dict):
         env={"MLFLOW_TRACKING_URI": f"sqlite:///{db}"},
         extra_roots=[(Path(models["root"]), [Path(models["db"])])],
     )
-    if expect_2:
-        _user_error(ex, *culprits)
-    elif exits:
+    if exits:  # a damaged model: exit 1 (integrity) or 2, whatever else is wrong
         ex.expect = exits
+        ex.culprits += culprits
+    elif expect_2:
+        _user_error(ex, *culprits)
     with ExitStack() as stack:
         stack.enter_context(read_only(*frozen))
         yield ex

@@ -704,6 +704,7 @@ def configs(draw, source: str = "t.csv") -> ConfigRecipe:
     values = _base_run_config(source)
     mutations, culprits = [], []
     user_error = False
+    verdict: dict[str, bool] = {}  # key -> its value is a user mistake for sure
     for _ in range(draw(st.integers(0, 3))):
         how = draw(st.sampled_from(("bad", "bad", "unknown", "odd", "odd")))
         if how == "bad":
@@ -712,6 +713,7 @@ def configs(draw, source: str = "t.csv") -> ConfigRecipe:
             _dotted_set(values, key, value)
             mutations.append(f"{key}={value!r}")
             culprits.append(key.split(".")[-1])
+            verdict[key] = bad_for(key, value)
         elif how == "unknown":
             key = draw(st.sampled_from(UNKNOWN_KEYS))
             _dotted_set(values, key, 1)
@@ -723,6 +725,7 @@ def configs(draw, source: str = "t.csv") -> ConfigRecipe:
             value = draw(st.sampled_from(ODD_VALID[key]))
             _dotted_set(values, key, value)
             mutations.append(f"{key}={value!r}")
+            verdict[key] = False  # may run or be refused: no expectation
     text = yaml.safe_dump(values, allow_unicode=True, sort_keys=False)
     special = draw(
         st.sampled_from(("none",) * 6 + ("laughs", "python_tag", "root", "anchor", "latin1", "bom"))
@@ -757,15 +760,33 @@ def configs(draw, source: str = "t.csv") -> ConfigRecipe:
     elif special == "bom":
         encoding = "utf-8-sig"
         mutations.append("UTF-8 BOM")
-    if mutations and any(m.startswith(tuple(f"{k}=" for k in RUN_KEYS)) for m in mutations):
-        # a BAD_VALUE for a typed key is a user mistake, except where None means "default"
-        user_error = user_error or any(
-            not m.endswith("=None")
-            and m.split("=")[0] in RUN_KEYS
-            and m.split("=", 1)[1] in {repr(v) for v in BAD_VALUES}
-            for m in mutations
-        )
+    if special != "root":
+        user_error = user_error or any(verdict.values())  # the last value set for each key
     return ConfigRecipe("run", text, encoding, tuple(mutations), tuple(culprits), user_error)
+
+
+# keys where a value of BAD_VALUES is allowed: None (the default), 0, a float above 1
+OPTIONAL_KEYS = {
+    "gan.batch_size", "gan.lr_g", "gan.seeds", "gan.patience", "orchestration.max_workers",
+    "data.imbalance_classes", "data.label", "augmentations",
+}  # fmt: skip
+ZERO_OK = {"gan.eval_every", "data.split_seed", "gan.seed"}
+UNBOUNDED_FLOATS = {"gan.lr_g", "gan.tabular.tau"}
+
+
+def bad_for(key: str, value) -> bool:
+    """Whether ``value`` (one of `BAD_VALUES`) at ``key`` is a user mistake for sure: wrong
+    type or out of any range. Values a lax reading may accept (None for optional keys, True
+    as 1, "" for text, 0 where 0 is a seed) are left without an expectation."""
+    if value is True or value == "" or isinstance(value, dict) and key == "sampling_strategy":
+        return False
+    if value is None:
+        return key not in OPTIONAL_KEYS and key != "sampling_strategy"
+    if value == 0 and not isinstance(value, bool):
+        return key not in ZERO_OK
+    if value == 1.5:
+        return key not in UNBOUNDED_FLOATS
+    return True
 
 
 MLFLOW_KEYS = ("tracking_uri", "experiment", "registered_model", "model_alias", "tags")
