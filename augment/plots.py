@@ -3,6 +3,7 @@ matrices, per-class recall bars. Each function writes one PNG and returns its pa
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from augment.gan.history import History  # noqa: E402
+
+# a label the font cannot draw (an emoji) is drawn as a box; not worth a terminal warning
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
 QUALITY_KEYS = ("val_distance", "fid_domain")  # per-check metrics in GAN history rows
 
