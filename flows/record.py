@@ -1,5 +1,5 @@
 """What a finished run records: child runs per arm, parent metrics, plots, the summary, the
-generator model and the Prefect markdown artifact."""
+generator model, the retrained classifier model(s) and the Prefect markdown artifact."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from augment.names import safe_name
 from augment.preflight import Prepared
 from augment.table import markdown_summary
 from augment.tracking import Tracker
+from flows.classifier import log_classifiers
 from flows.models import Fitted
 
 log = logging.getLogger("augment.tracking")
@@ -190,6 +191,7 @@ def record(
         train = prepared.splits.train
         uri = tracker.log_generator(run_id, fitted[0].path, train.class_names, train.label)
         summary["generator_uri"] = uri
+    log_classifiers(tracker, run_id, prepared, summary, results, fitted)
     create_markdown_artifact(
         key="augment-comparison",
         markdown=markdown_summary(summary, tracker.run_url(run_id)),

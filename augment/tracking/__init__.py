@@ -5,6 +5,8 @@
 - `log`: the `Tracker` that logs a run (parent, children per arm, metrics, artifacts);
 - `read`: reading runs back (`augment compare`);
 - `model`: the generator as a pyfunc model from code, and loading it back without running it;
+- `classifier_model`: the retrained downstream classifier likewise (skops or a weights-only
+  ``state_dict``), for ``mlflow models serve`` and ``augment predict``;
 - `suite`: a benchmark-suite result as an experiment.
 
 Names are imported lazily (PEP 562): ``check_reachable`` does not pay for MLflow's import.
@@ -23,6 +25,10 @@ _PUBLIC = {
     "load_generator": "model",
     "log_generator": "model",
     "set_generator_model": "model",
+    "ClassifierModel": "classifier_model",
+    "load_classifier": "classifier_model",
+    "log_classifier": "classifier_model",
+    "set_classifier_model": "classifier_model",
     "log_suite": "suite",
 }
 

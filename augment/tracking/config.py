@@ -12,7 +12,17 @@ import yaml
 
 from augment.exceptions import ConfigError
 
-_ALLOWED_KEYS = {"tracking_uri", "experiment", "registered_model", "model_alias", "tags"}
+_ALLOWED_KEYS = {
+    "tracking_uri",
+    "experiment",
+    "registered_model",
+    "model_alias",
+    "tags",
+    "log_classifiers",
+    "classifier_model",
+    "classifier_alias",
+}
+LOG_CLASSIFIERS = ("best", "all", "none")  # which arms' retrained classifiers a run logs
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,11 @@ class TrackingConfig:
     # "latest" is reserved by MLflow (models:/name/latest), so the newest version gets "current"
     model_alias: str = "current"
     tags: dict[str, str] = field(default_factory=dict)
+    # the classifier retrained on the verdict's best arm ("all": every arm's; "none": none)
+    log_classifiers: str = "best"
+    # its registered name when registered_model is set (None: "<registered_model>-classifier")
+    classifier_model: str | None = None
+    classifier_alias: str = "champion"  # alias moved to the newest classifier version
     source: str = "default"  # where tracking_uri came from (named in messages)
 
     @property
@@ -36,6 +51,14 @@ class TrackingConfig:
     def describe(self) -> str:
         """The store as messages name it: the absolute URI and where it was configured."""
         return f"{self.tracking_uri} (from {self.source})"
+
+    @property
+    def classifier_name(self) -> str | None:
+        """The registered model name of the retrained classifier, None when nothing is
+        registered (``registered_model`` unset)."""
+        if not self.registered_model:
+            return None
+        return self.classifier_model or f"{self.registered_model}-classifier"
 
 
 def sqlite_target(uri: str) -> Path | None:
@@ -110,6 +133,11 @@ def load_tracking_config(path: str | Path | None = None) -> TrackingConfig:
     unknown = sorted(set(values) - _ALLOWED_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_ALLOWED_KEYS)}")
+    choice = values.get("log_classifiers")
+    if choice is not None and choice not in LOG_CLASSIFIERS:
+        raise ConfigError(
+            f"{where}: log_classifiers must be one of {list(LOG_CLASSIFIERS)}, got {choice!r:.80}"
+        )
     cfg = TrackingConfig(**{k: v for k, v in values.items() if v is not None}, source=where)
     env = os.environ.get("MLFLOW_TRACKING_URI")
     if env:
