@@ -64,8 +64,11 @@ class SyntheticImageDataset(Dataset):
         """From a generator logged by `augment run` (its class names become ``classes``)."""
         from augment.tracking import load_generator, load_tracking_config
 
-        model, meta = load_generator(model_uri, load_tracking_config())
-        return cls(model.model, classes=kwargs.pop("classes", meta["class_names"]), **kwargs)
+        loaded, meta = load_generator(model_uri, load_tracking_config())
+        if meta["kind"] != "image":
+            raise InvalidDataError(f"{model_uri} is a {meta['kind']} generator, not an image one")
+        gan = loaded.model.model  # the predictor's pyfunc model holds the fitted ImageCGAN
+        return cls(gan, classes=kwargs.pop("classes", meta["class_names"]), **kwargs)
 
     def __len__(self) -> int:
         return len(self.labels)
