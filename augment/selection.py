@@ -13,7 +13,7 @@ interpolated from the real data.
   kept rows then have the class's spread and density, with the generator's own variety inside.
   On the benchmark suite (14 tables x LR/HGB, one generator per fold shared by every rule) it
   removed the three significant losses that "typical" had, all logistic regression on
-  separable tables (`benchmarks/selection_screen.py`, README "Benchmark suite").
+  separable tables (`benchmarks/reports/selection_screen.md`, README "Benchmark suite").
 - ``"typical"`` (`TypicalRows`, the default before): a candidate's *purity* is the share of its
   ``k`` nearest real rows that belong to its class; it is kept if that is at least the
   ``quantile`` of the purities the class's real rows have among each other (leave-one-out), and
@@ -23,15 +23,21 @@ interpolated from the real data.
 
 Distances are Euclidean on standardised numbers and one-hot categories (scaled so that a
 different category counts as much as one standard deviation); missing numbers sit at the mean.
+
+Selectors are looked up by name in `SELECTORS`; `register_selector` adds one (a factory
+``factory(X, y, **params) -> Selector or None``) and `make_selector` builds it, so a new rule
+is one decorated class, not a patch of the sampler.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-SELECTIONS = ("herd", "typical", "all")
 DEFAULT_SELECTION = "herd"  # the sampler's and the gan arm's
 DEFAULT_POOL = 5  # generated candidates per row kept (the sampler's ``pool``, the gan arm's)
 
@@ -74,6 +80,61 @@ def _as_float(values: pd.Series) -> np.ndarray:
         v[values.isna().to_numpy()] = np.nan
         return v
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+
+
+class Selector(Protocol):
+    """What a selector does: pick ``n`` of a class's generated candidates."""
+
+    def choose(
+        self, candidates: pd.DataFrame, label, n: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Indices (into ``candidates``) of the ``n`` rows to keep for class ``label``."""
+        ...
+
+
+#: ``factory(X, y, **params) -> Selector`` (None: keep the first ``n`` rows generated)
+SelectorFactory = Callable[..., "Selector | None"]
+_F = TypeVar("_F", bound=Callable[..., object])
+
+#: selection name -> factory; the built-ins are registered at the end of this module
+SELECTORS: dict[str, SelectorFactory] = {}
+
+
+def register_selector(name: str, *, replace: bool = False) -> Callable[[_F], _F]:
+    """Decorator: register a selector factory (a class or function) under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The selection name, as passed to `make_selector`. `ConditionalGANOverSampler` takes
+        the built-in names (`SELECTIONS`).
+    replace : bool, default=False
+        Allow replacing a registered name (otherwise a second registration is an error).
+
+    Examples
+    --------
+    A rule that keeps the first ``n`` candidates of a class, by name::
+
+        @register_selector("first")
+        class First:
+            def __init__(self, X, y): ...
+            def choose(self, candidates, label, n, rng): return np.arange(n)
+
+        make_selector("first", X, y)
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"selector name must be a non-empty string, got {name!r}")
+
+    def add(factory: _F) -> _F:
+        if name in SELECTORS and not replace:
+            raise ValueError(
+                f"selector {name!r} is already registered ({SELECTORS[name]!r}); "
+                "pass replace=True to replace it"
+            )
+        SELECTORS[name] = factory
+        return factory
+
+    return add
 
 
 class TypicalRows:
@@ -238,15 +299,42 @@ def _median_distance(real: np.ndarray, candidates: np.ndarray) -> float:
     return float(np.median(d)) if len(d) else 1.0
 
 
-def make_selector(selection: str, X: pd.DataFrame, y) -> HerdedRows | TypicalRows | None:
-    """The chooser of a ``selection`` name (None for "all": the first rows generated)."""
-    if selection == "herd":
-        return HerdedRows(X, y)
-    if selection == "typical":
-        return TypicalRows(X, y)
-    if selection == "all":
-        return None
-    raise ValueError(f"unknown selection {selection!r}; allowed: {', '.join(SELECTIONS)}")
+def first_rows(X: pd.DataFrame, y) -> None:
+    """The "all" selection: no chooser, the first ``n`` rows generated are kept."""
+    return None
+
+
+register_selector("herd")(HerdedRows)
+register_selector("typical")(TypicalRows)
+register_selector("all")(first_rows)
+#: the built-in selection names: "herd", "typical", "all" (the sampler's ``selection`` choices)
+SELECTIONS = tuple(SELECTORS)
+
+
+def make_selector(selection: str, X: pd.DataFrame, y, **params) -> Selector | None:
+    """The chooser registered as ``selection`` (`SELECTORS`), fitted on the real rows.
+
+    Parameters
+    ----------
+    selection : str
+        A registered name: "herd", "typical", "all" (None: the first rows generated) or one
+        added with `register_selector`.
+    X, y : the real rows (a DataFrame) and their labels.
+    **params
+        Passed to the factory (e.g. ``k=3, quantile=0.5`` for "typical").
+
+    Raises
+    ------
+    ValueError
+        ``selection`` is not registered.
+    """
+    try:
+        factory = SELECTORS[selection]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown selection {selection!r}; allowed: {', '.join(SELECTORS)}"
+        ) from None
+    return factory(X, y, **params)
 
 
 def _round_robin(groups: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -214,3 +214,48 @@ def test_a_class_without_real_rows_gets_any_distinct_candidates():
     cand = pd.DataFrame({"a": rng.normal(size=20)})
     keep = HerdedRows(X, np.zeros(10, dtype=int)).choose(cand, 1, 5, rng)
     assert len(set(keep)) == 5
+
+
+def test_registry_holds_the_built_ins_in_their_order():
+    from augment.selection import SELECTIONS, SELECTORS, first_rows
+
+    assert SELECTIONS == ("herd", "typical", "all") == tuple(SELECTORS)[:3]
+    assert SELECTORS["herd"] is HerdedRows and SELECTORS["typical"] is TypicalRows
+    assert SELECTORS["all"] is first_rows
+
+
+def test_make_selector_builds_the_registered_rule_with_its_params():
+    from augment.selection import make_selector
+
+    rng = np.random.default_rng(8)
+    X, y = pd.DataFrame({"a": rng.normal(size=40)}), np.r_[np.zeros(30), np.ones(10)].astype(int)
+    assert isinstance(make_selector("herd", X, y), HerdedRows)
+    typical = make_selector("typical", X, y, k=3, quantile=0.5)
+    assert isinstance(typical, TypicalRows) and (typical.k, typical.quantile) == (3, 0.5)
+    assert make_selector("all", X, y) is None
+    with pytest.raises(ValueError, match=r"unknown selection 'nope'; allowed: herd, typical, all"):
+        make_selector("nope", X, y)
+
+
+def test_register_selector_adds_a_rule_by_name(monkeypatch):
+    import augment.selection as selection
+
+    monkeypatch.setattr(selection, "SELECTORS", dict(selection.SELECTORS))
+
+    @selection.register_selector("first")
+    class First:
+        def __init__(self, X, y) -> None:
+            self.n_real = len(X)
+
+        def choose(self, candidates, label, n, rng):
+            return np.arange(n)
+
+    X, y = pd.DataFrame({"a": [0.0, 1.0]}), np.array([0, 1])
+    chooser = selection.make_selector("first", X, y)
+    assert isinstance(chooser, First) and chooser.n_real == 2
+    assert list(chooser.choose(X, 1, 1, np.random.default_rng(0))) == [0]
+    with pytest.raises(ValueError, match="'first' is already registered"):
+        selection.register_selector("first")(First)
+    assert selection.register_selector("first", replace=True)(dict) is dict
+    with pytest.raises(ValueError, match="non-empty string"):
+        selection.register_selector("")
