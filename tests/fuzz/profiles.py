@@ -8,15 +8,15 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-# examples per family: the CI profile sized for ~3-4 minutes on 2 cores
+# examples per family: the CI profile sized for ~3 minutes of one core (20 examples)
 PROFILES = {
     "ci": {
-        "tables": 4,
-        "images": 3,
+        "tables": 3,
+        "images": 2,
         "configs": 5,
-        "environments": 4,
-        "generate": 5,
-        "commands": 4,
+        "environments": 3,
+        "generate": 4,
+        "commands": 3,
     },
     "long": {
         "tables": 300,
