@@ -25,7 +25,7 @@ class IntegrityError(Exception):
 class RunFailed(Exception):
     """A run stopped after its MLflow run was opened; ``__cause__`` is what stopped it.
 
-    Raised by `flows.augmentation.run_checked` so the CLI can say what became of the MLflow
+    Raised by `flows.local.LocalSession.run` so the CLI can say what became of the MLflow
     run without reaching into the flow's state.
     """
 

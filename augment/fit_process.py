@@ -13,6 +13,7 @@ parent is gone (checked every epoch).
 
 from __future__ import annotations
 
+import functools
 import io
 import multiprocessing as mp
 import os
@@ -40,7 +41,6 @@ from augment.gan.persist import model_payload
 EpochFn = Callable[[int, dict[str, float]], None]
 GridFn = Callable[[int, Path], None]
 
-_CONTEXT: Any = None
 _CONTEXT_LOCK = threading.Lock()
 
 
@@ -52,17 +52,14 @@ class FitStopped(FitProcessDied):
     """``stop()`` ended the fit: the run failed or was interrupted (an echo, never a cause)."""
 
 
+@functools.cache
 def _context() -> Any:
     """The fork server (torch and this module imported once) or, where there is none, spawn."""
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            if "forkserver" in mp.get_all_start_methods():
-                _CONTEXT = mp.get_context("forkserver")
-                _CONTEXT.set_forkserver_preload([__name__])
-            else:  # Windows
-                _CONTEXT = mp.get_context("spawn")
-        return _CONTEXT
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")  # multiprocessing's one forkserver context
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    return mp.get_context("spawn")  # Windows
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from augment.arms import synthesize
 from augment.config import RunConfig
 from augment.exceptions import RunFailed
 from augment.experiment import build_summary, generator_of
+from augment.fit_process import FitProcess
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.memorisation import memorisation
 from augment.preflight import Prepared, preflight
@@ -23,7 +24,7 @@ from augment.progress import display
 from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
 from flows.generators import fit_generators, fitting_early
-from flows.models import Fitted, handed_over, handing_over
+from flows.models import Fitted
 from flows.record import log_inputs, open_run, record
 from flows.runners import make_task_runner
 from flows.server import TemporaryAPI, using
@@ -66,62 +67,44 @@ def memorisation_check(prepared: Prepared, fitted: list[Fitted]) -> dict | None:
     return memorisation(train, prepared.splits.test, X, y)
 
 
-_failed: dict[str, Any] = {}  # the run the last failure in this process left behind
+class _Outcome:
+    """What became of the MLflow run when the flow body stopped: kept by the caller that asked
+    (`run_local`), never in module state."""
+
+    __slots__ = ("marked_failed", "run_id")
+
+    def __init__(self) -> None:
+        self.run_id: str | None = None
+        self.marked_failed = False
 
 
-def _mark_failed(tracker: Tracker, run_id: str) -> None:
+def _mark_failed(tracker: Tracker, run_id: str, outcome: _Outcome | None) -> None:
     """Mark the run FAILED without hiding the error that stopped it: when the store cannot be
-    written either (a full disk), the run stays RUNNING until the next run marks it KILLED.
-    What happened is kept for `run_checked` to raise as `RunFailed`."""
+    written either (a full disk), the run stays RUNNING until the next run marks it KILLED."""
     try:
         tracker.finish(run_id, "FAILED")
         marked = True
     except Exception:
         marked = False
-    _failed.update(run_id=run_id, marked_failed=marked)
+    if outcome is not None:
+        outcome.run_id, outcome.marked_failed = run_id, marked
 
 
-def run_checked(
-    prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
+def _run(
+    prepared: Prepared,
+    progress: bool,
+    early: dict[str, FitProcess] | None = None,
+    outcome: _Outcome | None = None,
 ) -> dict[str, Any]:
-    """Run the flow on a run that has passed `preflight` (no second load of the data), on the
-    temporary Prefect ``api`` when one was started for it. The GAN fits start now, in child
-    processes, while the server boots (the flow takes them over).
-
-    Returns the summary. Anything that stops the run after its MLflow run was opened is raised
-    as `RunFailed` (the run's id and whether it was marked FAILED) from the original error.
-    """
-    _failed.clear()
-    try:
-        with fitting_early(prepared):
-            if api is not None:  # while the server boots: the imports the run needs anyway
-                import augment.tracking.log  # noqa: F401  (mlflow)
-                import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
-            with handing_over(prepared), using(api):
-                return augmentation_flow(prepared.cfg, progress=progress)
-    except BaseException as err:
-        if not _failed:
-            raise
-        run = RunFailed(_failed["run_id"], _failed["marked_failed"])
-        _failed.clear()
-        raise run from err
-
-
-@flow(name="augmentation", log_prints=True)
-def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -> dict[str, Any]:
-    """Fit conditional GANs on the train split, compare arms on the real test split, track it.
-
-    Returns the JSON summary (README, "JSON summary") with the MLflow parent run id.
-    """
-    cfg = config or RunConfig()
-    prepared = handed_over(cfg) or check_run(cfg)
+    """The flow body: the named steps over a checked run."""
+    cfg = prepared.cfg
     tracker = Tracker(load_tracking_config())
     run_id = open_run(prepared, tracker)
     try:  # from here on, any failure or interrupt marks the MLflow run FAILED
         get_run_logger().info("MLflow parent run %s", run_id)
         log_inputs(prepared, tracker, run_id)
         shown = display(progress)
-        fitted = fit_generators(prepared, tracker, run_id, shown)
+        fitted = fit_generators(prepared, tracker, run_id, shown, early)
         with make_task_runner(cfg.orchestration) as runner:  # one pool, no idle tail
             results = run_arms(runner, prepared, fitted, shown)
             quality = run_quality(runner, prepared, fitted)
@@ -132,7 +115,58 @@ def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -
         summary["memorisation"] = memorisation_check(prepared, fitted)
         record(tracker, run_id, prepared, summary, results, fitted)
     except BaseException:
-        _mark_failed(tracker, run_id)
+        _mark_failed(tracker, run_id, outcome)
         raise
     tracker.finish(run_id, "FINISHED")
     return summary
+
+
+@flow(name="augmentation", log_prints=True)
+def augmentation_flow(config: RunConfig | None = None, progress: bool = False) -> dict[str, Any]:
+    """Fit conditional GANs on the train split, compare arms on the real test split, track it.
+
+    Returns the JSON summary (README, "JSON summary") with the MLflow parent run id.
+    """
+    return _run(check_run(config or RunConfig()), progress)
+
+
+class CheckedRun:
+    """A run that passed `preflight` in this process, with the GAN fits begun for it: handed to
+    `checked_flow` as a parameter. Prefect cannot encode it, so it stores a placeholder (no copy
+    of the data); the config goes beside it as a plain parameter for the UI."""
+
+    __slots__ = ("early", "outcome", "prepared")
+
+    def __init__(self, prepared: Prepared, early: dict[str, FitProcess]) -> None:
+        self.prepared, self.early, self.outcome = prepared, early, _Outcome()
+
+
+@flow(name="augmentation", log_prints=True, validate_parameters=False)
+def checked_flow(config: RunConfig, checked: CheckedRun, progress: bool = False) -> dict[str, Any]:
+    """`augmentation_flow` over a run checked beforehand (no second load of the data)."""
+    return _run(checked.prepared, progress, checked.early, checked.outcome)
+
+
+def run_local(
+    prepared: Prepared, progress: bool = False, api: TemporaryAPI | None = None
+) -> dict[str, Any]:
+    """Run the flow on a run that has passed `preflight`, on the temporary Prefect ``api`` when
+    one was started for it. The GAN fits start now, in child processes, while the server boots
+    (the flow takes them over).
+
+    Returns the summary. Anything that stops the run after its MLflow run was opened is raised
+    as `RunFailed` (the run's id and whether it was marked FAILED) from the original error.
+    """
+    with fitting_early(prepared) as early:
+        if api is not None:  # while the server boots: the imports the run needs anyway
+            import augment.tracking.log  # noqa: F401  (mlflow)
+            import augment.tracking.model  # noqa: F401  (mlflow.pyfunc)
+        checked = CheckedRun(prepared, early)
+        try:
+            with using(api):
+                return checked_flow(prepared.cfg, checked, progress=progress)
+        except BaseException as err:
+            outcome = checked.outcome
+            if outcome.run_id is None:
+                raise
+            raise RunFailed(outcome.run_id, outcome.marked_failed) from err

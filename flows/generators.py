@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -110,10 +109,6 @@ def _reuse(prepared: Prepared, spec: GeneratorSpec, tracker: Tracker, run_id: st
     return Fitted(spec, str(model_path), cached=True)
 
 
-# fits the CLI started before the flow (while Prefect's temporary server boots), by model path
-_EARLY: ContextVar[dict[str, FitProcess] | None] = ContextVar("augment_early_fits", default=None)
-
-
 def _no_cached_file(prepared: Prepared, spec: GeneratorSpec) -> bool:
     """``spec`` must be fitted whatever its file holds: there is none, or ``retrain``."""
     return prepared.cfg.orchestration.retrain or not spec.model_path.is_file()
@@ -129,10 +124,11 @@ def _threads(n_fits: int) -> int:
 
 
 @contextmanager
-def fitting_early(prepared: Prepared) -> Iterator[None]:
-    """Start the first fits the run needs (one per core) now, in child processes; the flow's
-    `fit_generators` takes them over. Any it did not take (a failed or interrupted run) are
-    stopped on the way out; the fits it took are the flow's to stop (`FitGroup`)."""
+def fitting_early(prepared: Prepared) -> Iterator[dict[str, FitProcess]]:
+    """Start the first fits the run needs (one per core) now, in child processes, and yield them
+    by model path; `fit_generators` takes them over (pops them) when handed the dict. Any it
+    did not take (a failed or interrupted run) are stopped on the way out; the fits it took are
+    the flow's to stop (`FitGroup`)."""
     gens = prepared.generators if prepared.uses_generator else []
     todo = [spec for spec in gens if _no_cached_file(prepared, spec)][: usable_cores()]
     early = {
@@ -141,22 +137,19 @@ def fitting_early(prepared: Prepared) -> Iterator[None]:
         )
         for spec in todo
     }
-    token = _EARLY.set(early)
     try:
-        yield
+        yield early
     finally:
-        _EARLY.reset(token)
-        for fit in early.values():  # those the flow did not take over
+        for fit in list(early.values()):  # those the flow did not take over
             fit.stop()
 
 
-def _started(spec: GeneratorSpec) -> FitProcess | None:
-    early = _EARLY.get()
-    return None if early is None else early.pop(str(spec.model_path), None)
-
-
 def fit_generators(
-    prepared: Prepared, tracker: Tracker, run_id: str, progress: Progress = SILENT
+    prepared: Prepared,
+    tracker: Tracker,
+    run_id: str,
+    progress: Progress = SILENT,
+    early: dict[str, FitProcess] | None = None,
 ) -> list[Fitted]:
     """The K generators (none when no arm uses one), fitted or reused.
 
@@ -165,7 +158,7 @@ def fit_generators(
     the logged model are its), ``gan_seed<S>_<name>`` for the others. Each fit runs in its own
     child process (`augment.fit_process`), at most one per CPU core at a time, each with the
     cores shared out as torch threads; a task per fit relays its losses and grids to MLflow.
-    Fits started before the flow (`fitting_early`) are taken over.
+    Fits started before the flow (``early``, from `fitting_early`) are taken over.
     """
     if not prepared.uses_generator:
         return []
@@ -179,7 +172,7 @@ def fit_generators(
             done[i] = hit
     workers = max(1, min(len(todo), usable_cores()))
     epochs = sum(spec.config.epochs for _, spec in todo)
-    early = _EARLY.get() or {}  # fits begun before the flow: the stage's time counts from them
+    early = {} if early is None else early  # begun before the flow: time counts from them
     begun = [early[str(s.model_path)].started for _, s in todo if str(s.model_path) in early]
     since = min(begun, default=None)
     progress.start(f"GAN fit ({len(todo)} generator(s))", epochs, "epochs", since)
@@ -198,7 +191,7 @@ def fit_generators(
                         "progress": progress,
                         "prefix": spec.prefix,
                         "threads": _threads(len(todo)),
-                        "started": _started(spec),
+                        "started": early.pop(str(spec.model_path), None),
                         "group": group,
                     },
                 )

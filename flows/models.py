@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from augment.gan.persist import load_model
-from augment.preflight import GeneratorSpec, Prepared
+from augment.preflight import GeneratorSpec
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple[str, int, int], Any] = {}
@@ -49,23 +46,3 @@ def generator_for(seed: int, fitted: list[Fitted]) -> Fitted:
     from augment.experiment import generator_of
 
     return fitted[generator_of(seed, len(fitted))]
-
-
-# a run the caller (the CLI) has already checked: the flow takes it instead of loading again
-# (module state here, not in the flow's module: a served flow is pickled with its globals)
-_CHECKED: ContextVar[Prepared | None] = ContextVar("augment_checked_run", default=None)
-
-
-@contextmanager
-def handing_over(prepared: Prepared) -> Iterator[None]:
-    token = _CHECKED.set(prepared)
-    try:
-        yield
-    finally:
-        _CHECKED.reset(token)
-
-
-def handed_over(cfg) -> Prepared | None:
-    """The checked run handed over for exactly this config, if any."""
-    checked = _CHECKED.get()
-    return checked if checked is not None and checked.cfg == cfg else None

@@ -166,26 +166,15 @@ def command(args: argparse.Namespace) -> int:
     tracking = load_tracking_config()
     json_path, report = claim_outputs(args, cfg, tracking)
     stop_on_sigterm()
-    from flows.server import start_temporary_api
+    from flows.local import LocalSession
 
-    # boots while the checks run (None: a server is configured); its state in the cache folder
-    api = start_temporary_api(Path(cfg.orchestration.cache_dir) / "prefect", echo=args.verbose)
-    try:
+    # the temporary Prefect server boots while the checks run; its state in the cache folder
+    with LocalSession(Path(cfg.orchestration.cache_dir) / "prefect", echo=args.verbose) as session:
         # every check before the flow or MLflow start: bad input leaves no run and no file
-        try:
-            prepared = preflight(cfg)
-        except BaseException:
-            if api is not None:
-                api.discard()  # not even the temporary server's state folder
-            raise
+        prepared = preflight(cfg)
         _say_skipped(prepared, explicit="arms" in cfg.model_fields_set)
         _say_precision(prepared)
-        from flows.augmentation import run_checked
-
-        summary = run_checked(prepared, progress=not args.no_progress, api=api)
-    finally:
-        if api is not None:
-            api.stop()
+        summary = session.run(prepared, progress=not args.no_progress)
     print()
     print(comparison_table(summary))
     print(f"\nMLflow run {summary['mlflow_run_id']} (experiment {summary['experiment']!r})")

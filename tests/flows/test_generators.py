@@ -14,7 +14,7 @@ from augment.experiment import prepare
 from augment.gan.persist import load_model
 from augment.preflight import preflight
 from flows import augmentation_flow
-from flows.augmentation import run_checked
+from flows.augmentation import run_local
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "one_thread")
 
@@ -48,7 +48,7 @@ def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_t
 
     monkeypatch.setattr(generators, "start_fit", counted)
     cfg = _cfg(tmp_path, gan_seeds=2)
-    summary = run_checked(preflight(cfg))  # as the CLI: the fits start before the flow
+    summary = run_local(preflight(cfg))  # as the CLI: the fits start before the flow
     assert sorted(started) == [0, 1]  # one process per generator: the flow took both over
     client = MlflowClient(mlflow_tmp)
     tags = client.get_run(summary["mlflow_run_id"]).data.tags
@@ -112,8 +112,8 @@ def test_a_run_interrupted_before_its_flow_leaves_no_fit_running(tmp_path, mlflo
     cfg["gan"]["epochs"] = 100_000  # far longer than the test: the fits must be stopped
     prepared = preflight(build_config(cfg))
     with pytest.raises(KeyboardInterrupt):
-        with generators.fitting_early(prepared):
-            early = dict(generators._EARLY.get())
+        with generators.fitting_early(prepared) as started:
+            early = dict(started)
             raise KeyboardInterrupt
     assert len(early) == 2
     assert all(not fit._proc.is_alive() for fit in early.values())
