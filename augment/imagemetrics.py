@@ -1,8 +1,9 @@
 """Image quality metrics that need no downloaded weights.
 
-Features come from a small CNN (`augment.cnn`) trained on the real train split, so "domain FID"
-here is the Frechet distance between real and synthetic images in *that* network's penultimate
-features: comparable between runs on the same split, not to published Inception FIDs.
+Features come from a small CNN (`augment.gan.features`, the network the image GAN's monitor uses
+too) trained on the real train split, so "domain FID" here is the Frechet distance between real
+and synthetic images in *that* network's penultimate features: comparable between runs on the
+same split, not to published Inception FIDs.
 Precision / recall / density / coverage follow Naeem et al. 2020 (k-nearest-neighbour balls
 around real and synthetic features); TSTR trains the same CNN on synthetic images only and
 tests it on the real test split.
@@ -11,39 +12,27 @@ tests it on the real test split.
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
 from sklearn.metrics import balanced_accuracy_score
 
 from augment.cnn import CNNClassifier
+from augment.gan.features import (
+    diversity,
+    feature_extractor,
+    frechet_distance,
+    pairwise_distances,
+)
 
-
-def feature_extractor(
-    X: np.ndarray, y: np.ndarray, seed: int = 0, steps: int = 300
-) -> CNNClassifier:
-    """The domain feature network: the small CNN fitted on real images ``(N, C, H, W)``."""
-    return CNNClassifier(image_shape=X.shape[1:], steps=steps, random_state=seed).fit(X, y)
-
-
-def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
-    """Frechet distance between Gaussians fitted to two feature sets ``(N, D)``."""
-    mu1, mu2 = real.mean(axis=0), fake.mean(axis=0)
-    s1 = np.cov(real, rowvar=False) + 1e-6 * np.eye(real.shape[1])
-    s2 = np.cov(fake, rowvar=False) + 1e-6 * np.eye(real.shape[1])
-    covmean = linalg.sqrtm(s1 @ s2)
-    if np.iscomplexobj(covmean):  # numerical noise of sqrtm on near-singular products
-        covmean = covmean.real
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2.0 * covmean))
-
-
-def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
-    return np.sqrt(np.maximum(d, 0.0))
+__all__ = ["diversity", "feature_extractor", "frechet_distance", "image_quality", "prdc", "tstr"]
 
 
 def prdc(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:
     """Precision, recall, density and coverage of ``fake`` against ``real`` features."""
     k = max(1, min(k, len(real) - 1, len(fake) - 1))
-    r_r, f_f, r_f = _pairwise(real, real), _pairwise(fake, fake), _pairwise(real, fake)
+    r_r, f_f, r_f = (
+        pairwise_distances(real, real),
+        pairwise_distances(fake, fake),
+        pairwise_distances(real, fake),
+    )
     r_radius = np.sort(r_r, axis=1)[:, k]  # k-th neighbour, column 0 is the point itself
     f_radius = np.sort(f_f, axis=1)[:, k]
     inside = r_f < r_radius[:, None]  # (n_real, n_fake): fake j inside real i's ball
@@ -53,22 +42,6 @@ def prdc(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:
         "density": float(inside.sum(axis=0).mean() / k),
         "coverage": float((r_f.min(axis=1) < r_radius).mean()),
     }
-
-
-def diversity(real: np.ndarray, fake: np.ndarray) -> float:
-    """Mean pairwise distance of ``fake`` over that of ``real`` (one class, flattened pixels).
-
-    About 1 when samples vary as much as real ones; mode collapse drives it towards 0.
-    """
-    real, fake = real.reshape(len(real), -1), fake.reshape(len(fake), -1)
-    if len(real) < 2 or len(fake) < 2:
-        return float("nan")
-
-    def spread(a: np.ndarray) -> float:
-        d = _pairwise(a, a)
-        return float(d.sum() / (len(a) * (len(a) - 1)))
-
-    return spread(fake) / max(spread(real), 1e-12)
 
 
 def tstr(

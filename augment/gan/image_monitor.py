@@ -61,7 +61,7 @@ class ImageMonitor:
         self.bad_checks = 0
         self.features = None
         if patience is not None:
-            from augment.imagemetrics import feature_extractor  # the small CNN on real data
+            from augment.gan.features import feature_extractor  # the small CNN on real data
 
             self.features = feature_extractor(real, codes, seed, steps=feature_steps)
             self.real_feats = self.features.transform(real)
@@ -78,7 +78,7 @@ class ImageMonitor:
     def __call__(self, epoch: int, row: dict[str, float], G: nn.Module) -> bool:
         if self.every <= 0 or epoch % self.every:
             return False
-        from augment.imagemetrics import diversity, frechet_distance
+        from augment.gan.features import diversity, frechet_distance
 
         fake, y = self._samples(G), self.y.numpy()
         divs = []
