@@ -3,7 +3,8 @@
 Datasets
 - ``digits``: scikit-learn's 8x8 digits, 70/30 stratified split, classes 5-9 keep 10% of their
   train rows (the default demo).
-- ``mnist``: the 28x28 MNIST test set at ../shared/data/mnist-test (if present), subsampled to
+- ``mnist``: the 28x28 MNIST test set at <data root>/mnist-test (if present; data root:
+  --data-root, $AUGMENT_DATA_ROOT or ../shared/data), subsampled to
   ``--mnist-per-class`` images per class (seeded, stratified) to stay feasible on CPU, then the
   same 70/30 split and 5-9 at 10%.
 
@@ -11,7 +12,7 @@ One GAN per dataset (seed 0), then each arm x classifier over ``--seeds`` seeds 
 split: mean, CI95, gap recovered; GAN seconds per epoch and samples per second; synthetic
 quality (domain FID, PRDC, TSTR). Prints tables, writes benchmarks/results/images_<name>.json.
 
-    python benchmarks/images.py --datasets digits,mnist
+    python -m benchmarks.images --datasets digits,mnist
 """
 
 from __future__ import annotations
@@ -26,27 +27,22 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import RESULTS, data_root, not_found
+
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
-from augment.arms import run_arm  # noqa: E402
-from augment.balance import balance_plan  # noqa: E402
-from augment.config import DataConfig, GANConfig  # noqa: E402
-from augment.data import LabeledDataset, make_splits  # noqa: E402
-from augment.evaluate import deltas_and_gap, summarize_arms  # noqa: E402
-from augment.experiment import fit_generator, prepare, synthetic_quality  # noqa: E402
-from augment.table import comparison_table  # noqa: E402
-from augment.verdict import verdict  # noqa: E402
-
 ARMS = ["baseline", "oracle", "smote", "classical", "gan", "gan+classical"]
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-test"
+MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 
-def load_mnist(per_class: int, seed: int = 0) -> LabeledDataset:
-    """``per_class`` images of each digit from the MNIST test set, as (N, 1, 28, 28) in [0, 1]."""
-    with gzip.open(MNIST / "t10k-images-idx3-ubyte.gz") as f:
+def load_mnist(folder: Path, per_class: int, seed: int = 0):
+    """``per_class`` images of each digit from the MNIST test set in ``folder``, as a
+    `augment.data.LabeledDataset` of (N, 1, 28, 28) images in [0, 1]."""
+    from augment.data import LabeledDataset
+
+    with gzip.open(folder / MNIST_FILES[0]) as f:
         X = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(MNIST / "t10k-labels-idx1-ubyte.gz") as f:
+    with gzip.open(folder / MNIST_FILES[1]) as f:
         y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
     rng = np.random.default_rng(seed)
     idx = np.sort(
@@ -67,6 +63,9 @@ def fit_generators(train, epochs: int, k: int) -> tuple[list, list[float]]:
     each: image GANs draw every training random number from their own generator)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from augment.config import GANConfig
+    from augment.experiment import fit_generator
+
     def fit(seed: int):
         t0 = time.perf_counter()
         cfg = GANConfig(epochs=epochs, eval_every=0, seed=seed)
@@ -80,7 +79,7 @@ def fit_generators(train, epochs: int, k: int) -> tuple[list, list[float]]:
 
 def run_paired(arm: str, splits, plan, seeds: int, clf: str, gans: list):
     """Classifier seed s of a GAN arm uses generator s mod K (as `augment run`)."""
-    from augment.arms import ArmResult, get
+    from augment.arms import ArmResult, get, run_arm
 
     if not get(arm).uses_generator:
         return run_arm(arm, splits, plan, list(range(seeds)), clf, gans[0])
@@ -92,6 +91,12 @@ def run_paired(arm: str, splits, plan, seeds: int, clf: str, gans: list):
 def bench(
     name: str, splits, epochs: int, seeds: int, classifiers: list[str], gan_seeds: int = 1
 ) -> dict:
+    from augment.balance import balance_plan
+    from augment.evaluate import deltas_and_gap, summarize_arms
+    from augment.experiment import synthetic_quality
+    from augment.table import comparison_table
+    from augment.verdict import verdict
+
     train = splits.train
     plan = balance_plan(train.y)
     print(f"\n== {name}: train {len(train)} {train.class_counts()}, test {len(splits.test)}")
@@ -148,9 +153,14 @@ def bench(
     return out
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.images",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--datasets", default="digits,mnist")
+    p.add_argument("--data-root", help="data folder (default $AUGMENT_DATA_ROOT or ../shared/data)")
     p.add_argument("--classifiers", default="cnn,random_forest")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--epochs", type=int, default=200, help="GAN epochs on digits")
@@ -158,23 +168,29 @@ def main() -> None:
     p.add_argument("--mnist-per-class", type=int, default=200)
     p.add_argument("--gan-seeds", type=int, default=1, help="generators (seed s uses s mod K)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
-    args = p.parse_args()
+    p.add_argument("--out-dir", default=str(RESULTS), help="where images_<name>.json go")
+    args = p.parse_args(argv)
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    results_dir = Path(__file__).parent / "results"
-    results_dir.mkdir(exist_ok=True)
+    from augment.config import DataConfig
+    from augment.data import make_splits
+    from augment.experiment import prepare
+
+    results_dir = Path(args.out_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    mnist = data_root(args.data_root) / "mnist-test"
     classifiers = args.classifiers.split(",")
     for name in args.datasets.split(","):
         if name == "digits":
             _, splits = prepare(DataConfig())
             epochs = args.epochs
         elif name == "mnist":
-            if not MNIST.is_dir():
-                print(f"skipping mnist: {MNIST} not found")
+            if not all((mnist / f).is_file() for f in MNIST_FILES):
+                print("skipping " + not_found("mnist", mnist), file=sys.stderr)
                 continue
-            splits = make_splits(load_mnist(args.mnist_per_class), 0.3, 0, None, 0.1)
+            splits = make_splits(load_mnist(mnist, args.mnist_per_class), 0.3, 0, None, 0.1)
             epochs = args.mnist_epochs
         else:
             raise SystemExit(f"unknown dataset {name!r}; use digits, mnist")
@@ -182,7 +198,8 @@ def main() -> None:
         path = results_dir / f"images_{name}.json"
         path.write_text(json.dumps(res, indent=2, default=float), encoding="utf-8")
         print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,9 +1,22 @@
-"""The benchmark suite (BENCHMARK.md, "Generalisation"): a thin CLI over `augment.suite`.
+"""The benchmark suite (docs/benchmarks.md, "Generalisation"): a thin CLI over `augment.suite`.
 
-    OMP_NUM_THREADS=1 python benchmarks/suite.py --jobs 2            # the whole suite
-    python benchmarks/suite.py --tables balance,builtin:wine --classifiers logistic_regression
-    python benchmarks/suite.py --ours-variant short=mymodule:make_sampler   # an extra "ours"
+    OMP_NUM_THREADS=1 python -m benchmarks.suite --jobs 2          # the whole suite
+    python -m benchmarks.suite --tables balance,builtin:wine --classifiers logistic_regression
+    python -m benchmarks.suite --variant typical3=selection=typical,pool=3   # an extra "ours"
+    python -m benchmarks.suite --variant mine=mymodule:make_sampler      # your own sampler
 
+Variants (--variant NAME=SPEC, repeatable; each is one more "ours" arm beside the default):
+  NAME=key=value[,key=value...]  `ConditionalGANOverSampler` with those parameters, e.g.
+                                 selection=typical,pool=3 | selection=all | pac=1 | epochs=150
+                                 | n_generators=2 | aux_weight=1.0 | class_packs=true.
+                                 selection: a name of `augment.selection.SELECTORS` that
+                                 the sampler takes (`augment.selection.SELECTIONS`).
+  NAME=module:callable           `augment.suite.load_variant`: callable(seed) -> a sampler.
+Every arm's generators are seeded alike, so variants that differ only in which rows they keep
+(selection, pool) score rows of identical generators on identical folds.
+
+KEEL tables are read from --keel-dir, else $AUGMENT_KEEL_DIR, else <data root>/keel (data root:
+--data-root, $AUGMENT_DATA_ROOT or ../shared/data); without them only the built-in tables run.
 Prints the table, writes benchmarks/results/suite.json and suite.png (the CD diagram) and logs
 one MLflow experiment (a summary run + a run per table; --no-mlflow to skip).
 """
@@ -20,30 +33,110 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy/torch load: one thread per job
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks import RESULTS, data_root, not_found  # noqa: E402
+
+VARIANT_HELP = "NAME=key=value[,key=value] (sampler parameters) or NAME=module:callable"
 
 
-def _tables(spec: str | None, keel_dir: str | None) -> list[str] | None:
-    """``name,name`` -> paths: KEEL file stems resolve in ``keel_dir``; builtin:/paths as is."""
-    from augment.suite import default_keel_dir, default_tables
+def keel_folder(keel_dir: str | None, root: str | None) -> Path:
+    """--keel-dir, else ``$AUGMENT_KEEL_DIR``, else ``<data root>/keel``."""
+    if keel_dir:
+        return Path(keel_dir)
+    if os.environ.get("AUGMENT_KEEL_DIR"):
+        from augment.suite import default_keel_dir
+
+        return default_keel_dir()
+    return data_root(root) / "keel"
+
+
+def resolve_tables(spec: str | None, folder: Path) -> list[str]:
+    """``name,name`` -> paths: KEEL file stems resolve in ``folder``; builtin:/paths as is.
+
+    No ``spec``: every KEEL table in ``folder`` and the built-in tables (a one-line note on
+    stderr when ``folder`` is absent). A named KEEL table that is not there ends the run.
+    """
+    from augment.suite import default_tables
 
     if not spec:
-        return default_tables(keel_dir)
-    folder = Path(keel_dir) if keel_dir else default_keel_dir()
+        if not folder.is_dir():
+            print(not_found("KEEL tables", folder) + "; running the built-in tables only",
+                  file=sys.stderr)  # fmt: skip
+        return default_tables(folder)
     out = []
     for name in (s.strip() for s in spec.split(",") if s.strip()):
         if name.startswith("builtin:") or Path(name).is_file():
             out.append(name)
-        else:
-            out.append(str(folder / (name if name.endswith(".csv") else f"{name}.csv")))
+            continue
+        path = folder / (name if name.endswith(".csv") else f"{name}.csv")
+        if not path.is_file():
+            raise SystemExit(not_found(f"table {name!r}", path))
+        out.append(str(path))
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def _value(text: str):
+    """A parameter value: a JSON literal (3, 1.5, true, null) or else the string."""
+    try:
+        return json.loads(text.lower() if text.lower() in ("true", "false", "null") else text)
+    except json.JSONDecodeError:
+        return text
+
+
+def variant_arm(spec: str):
+    """``NAME=SPEC`` -> ``(NAME, Arm)``: an extra "ours" arm (see the module docstring).
+
+    Raises
+    ------
+    augment.exceptions.ConfigError
+        Malformed spec, an unknown sampler parameter or selection name, a clash with "ours".
+    """
+    from functools import partial
+
+    from augment.exceptions import ConfigError
+    from augment.sampler import ConditionalGANOverSampler
+    from augment.selection import SELECTIONS, SELECTORS
+    from augment.suite import Arm, gan_oversampler, load_variant
+
+    name, eq, rest = spec.partition("=")
+    if not eq or not name or not rest:
+        raise ConfigError(f"variant {spec!r}: expected {VARIANT_HELP}")
+    if "=" not in rest:
+        return load_variant(spec)
+    params = {}
+    for item in rest.split(","):
+        key, eq, text = (s.strip() for s in item.partition("="))
+        if not eq or not key:
+            raise ConfigError(f"variant {spec!r}: {item!r} is not key=value")
+        params[key] = _value(text)
+    allowed = sorted(set(ConditionalGANOverSampler().get_params()) - {"random_state"})
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"variant {spec!r}: unknown parameter(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join(allowed)} (random_state is the suite's)"
+        )
+    selection = params.get("selection", SELECTIONS[0])
+    if selection not in SELECTORS:
+        raise ConfigError(
+            f"variant {spec!r}: unknown selection {selection!r}; registered: {', '.join(SELECTORS)}"
+        )
+    if selection not in SELECTIONS:  # fail here, not in a worker minutes later
+        raise ConfigError(
+            f"variant {spec!r}: selection {selection!r} is registered, but the sampler takes "
+            f"only {', '.join(SELECTIONS)}; pass NAME=module:callable for another sampler"
+        )
+    return name, Arm(partial(gan_oversampler, **params), classical=False, gan_seeds=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.suite",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--tables", help="comma list: KEEL stems, CSV paths, builtin:NAME (default all)")
-    p.add_argument("--keel-dir", help="folder of the KEEL CSVs (default ../shared/data/keel)")
+    p.add_argument("--data-root", help="data folder (default $AUGMENT_DATA_ROOT or ../shared/data)")
+    p.add_argument("--keel-dir", help="folder of the KEEL CSVs (default <data root>/keel)")
     p.add_argument("--classifiers", default="logistic_regression,hist_gradient_boosting")
     p.add_argument("--folds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=2)
@@ -54,13 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-ours", action="store_true", help="drop the default GAN arm")
     p.add_argument(
+        "--variant",
         "--ours-variant",
+        dest="variant",
         action="append",
         default=[],
-        metavar="NAME=MODULE:CALLABLE",
-        help="an extra 'ours' arm: CALLABLE(seed) -> imblearn sampler (repeatable)",
+        metavar="NAME=SPEC",
+        help=f"an extra 'ours' arm: {VARIANT_HELP} (repeatable)",
     )
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "suite.json"))
+    p.add_argument("--out", default=str(RESULTS / "suite.json"))
     p.add_argument("--plot", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--mlflow", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--experiment", default="augment-suite")
@@ -70,21 +165,25 @@ def main(argv: list[str] | None = None) -> int:
         help="summarise the jobs kept by an earlier (e.g. interrupted) run instead of running; "
         "tables without all their folds are left out",
     )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
 
-    from augment.suite import (
-        classical_arms,
-        default_arms,
-        format_table,
-        load_variant,
-        plot_cd,
-        run_suite,
-    )
+    from augment.exceptions import ConfigError
+    from augment.suite import classical_arms, default_arms, format_table, plot_cd, run_suite
 
     arms = classical_arms() if args.no_ours else default_arms()
-    for spec in args.ours_variant:
-        name, arm = load_variant(spec)
+    for spec in args.variant:
+        try:
+            name, arm = variant_arm(spec)
+        except ConfigError as err:
+            p.error(str(err))
+        if name in arms:
+            p.error(f"variant {spec!r}: the arm {name!r} exists already; pick another name")
         arms[name] = arm
     tracking = None
     if args.mlflow:
@@ -103,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         gan_seeds=args.gan_seeds,
         seed=args.seed,
     )
-    tables = _tables(args.tables, args.keel_dir)
+    tables = resolve_tables(args.tables, keel_folder(args.keel_dir, args.data_root))
     if args.from_jobs:
         from augment.suite import load_suite_table, result_from_outputs
 
