@@ -41,3 +41,33 @@ def test_synthetic_image_dataset_from_a_logged_generator(tmp_path, mlflow_tmp, d
     assert 0.0 <= float(image.min()) and float(image.max()) <= 1.0
     again = SyntheticImageDataset.from_uri(uri, per_class=3)
     assert bool((again.images == data.images).all())  # seeded: the same dataset
+
+
+def test_oversampler_runs_with_its_own_threads_and_restores_torch(monkeypatch, digits_small):
+    """From Python, torch's default threads (one per core) crawl on a busy machine: the fit runs
+    on ``n_threads`` (default 1) and the caller's setting comes back afterwards."""
+    import torch
+
+    from augment import ImageGANOverSampler
+    from augment.gan import ImageCGAN
+
+    seen = []
+    fit = ImageCGAN.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ImageCGAN, "fit", spy)
+    X, y = digits_small
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        ImageGANOverSampler(epochs=1, random_state=0).fit_resample(X[:, 0], y)
+        assert seen == [1] and torch.get_num_threads() == 2
+        ImageGANOverSampler(epochs=1, random_state=0, n_threads=None).fit_resample(X[:, 0], y)
+        assert seen == [1, 2] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ValueError, match="n_threads must be"):
+        ImageGANOverSampler(n_threads=0).fit_resample(X[:, 0], y)
