@@ -1,9 +1,10 @@
 """`ImageGANOverSampler`: the image conditional GAN as an array-in, array-out over-sampler.
 
-For image arrays as PyTorch / Keras users hold them, ``(N, H, W)`` or ``(N, H, W, C)``, uint8
-in [0, 255] or floats in [0, 1]: ``fit_resample(X, y)`` fits an `augment.ImageCGAN` on them and
-returns the real images followed by the generated ones, in the same layout and dtype, with
-imbalanced-learn's ``sampling_strategy`` semantics (`augment.balance_plan`).
+For image arrays as PyTorch / Keras users hold them, ``(N, H, W)``, ``(N, C, H, W)`` (as
+`augment.load_dataset` gives them) or ``(N, H, W, C)``, uint8 in [0, 255] or floats in [0, 1]:
+``fit_resample(X, y)`` fits an `augment.ImageCGAN` on them and returns the real images followed
+by the generated ones, in the same layout and dtype, with imbalanced-learn's
+``sampling_strategy`` semantics (`augment.balance_plan`).
 """
 
 from __future__ import annotations
@@ -112,15 +113,26 @@ def _torch_threads(n: int | None) -> Iterator[None]:
 
 
 def _to_nchw(X) -> tuple[np.ndarray, str]:
-    """(N, H, W) / (N, H, W, C) uint8 or [0, 1] floats -> (N, C, H, W) float32 in [0, 1]."""
+    """(N, H, W), (N, C, H, W) or (N, H, W, C), C 1 or 3, uint8 or [0, 1] floats -> (N, C, H, W)
+    float32 in [0, 1] and the layout to return generated images in."""
     X = np.asarray(X)
+    first = X.ndim == 4 and X.shape[1] in (1, 3)
+    last = X.ndim == 4 and X.shape[-1] in (1, 3)
     if X.ndim == 3:
         layout, images = "NHW", X[:, None]
-    elif X.ndim == 4 and X.shape[-1] in (1, 3):
+    elif first and last:
+        raise InvalidDataError(
+            f"images of shape {X.shape} could have their channels first or last; give an"
+            " unambiguous array (e.g. (N, C, H, W) with H and W other than 1 and 3)"
+        )
+    elif first:  # as `augment.load_dataset` and torchvision give them
+        layout, images = "NCHW", X
+    elif last:  # as PIL / Keras give them
         layout, images = "NHWC", np.moveaxis(X, -1, 1)
     else:
         raise InvalidDataError(
-            f"images must be (N, H, W) or (N, H, W, C) with C 1 or 3; got shape {X.shape}"
+            "images must be (N, H, W), (N, C, H, W) or (N, H, W, C) with C 1 or 3;"
+            f" got shape {X.shape}"
         )
     if X.dtype == np.uint8:
         return (images / 255.0).astype(np.float32), layout
@@ -132,7 +144,11 @@ def _to_nchw(X) -> tuple[np.ndarray, str]:
 
 
 def _from_nchw(images: np.ndarray, layout: str, dtype: np.dtype) -> np.ndarray:
-    out = images[:, 0] if layout == "NHW" else np.moveaxis(images, 1, -1)
+    """Generated (N, C, H, W) [0, 1] floats back to the caller's layout and dtype."""
+    if layout == "NHW":
+        out = images[:, 0]
+    else:
+        out = images if layout == "NCHW" else np.moveaxis(images, 1, -1)
     if dtype == np.uint8:
         return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
     return out.astype(dtype)

@@ -71,3 +71,23 @@ def test_oversampler_runs_with_its_own_threads_and_restores_torch(monkeypatch, d
         torch.set_num_threads(before)
     with pytest.raises(ValueError, match="n_threads must be"):
         ImageGANOverSampler(n_threads=0).fit_resample(X[:, 0], y)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_oversampler_takes_load_datasets_channels_first_images(digits_small):
+    """`load_dataset` gives images (N, C, H, W); the over-sampler takes them as they are and
+    returns the same layout, with the same GAN as for the (N, H, W) view of the same images."""
+    from augment import ImageGANOverSampler, InvalidDataError
+
+    X, y = digits_small  # (40, 1, 8, 8) float32 in [0, 1]
+    X_res, y_res = ImageGANOverSampler(epochs=1, random_state=0).fit_resample(X, y)
+    assert X_res.shape[1:] == (1, 8, 8) and X_res.dtype == np.float32
+    assert len(X_res) == len(y_res) == 4 * np.bincount(y).max()
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    flat, _ = ImageGANOverSampler(epochs=1, random_state=0).fit_resample(X[:, 0], y)
+    np.testing.assert_array_equal(flat, X_res[:, 0])  # the two layouts, one result
+    rgb = np.zeros((4, 3, 8, 8), np.uint8)  # channels first, 3 channels, balanced: no new ones
+    out, _ = ImageGANOverSampler(epochs=1).fit_resample(rgb, np.array([0, 0, 1, 1]))
+    assert out.shape == (4, 3, 8, 8) and out.dtype == np.uint8
+    with pytest.raises(InvalidDataError, match="channels first or last"):
+        ImageGANOverSampler(epochs=1).fit_resample(np.zeros((4, 3, 8, 3)), np.array([0, 0, 1, 1]))
