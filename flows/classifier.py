@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from augment.arms import ArmResult, features, get, training_set
+from augment.names import safe_name
 from augment.preflight import Prepared
 from augment.tracking import Tracker, log_classifier
 from flows.models import Fitted, generator_for
@@ -53,10 +54,9 @@ def arms_to_log(choice: str, best: str | None, arms: list[str]) -> list[str]:
 
 
 def model_name(arm: str, best: str | None) -> str:
-    """``classifier`` for the best arm, ``classifier_<arm>`` (an MLflow-safe form) for others."""
-    from flows.record import metric_name
-
-    return "classifier" if arm == best else f"classifier_{metric_name(arm)}"
+    """``classifier`` for the best arm, ``classifier_<arm>`` for others, the arm spelled as in
+    metric keys (`flows.record.metric_name`: no "+" in MLflow names)."""
+    return "classifier" if arm == best else f"classifier_{safe_name(arm.replace('+', '_and_'))}"
 
 
 def log_classifiers(
