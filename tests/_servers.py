@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
@@ -107,3 +109,37 @@ def prefect_server(tmp: Path) -> Iterator[dict[str, str]]:
     with process(cmd, tmp / "prefect-server.log", env, tmp) as proc:
         wait_http(f"http://127.0.0.1:{port}/api/health", proc, tmp / "prefect-server.log")
         yield env
+
+
+@contextmanager
+def answering(status: int | None, seen: list[str] | None = None) -> Iterator[str]:
+    """A loopback HTTP server answering every GET/POST with ``status`` (an empty body); None:
+    it never answers (each request waits until the server is stopped). Paths asked go to
+    ``seen``. Yields its base URL."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            if seen is not None:
+                seen.append(self.path)
+            if status is None:
+                release.wait(120)
+                return
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -105,10 +107,15 @@ def _pickle_record(marker: Path, key: str) -> bytes:
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_planted_pickle_in_result_cache_does_not_run(tmp_path, mlflow_tmp):
+def test_a_tampered_cache_runs_nothing_and_is_trained_again(tmp_path, mlflow_tmp, caplog):
+    """Pickles planted in the result cache never run (under Prefect's record name and ours);
+    a cached GAN whose bytes were flipped (its SHA-256 no longer matches) or that was cut short
+    is trained again with a warning, never used and never an exit 2 forever."""
     from mlflow.tracking import MlflowClient
+    from test_integrity import flip_weight_bytes
 
     from augment.config import build_config
+    from augment.gan.persist import load_model
     from flows import augmentation_flow
 
     cfg = build_config(
@@ -120,25 +127,36 @@ def test_planted_pickle_in_result_cache_does_not_run(tmp_path, mlflow_tmp):
             "orchestration": {"cache_dir": str(tmp_path / "cache")},
         }
     )
+
+    def tags(summary: dict) -> dict[str, str]:
+        return MlflowClient(mlflow_tmp).get_run(summary["mlflow_run_id"]).data.tags
+
     first = augmentation_flow(cfg)
-    results = tmp_path / "cache" / "results"
+    results, models = tmp_path / "cache" / "results", tmp_path / "cache" / "models"
     marker = tmp_path / "pwned"
     names = [f.name for f in results.iterdir()]
     assert names
-    keys = {n.removesuffix(".json") for n in names} | {
-        f.stem for f in (tmp_path / "cache" / "models").iterdir()
-    }
+    keys = {n.removesuffix(".json") for n in names} | {f.stem for f in models.iterdir()}
     for key in keys:  # under Prefect's record name and under ours
         for name in (key, f"{key}.json"):
             (results / name).write_bytes(_pickle_record(marker, name))
-    # item 9: a truncated cached GAN is trained again (with a warning), not an exit 2 forever
-    (model,) = (tmp_path / "cache" / "models").iterdir()
-    model.write_bytes(model.read_bytes()[:100])
-    second = augmentation_flow(cfg)
+    (model,) = models.iterdir()
+    flip_weight_bytes(model)
+    prefect_log = logging.getLogger("prefect")  # Prefect's loggers do not propagate to root
+    prefect_log.addHandler(caplog.handler)
+    try:
+        second = augmentation_flow(cfg)
+    finally:
+        prefect_log.removeHandler(caplog.handler)
     assert not marker.exists()
     assert second["arms"] == first["arms"]  # recomputed, same numbers
-    tags = MlflowClient(mlflow_tmp).get_run(second["mlflow_run_id"]).data.tags
-    assert tags["gan_cached"] == "false"
+    assert tags(second)["gan_cached_per_generator"] == "false"
+    assert re.search(r"cached GAN unusable \(.*SHA-256.*\); training it again", caplog.text)
+    load_model(model)  # trained again and written sound
+    model.write_bytes(model.read_bytes()[:100])  # cut short
+    third = augmentation_flow(cfg)
+    assert tags(third)["gan_cached"] == "false" and third["arms"] == first["arms"]
+    load_model(model)
 
 
 def test_tampered_logged_generator_does_not_run(tmp_path, mlflow_tmp, capsys):

@@ -9,16 +9,13 @@ import shutil
 import socket
 import sqlite3
 import stat
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from _cli import augment_process
+from _servers import answering
 
 RUN = ["run", "--data", "builtin:wine", "--epochs", "1", "--seeds", "1", "--arms", "baseline"]
 COMMANDS = {
@@ -111,38 +108,6 @@ def test_an_in_memory_store_is_refused_by_every_command(tmp_path):
     assert _listing(tmp_path) == {}
 
 
-@contextmanager
-def _http(status: int | None) -> Iterator[str]:
-    """A loopback HTTP server answering every request with ``status``; None: it never answers
-    (each request waits until the server is stopped)."""
-    release = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            if status is None:
-                release.wait(120)
-                return
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_POST = do_GET  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
-
-
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -157,7 +122,7 @@ def test_an_unreachable_server_is_refused_in_seconds_by_every_command(tmp_path):
 
 @pytest.mark.parametrize(("status", "said"), [(404, "404"), (None, "no answer within")])
 def test_a_server_that_answers_404_or_never_is_refused_in_seconds(tmp_path, status, said):
-    with _http(status) as uri:
+    with answering(status) as uri:
         _refused(_commands(tmp_path, uri), uri, said)
     assert _listing(tmp_path) == {}
 

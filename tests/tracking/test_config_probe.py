@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from _servers import answering
 
 from augment.exceptions import ConfigError
 from augment.tracking.config import load_tracking_config
@@ -240,45 +241,19 @@ def test_reads_open_sqlite_read_only(real_store, tmp_path, monkeypatch):
 def test_a_server_probe_says_what_answered_in_one_short_try(status, said):
     """A plain request first (no MLflow import), then, for an answer that may be MLflow's
     behind authentication, one request of MLflow's client: never a retry."""
-    import threading
     import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     import mlflow.tracking  # noqa: F401 (imported before the clock starts)
 
     from augment.tracking.probe import check_store
 
-    release, seen = threading.Event(), []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            seen.append(self.path)
-            if status is None:
-                release.wait(30)  # never answers in time
-                return
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_POST = do_GET  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        uri = f"http://127.0.0.1:{server.server_address[1]}"
+    seen: list[str] = []
+    with answering(status, seen) as uri:
         start = time.monotonic()
         with pytest.raises(ConfigError, match=said):
             check_store(_cfg(uri), write=False, timeout_s=1)
         assert time.monotonic() - start < 4
         assert len(seen) == (2 if status == 401 else 1)  # no retries
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_probe_waits_for_another_runs_migration_under_the_store_lock(real_store, tmp_path):
