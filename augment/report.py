@@ -30,6 +30,7 @@ table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .verdict { background: #f3f7ff; border-left: 4px solid #3366cc; padding: 0.5rem 1rem; }
+.warning { background: #fff6e5; border-left: 4px solid #cc7a00; padding: 0.5rem 1rem; }
 figure { margin: 1.5rem 0; } img { max-width: 100%; } pre { background: #f6f6f6; padding: 1rem; }
 """
 
@@ -52,6 +53,23 @@ def figures(plots: Path) -> list[tuple[Path, str]]:
     for f in sorted(plots.glob("confusion_*.png")):
         arm = f.stem.removeprefix("confusion_")
         out.append((f, f"Confusion matrix of {arm}, summed over seeds"))
+    return out
+
+
+def memorisation_lines(summary: dict[str, Any]) -> list[str]:
+    """The memorisation warning of the run (`augment.memorisation`), one line per copied class."""
+    found = summary.get("memorisation") or {}
+    per_class = found.get("per_class") or {}
+    out = []
+    for name in found.get("copying") or []:
+        c = per_class.get(name) or {}
+        ratio = c.get("ratio")
+        out.append(
+            f"class {name!r}: synthetic rows sit closer to training rows than new real rows do"
+            f" (DCR ratio {'?' if ratio is None else f'{ratio:.2f}'} < {found.get('threshold')},"
+            f" {c.get('exact_copies')} exact copies of {c.get('n_synthetic')}): the generator may"
+            " be copying its training rows"
+        )
     return out
 
 
@@ -83,6 +101,9 @@ def render(summary: dict[str, Any], config: dict[str, Any], plots: Path, where: 
     ]
     if said:
         parts.append('<div class="verdict">' + "<br>".join(esc(x.strip()) for x in said) + "</div>")
+    copied = memorisation_lines(summary)
+    if copied:
+        parts.append('<div class="warning">' + "<br>".join(esc(x) for x in copied) + "</div>")
     parts.append(f"<h2>Arms</h2><table><tr>{head}</tr>{body}</table>")
     if notes:
         parts.append("<ul>" + "".join(f"<li>{esc(n.strip())}</li>" for n in notes) + "</ul>")

@@ -17,6 +17,7 @@ from augment.evaluate import t_interval
 
 METRIC = "balanced_accuracy"
 SEPARABLE_C2ST = 0.95  # a C2ST AUC above this: real and synthetic rows are trivially told apart
+CHANCE_C2ST = 0.5  # a C2ST AUC below this: the detector does worse than guessing
 
 
 def paired_interval(a: list[float], b: list[float]) -> tuple[float, float] | None:
@@ -72,6 +73,12 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
         lines.append(
             f"  note: c2st_auc {c2st:.3f}: a classifier tells the synthetic rows from real ones"
             " almost perfectly; the generator's rows are far from the data even where they help"
+        )
+    elif c2st is not None and c2st < CHANCE_C2ST:
+        lines.append(
+            f"  note: c2st_auc {c2st:.3f} is below 0.5: the detector does worse than chance, which"
+            " is noise (on a small table the detector over-fits its folds), not a sign of better"
+            " synthetic rows; read it as about 0.5: real and synthetic rows are not told apart"
         )
     out["lines"] = lines
     return out

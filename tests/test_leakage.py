@@ -88,13 +88,7 @@ def test_cli_run_checks_leakage_and_leaves_input_untouched(tmp_path, mlflow_tmp,
     assert not list(tmp_path.glob(".*.tmp"))  # the JSON went through temp file + rename
 
 
-def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_raised(
-    tmp_path, caplog
-):
-    import logging
-
-    from augment.leakage import row_hashes, row_keys
-
+def _integer_table(tmp_path):
     rng = np.random.default_rng(0)
     n = 120
     df = pd.DataFrame(
@@ -105,10 +99,21 @@ def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_rai
         }
     )
     df.to_csv(tmp_path / "t.csv", index=False)
-    splits = make_splits(load_dataset(tmp_path / "t.csv", label="y"), 0.3, 0, [], 1.0)
+    return make_splits(load_dataset(tmp_path / "t.csv", label="y"), 0.3, 0, [], 1.0)
+
+
+def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_raised(
+    tmp_path, caplog
+):
+    import logging
+
+    from augment.leakage import row_hashes, row_keys
+
+    splits = _integer_table(tmp_path)
     train, test = splits.train.X, splits.test.X
     assert not any(pd.api.types.is_float_dtype(test[c]) for c in test.columns)
-    # a generator that happens to make three real test rows the train split lacks, plus others
+    # a generator that happens to make three real test rows the train split lacks, plus others:
+    # it makes train rows more often (per row) than test rows, so this is chance, not logged
     unseen = [i for i, k in enumerate(row_keys(test)) if k not in row_hashes(train)]
     assert len(unseen) >= 3, "the data should leave test rows absent from train"
     chance = test.iloc[unseen[:3]]
@@ -117,6 +122,23 @@ def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_rai
         report = check_no_leakage(splits, [synthetic], splits.test.content_hash())
     assert report["passed"] and report["synthetic_rows_checked"] == 24
     assert report["test_rows_equal_to_synthetic"] == len(row_hashes(chance)) > 0
-    assert f"{report['test_rows_equal_to_synthetic']} test row(s) equal a synthetic row" in (
-        caplog.text
-    )
+    assert report["test_rows_equal_to_train"] == len(test) - len(unseen)
+    assert report["overlap_above_chance"] is False and "equal a synthetic row" not in caplog.text
+
+
+def test_test_rows_in_the_synthetic_rows_of_an_integer_table_are_logged(tmp_path, caplog):
+    import logging
+
+    from augment.leakage import row_hashes, row_keys
+
+    splits = _integer_table(tmp_path)
+    train, test = splits.train.X, splits.test.X
+    unseen = [i for i, k in enumerate(row_keys(test)) if k not in row_hashes(train)]
+    # the test split itself reached the synthetic rows: every unseen test row is made
+    synthetic = pd.concat([test, train.iloc[:5]], ignore_index=True)
+    with caplog.at_level(logging.WARNING, logger="augment.leakage"):
+        report = check_no_leakage(splits, [synthetic], splits.test.content_hash())
+    assert report["passed"] and report["overlap_above_chance"] is True
+    n = report["test_rows_equal_to_synthetic"]
+    assert n == len({row_keys(test)[i] for i in unseen})
+    assert f"{n} test row(s) absent from the train split equal a synthetic row" in caplog.text

@@ -107,3 +107,36 @@ def test_every_string_in_the_report_is_escaped(tmp_path):
     assert parsed.tags <= _ALLOWED_TAGS, parsed.tags - _ALLOWED_TAGS
     assert "<script" not in page
     assert "".join(parsed.text).count(bad) >= 12  # shown as text, not dropped
+
+
+def test_the_memorisation_warning_is_in_the_report(tmp_path):
+    from augment.report import render
+
+    summary = {
+        "dataset": "t.csv",
+        "n_train": 10,
+        "n_test": 5,
+        "seeds": 2,
+        "classifier": "random_forest",
+        "arms": {},
+        "delta_vs_baseline": {},
+        "gap_recovered": {},
+        "memorisation": {
+            "copying": ["rare"],
+            "threshold": 0.5,
+            "per_class": {
+                "rare": {"ratio": 0.12, "exact_copies": 40, "n_synthetic": 50},
+                "common": {"ratio": 1.1, "exact_copies": 0, "n_synthetic": 20},
+            },
+        },
+    }
+    parsed = _Parsed()
+    parsed.feed(render(summary, {}, tmp_path, "store"))
+    text = " ".join(parsed.text)
+    assert "the generator may be copying its training rows" in text
+    assert "'rare'" in text and "0.12" in text and "40 exact copies of 50" in text
+    assert "'common'" not in text
+    honest = summary | {"memorisation": summary["memorisation"] | {"copying": []}}
+    parsed = _Parsed()
+    parsed.feed(render(honest, {}, tmp_path, "store"))
+    assert "copying" not in " ".join(parsed.text)

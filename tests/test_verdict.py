@@ -70,3 +70,12 @@ def test_intervals_stay_within_zero_and_one():
     agg = aggregate([0.80, 0.99])
     assert agg["ci95"][1] == 1.0 and 0.0 <= agg["ci95"][0] < 0.80
     assert aggregate([0.0, 0.2])["ci95"][0] == 0.0
+
+
+def test_a_c2st_below_chance_is_explained():
+    # the case: 0.272 on a small table, printed without a word
+    arms = {"baseline": [0.7, 0.72], "gan": [0.8, 0.82]}
+    said = verdict(_summary(arms, c2st=0.272))["lines"][-1]
+    assert "c2st_auc 0.272 is below 0.5" in said and "worse than chance" in said
+    assert "about 0.5" in said
+    assert not any("c2st" in x for x in verdict(_summary(arms, c2st=0.55))["lines"])
