@@ -179,3 +179,48 @@ def test_mlflow_models_serve_answers_as_the_model_in_process(tmp_path, wine_spli
     got = answer["predictions"]
     got = [g if isinstance(g, str) else next(iter(g.values())) for g in got]
     assert got == want
+
+
+def test_all_arms_logged_and_the_best_registered_as_champion(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = build_config(
+        {
+            "data": {"source": "builtin:wine", "imbalance_fraction": 0.2},
+            "seeds": 1,
+            "arms": ["baseline", "random_oversample"],
+        }
+    )
+    prepared = preflight(cfg)
+    results = {a: run_arm(a, prepared.splits, prepared.plan, [0], "auto") for a in prepared.arms}
+    summary = {"verdict": {"best": "random_oversample", "lines": []}, "classifier": "rf"}
+    tracking = TrackingConfig(
+        tracking_uri=f"sqlite:///{tmp_path}/m.db", registered_model="gen", log_classifiers="all"
+    )
+    tracker = Tracker(tracking)
+    run_id = tracker.start_parent("r", {}, {})
+    uris = log_classifiers(tracker, run_id, prepared, summary, results, [])
+    tracker.finish(run_id)
+    assert list(uris) == ["random_oversample", "baseline"]
+    tags = MlflowClient(tracking.tracking_uri).get_run(run_id).data.tags
+    assert tags["classifier_uri"] == uris["random_oversample"]
+    assert tags["classifier_uri_baseline"] == uris["baseline"]
+    assert tags["registered_classifier"] == "gen-classifier/1"
+    version = MlflowClient(tracking.tracking_uri).get_model_version_by_alias(
+        "gen-classifier", "champion"
+    )
+    assert version.tags["augment.arm"] == "random_oversample"
+    loaded, _ = load_classifier("models:/gen-classifier@champion", tracking)
+    assert loaded.predict(prepared.splits.test.X).tolist() == _seed0(prepared, "random_oversample")
+
+
+def test_log_classifiers_takes_best_all_or_none(tmp_path):
+    from augment.exceptions import ConfigError
+
+    path = tmp_path / "mlflow.yml"
+    path.write_text("log_classifiers: every\n")
+    with pytest.raises(ConfigError, match=r"log_classifiers must be one of \['best', 'all'"):
+        load_tracking_config(path)
+    path.write_text("log_classifiers: none\nregistered_model: g\n")
+    cfg = load_tracking_config(path)
+    assert cfg.log_classifiers == "none" and cfg.classifier_name == "g-classifier"
+    assert cfg.classifier_alias == "champion"
