@@ -12,6 +12,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TabularGANConfig:
     epochs: int = 300
+    # training budget in optimiser steps that grows with the table, instead of ``epochs``:
+    # ceil(step_budget * sqrt(training rows)) steps, rounded up to whole epochs. Fixed epochs
+    # cost steps linear in the rows (small tables: >= 8 steps per epoch, so 2400 steps at any
+    # size up to 4k rows; 10k rows: 6000; 100k: 60000). None (default): ``epochs`` as given
+    step_budget: float | None = None
     batch_size: int | None = None  # None: 500 (CTGAN's), smaller for small tables (>= 8 steps)
     noise_dim: int = 64
     # widths, measured on the 10k x 20 mixed table (benchmarks/tabular.py, 1 thread): a 256-wide

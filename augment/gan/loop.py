@@ -67,21 +67,32 @@ class EMA:
             p.requires_grad_(False)
         self.decay = decay
         self.steps = 0
+        self._own = list(self.model.parameters())
+        self._own_bufs = list(self.model.buffers())
+        self._source: nn.Module | None = None  # the live model whose tensor lists are cached
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         self.steps += 1
         # warm-up: early averages should not be dominated by the random init
         decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        if self._source is not model:  # walking the module tree every step costs more than the lerp
+            self._source = model
+            self._live = list(model.parameters())
+            self._live_bufs = list(model.buffers())
+            assert len(self._own) == len(self._live) and len(self._own_bufs) == len(self._live_bufs)
         # one fused call over all tensors: the same elementwise lerp/copy as a per-tensor loop,
         # without its Python overhead (which two fits side by side contend for under the GIL)
-        own, live = list(self.model.parameters()), [p.detach() for p in model.parameters()]
-        assert len(own) == len(live)
-        torch._foreach_lerp_(own, live, 1.0 - decay)
-        bufs, live_bufs = list(self.model.buffers()), list(model.buffers())
-        assert len(bufs) == len(live_bufs)
-        if bufs:
-            torch._foreach_copy_(bufs, live_bufs)
+        torch._foreach_lerp_(self._own, self._live, 1.0 - decay)
+        if self._own_bufs:
+            torch._foreach_copy_(self._own_bufs, self._live_bufs)
+
+
+def _clear_grads(opt: torch.optim.Optimizer) -> None:
+    """``opt.zero_grad(set_to_none=True)`` without its profiler and hook wrapping (per step)."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p.grad = None
 
 
 def _gradient_penalty(
@@ -132,10 +143,12 @@ def d_step(
         if gp:
             weight = cfg.gp_weight * cfg.gp_every
             loss = loss + weight * _gradient_penalty(D, x, fake, y, gen)
-    opt_d.zero_grad(set_to_none=True)
+    _clear_grads(opt_d)
     loss.backward()
     opt_d.step()
-    return {"d_loss": loss.item(), "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
+    # one host transfer for the three numbers (one device sync on a GPU, not three)
+    d_loss, real, fake_score = torch.stack([loss.detach(), d_real.mean(), d_fake.mean()]).tolist()
+    return {"d_loss": d_loss, "d_real": real, "d_fake": fake_score}
 
 
 def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, diff_augment, fake=None) -> dict[str, float]:
@@ -148,7 +161,7 @@ def g_step(D, G, opt_g, y, cfg: LoopConfig, gen, diff_augment, fake=None) -> dic
     loss = -D(diff_augment(fake), y).mean()
     if cfg.g_penalty is not None:
         loss = loss + cfg.g_penalty(fake, y)
-    opt_g.zero_grad(set_to_none=True)
+    _clear_grads(opt_g)
     loss.backward()
     opt_g.step()
     return {"g_loss": loss.item()}

@@ -7,6 +7,7 @@ training-by-sampling over the other discrete columns, EMA generator for sampling
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -144,6 +145,15 @@ class TabularCritic(nn.Module):
         return self.net(h.reshape(len(h) // self.pac, -1)).squeeze(1)
 
 
+def planned_epochs(cfg: TabularGANConfig, n: int, steps_per_epoch: int) -> int:
+    """``cfg.epochs``, or with ``cfg.step_budget`` the whole epochs that make
+    ``ceil(step_budget * sqrt(n))`` optimiser steps (at least one epoch)."""
+    if cfg.step_budget is None:
+        return cfg.epochs
+    steps = math.ceil(cfg.step_budget * math.sqrt(n))
+    return max(1, math.ceil(steps / steps_per_epoch))
+
+
 def batch_plan(n: int, batch_size: int | None, pac: int) -> tuple[int, int, int]:
     """``(batch, pac, steps per epoch)``: batches are whole packs; small tables get >= 8 steps."""
     pac = max(1, min(pac, n // 2))
@@ -229,6 +239,7 @@ class TabularCGAN(ConditionalGAN):
     def _training(self, X, codes, cfg: TabularGANConfig, tgen, checkpoint, checkpoint_every):
         spans, k = self.transformer_.spans_, len(self.classes_)
         bs, pac, n_batches = batch_plan(len(X), cfg.batch_size, cfg.pac)
+        epochs = planned_epochs(cfg, len(X), n_batches)
         cond_dim = k + self.conditions_.cond_dim
         dim = self.transformer_.output_dim_
         G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
@@ -245,7 +256,7 @@ class TabularCGAN(ConditionalGAN):
                 yield data[rows.to(self.device_)], y_cond
 
         loop = LoopConfig(
-            epochs=cfg.epochs,
+            epochs=epochs,
             noise_dim=cfg.noise_dim,
             lr_g=cfg.lr_g,
             lr_d=cfg.lr_d,
@@ -280,7 +291,7 @@ class TabularCGAN(ConditionalGAN):
                 [c for c, i in self.transformer_.info_.items() if i["type"] == "discrete"],
                 cfg.eval_every,
                 cfg.patience,
-                cfg.epochs,
+                epochs,
                 int(self._rng.integers(2**31)),
                 best_path=None if checkpoint is None else f"{checkpoint}.monitor",
                 key=loop.checkpoint_key,

@@ -1,0 +1,228 @@
+"""How the tabular GAN's cost grows: fit + sample time and peak RSS vs rows, columns, classes.
+
+Every case runs in a fresh process (a child that starts the worker and reads the worker's peak
+RSS with ``resource.getrusage(RUSAGE_CHILDREN)``), at 1 torch thread and at all cores. The table
+is synthetic (`make_table`): 60% continuous columns (normal, bimodal, log-normal, counts), 40%
+text categories (2-20 values), each shifted by an imbalanced label. Training runs a fixed number
+of epochs (``--epochs``), so the time also shows how the steps per epoch grow with the rows.
+
+    python -m benchmarks.speed --quick            # small grid (a few minutes)
+    python -m benchmarks.speed                    # rows 1k..100k, columns 10..500, classes 2..200
+    python -m benchmarks.speed --million          # adds 1M rows
+
+Prints a markdown table and writes it as JSON (``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# (rows, columns, classes) of each axis; the other two stay at the base case
+BASE = (10_000, 20, 3)
+FULL = {
+    "rows": [1_000, 10_000, 100_000],
+    "columns": [10, 50, 100, 500],
+    "classes": [2, 20, 200],
+}
+QUICK = {"rows": [1_000, 10_000], "columns": [10, 100], "classes": [2, 20]}
+QUICK_BASE = (5_000, 20, 3)
+
+
+def make_table(
+    n: int, n_cols: int, n_classes: int, seed: int = 0
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``n`` rows x ``n_cols`` mixed features with ``n_classes`` imbalanced labels (every class
+    has at least 2 rows)."""
+    rng = np.random.default_rng(seed)
+    p = 1 / np.sqrt(np.arange(1, n_classes + 1))  # imbalanced: class i ~ 1 / sqrt(i + 1)
+    y = rng.choice(n_classes, n, p=p / p.sum())
+    y[: 2 * n_classes] = np.arange(2 * n_classes) % n_classes
+    centred = (y - y.mean()) / max(y.std(), 1e-9)
+    cols = {}
+    n_cont = int(round(n_cols * 0.6))
+    for j in range(n_cont):
+        shift = centred * (0.5 + 0.1 * (j % 7))
+        kind = j % 4
+        if kind == 0:
+            v = rng.normal(shift, 1.0)
+        elif kind == 1:
+            v = np.where(rng.random(n) < 0.4, rng.normal(-3 + shift, 0.5), rng.normal(4 + shift, 1))
+        elif kind == 2:
+            v = rng.lognormal(0.5 + 0.3 * np.tanh(centred), 0.7) * 1000
+        else:
+            v = rng.poisson(3 + np.clip(2 + centred, 0, None)).astype(np.int64)
+        cols[f"c{j}"] = v
+    for j in range(n_cols - n_cont):
+        k = [2, 3, 5, 8, 12, 20, 4, 6][j % 8]
+        base = rng.choice(k, n, p=rng.dirichlet(np.ones(k)))
+        shifted = np.where(rng.random(n) < 0.3, (base + y) % k, base)
+        cols[f"d{j}"] = np.array([f"v{i}" for i in range(k)], dtype=object)[shifted]
+    return pd.DataFrame(cols), y
+
+
+def work(case: dict) -> dict:
+    """Fit the GAN on one synthetic table and sample as many rows; runs in the worker process."""
+    import torch
+
+    from augment import TabularCGAN
+    from augment.gan.tabular import batch_plan
+    from augment.gan_settings import TabularGANConfig
+
+    threads = case["threads"]
+    torch.set_num_threads(threads)
+    X, y = make_table(case["rows"], case["columns"], case["classes"])
+    cfg = TabularGANConfig(epochs=case["epochs"], num_threads=threads, device="cpu")
+    steps_per_epoch = batch_plan(len(X), cfg.batch_size, cfg.pac)[2]
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # torch's one-off lazy imports
+    start = time.perf_counter()
+    gan = TabularCGAN(cfg, random_state=0, progress=False).fit(X, y)
+    fit_s = time.perf_counter() - start
+    counts = np.bincount(y, minlength=case["classes"])
+    start = time.perf_counter()
+    for c in np.flatnonzero(counts):
+        gan.sample(int(counts[c]), int(c), random_state=1)
+    sample_s = time.perf_counter() - start
+    steps = steps_per_epoch * len(gan.history_.rows)
+    return {
+        "fit_s": fit_s,
+        "sample_s": sample_s,
+        "steps": steps,
+        "ms_per_step": 1e3 * fit_s / steps,
+        "encoded_dim": gan.transformer_.output_dim_,
+    }
+
+
+def _run(flag: str, case: dict, env: dict | None = None) -> dict:
+    """``python -m benchmarks.speed <flag> <case>`` in a child process; its last JSON line."""
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.speed", flag, json.dumps(case)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        return {**case, "error": (out.stderr.strip().splitlines() or ["?"])[-1][:120]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(case: dict) -> dict:
+    """Run `work` in a worker process, this process's only child, and add its peak RSS.
+
+    Called in a fresh process per case (``--case``): ``RUSAGE_CHILDREN`` keeps the largest peak
+    of all children ever waited for, so a long-lived parent would report the largest case so far.
+    """
+    threads = str(case["threads"])
+    env = dict(os.environ, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    start = time.perf_counter()
+    out = _run("--work", case, env)
+    out["process_s"] = time.perf_counter() - start
+    if "error" not in out:
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+        out = {**case, **out, "peak_rss_mb": peak_kib / 1024}
+    return out
+
+
+def cases(grid: dict, base: tuple[int, int, int], epochs: int, threads: list[int]) -> list[dict]:
+    """One case per value of each axis (the others at ``base``), per thread count; no repeats."""
+    seen, out = set(), []
+    for axis, values in grid.items():
+        for v in values:
+            shape = dict(zip(("rows", "columns", "classes"), base, strict=True), **{axis: v})
+            for t in threads:
+                key = (shape["rows"], shape["columns"], shape["classes"], t)
+                if key not in seen:
+                    seen.add(key)
+                    out.append({**shape, "threads": t, "epochs": epochs, "axis": axis})
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    cols = [
+        "axis",
+        "rows",
+        "columns",
+        "classes",
+        "threads",
+        "encoded dim",
+        "steps",
+        "fit s",
+        "ms/step",
+        "sample s",
+        "peak RSS MB",
+    ]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        shape = (
+            f"| {r['axis']} | {r['rows']:,} | {r['columns']} | {r['classes']} | {r['threads']} |"
+        )
+        if "error" in r:
+            lines.append(f"{shape} error: {r['error']} |" + " |" * (len(cols) - 6))
+            continue
+        lines.append(
+            f"{shape} {r['encoded_dim']} | {r['steps']} | {r['fit_s']:.2f} | "
+            f"{r['ms_per_step']:.1f} | {r['sample_s']:.2f} | {r['peak_rss_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.speed",
+        description="Tabular GAN fit + sample time and peak RSS as rows, columns and classes grow.",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small grid: rows 1k/10k, columns 10/100, classes 2/20 around 5k x 20 x 3",
+    )
+    p.add_argument("--million", action="store_true", help="add a 1M-row case (slow, several GB)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="training epochs per case (default: 10, --quick: 2)",
+    )
+    p.add_argument(
+        "--threads", default="1,all", help="comma-separated torch thread counts; 'all' = every core"
+    )
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=Path("benchmarks/results/speed.json"),
+        help="where to write the results",
+    )
+    p.add_argument("--case", help=argparse.SUPPRESS)  # internal: measure one case (a child)
+    p.add_argument("--work", help=argparse.SUPPRESS)  # internal: run one case (a grandchild)
+    a = p.parse_args(argv)
+    if a.work or a.case:
+        print(json.dumps(work(json.loads(a.work)) if a.work else measure(json.loads(a.case))))
+        return
+    grid = {k: list(v) for k, v in (QUICK if a.quick else FULL).items()}
+    if a.million:
+        grid["rows"].append(1_000_000)
+    cores = os.cpu_count() or 1
+    threads = sorted({cores if t == "all" else int(t) for t in a.threads.split(",")})
+    epochs = a.epochs if a.epochs is not None else (2 if a.quick else 10)
+    rows = []
+    for case in cases(grid, QUICK_BASE if a.quick else BASE, epochs, threads):
+        rows.append(_run("--case", case))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    print(f"epochs per case: {epochs}; cores: {cores}\n")
+    print(markdown(rows))
+    a.json.parent.mkdir(parents=True, exist_ok=True)
+    a.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
