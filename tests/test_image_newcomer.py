@@ -91,3 +91,36 @@ def test_oversampler_takes_load_datasets_channels_first_images(digits_small):
     assert out.shape == (4, 3, 8, 8) and out.dtype == np.uint8
     with pytest.raises(InvalidDataError, match="channels first or last"):
         ImageGANOverSampler(epochs=1).fit_resample(np.zeros((4, 3, 8, 3)), np.array([0, 0, 1, 1]))
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_generate_keeps_integer_labels_integers(tmp_path, mlflow_tmp, wine_splits, capsys):
+    """A table whose labels were integers: `augment generate` writes them as int64, as the
+    over-sampler returns them (it wrote the class names, text); other labels stay text, and
+    so do those of a model logged before the label dtype was recorded."""
+    import pandas as pd
+
+    from augment.cli import main
+    from augment.gan import TabularCGAN, TabularGANConfig, save_model
+    from augment.tracking.config import TrackingConfig
+    from augment.tracking.log import Tracker
+
+    train = wine_splits.train
+    gan = TabularCGAN(TabularGANConfig(epochs=1), random_state=0, progress=False)
+    path = save_model(gan.fit(train.X, train.y), tmp_path / "g.pt")
+    tracker = Tracker(TrackingConfig(tracking_uri=mlflow_tmp))
+    run_id = tracker.start_parent("r", {}, {})
+    ints = tracker.log_generator(run_id, path, ["0", "1", "2"], "target")
+    names = tracker.log_generator(run_id, path, ["0", "one", "2"], "target")
+    tracker.finish(run_id)
+
+    assert main(["generate", ints, "--n", "2", "--out", "ints.parquet"]) == 0
+    out = pd.read_parquet("ints.parquet")
+    assert out["target"].dtype == np.int64 and out["target"].tolist() == [0, 0, 1, 1, 2, 2]
+    assert main(["generate", names, "--n", "2", "--out", "names.parquet"]) == 0
+    assert pd.read_parquet("names.parquet")["target"].tolist() == ["0", "0", "one", "one", "2", "2"]
+    assert "wrote 6 synthetic sample(s)" in capsys.readouterr().out
+    from augment.cli.generate import labels_as_trained
+
+    old = pd.Series(["0", "1"])  # no label_dtype recorded: the names, as before
+    assert labels_as_trained(old, {}).tolist() == ["0", "1"]

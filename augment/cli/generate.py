@@ -6,6 +6,10 @@ import argparse
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_SEED = 2**32 - 1
 
@@ -88,14 +92,22 @@ def command(args: argparse.Namespace) -> int:
     if total >= SAY_FROM:
         print(f"augment: generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
     col = meta["class_column"]  # tables: their label column (never a feature's name)
-    if image:
+    if image:  # the class names are the folders' names
         shape = [len(samples), *meta["image_shape"]]
         pixels = samples.drop(columns=col).to_numpy(dtype="float32").reshape(shape)
         export.write_image_folder(pixels, samples[col].tolist(), out, args.force)
-    else:
-        export.write_table(samples[[*samples.columns.drop(col), col]], out, args.force)
     counts = samples[col].value_counts()
+    if not image:
+        samples[col] = labels_as_trained(samples[col], meta)
+        export.write_table(samples[[*samples.columns.drop(col), col]], out, args.force)
     print(f"wrote {len(samples)} synthetic sample(s) to {args.out}")
     for c in classes:
         print(f"  {c}: {int(counts.get(c, 0))}")
     return 0
+
+
+def labels_as_trained(names: pd.Series, meta: dict) -> pd.Series:
+    """The class column with the label dtype the model was trained with where its metadata
+    records one (integer labels as int64, as the over-sampler keeps them); class names (text)
+    for a model logged before the dtype was recorded."""
+    return names.astype("int64") if meta.get("label_dtype") == "int64" else names

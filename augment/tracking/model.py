@@ -25,6 +25,20 @@ from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
 from augment.tracking.config import TrackingConfig
 
 KINDS = ("table", "image")  # the model metadata's ``kind``
+LABEL_DTYPES = ("int64", "str")  # the model metadata's ``label_dtype`` (absent: logged before it)
+
+
+def label_dtype(class_names: list[str]) -> str:
+    """``"int64"`` when every class name is an integer's own text (a table's integer label
+    column: `augment.data.dataset.encode_labels` names its classes so), else ``"str"``."""
+
+    def is_int(name: str) -> bool:
+        try:
+            return str(int(name)) == name
+        except ValueError:
+            return False
+
+    return "int64" if all(is_int(c) for c in class_names) else "str"
 
 
 def log_generator(
@@ -37,7 +51,12 @@ def log_generator(
     from mlflow.models import ModelSignature, infer_signature
     from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 
-    meta = {"class_names": list(class_names), "label": label, "sha256": file_sha256(model_path)}
+    meta = {
+        "class_names": list(class_names),
+        "label": label,
+        "label_dtype": label_dtype(list(class_names)),
+        "sha256": file_sha256(model_path),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         meta_path = Path(tmp) / "generator_meta.json"
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
@@ -124,7 +143,8 @@ def check_meta(meta: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
 
     ``class_names``: a non-empty list of unique non-empty strings (any characters: they are
     labels, never paths); ``label``: a non-empty string; ``kind``: one of `KINDS`;
-    ``image_shape``: 3 positive ints for images, null for tables.
+    ``image_shape``: 3 positive ints for images, null for tables; ``label_dtype`` (checked
+    whenever present: models logged before it have none): one of `LABEL_DTYPES`.
     """
     if not isinstance(meta, dict):
         raise ConfigError(f"{where}: the metadata is not a mapping ({type(meta).__name__})")
@@ -148,6 +168,8 @@ def check_meta(meta: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
     kind = meta.get("kind")
     if "kind" in keys and kind not in KINDS:
         raise bad("kind", f"one of {list(KINDS)}")
+    if "label_dtype" in meta and meta["label_dtype"] not in LABEL_DTYPES:
+        raise bad("label_dtype", f"one of {list(LABEL_DTYPES)}")
     shape = meta.get("image_shape")
     if "image_shape" in keys:
         if kind == "image" and not (
