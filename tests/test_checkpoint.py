@@ -200,3 +200,33 @@ def test_tampered_checkpoint_fails_clearly(tmp_path, monkeypatch, kind, needle):
     with pytest.raises(InvalidDataError, match=re.escape(needle)):
         _fit(ckpt)
     assert not (tmp_path / "pwned").exists()  # the pickled code never ran
+
+
+def test_a_resumed_fit_says_so_in_one_line_even_with_no_logging_set_up(tmp_path):
+    """Fits run in child processes whose logging nobody configures (the flow's fit processes):
+    a resume is said there too, one line naming the checkpoint and the epoch; a fresh fit
+    says nothing."""
+    script = (
+        "import sys\n"
+        "from augment import load_dataset\n"
+        "from augment.gan import TabularCGAN, TabularGANConfig\n"
+        "data = load_dataset('builtin:wine')\n"
+        "for epochs in (1, 2):\n"
+        "    print(f'fit {epochs}', file=sys.stderr, flush=True)\n"
+        "    cfg = TabularGANConfig(epochs=epochs, batch_size=64, hidden=16)\n"
+        "    TabularCGAN(cfg, random_state=0, progress=False).fit(\n"
+        "        data.X, data.y, checkpoint=sys.argv[1], checkpoint_every=1)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    ckpt = tmp_path / "tabular-cgan-0123-seed0.pt"
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(ckpt)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines == ["fit 1", "fit 2", "augment: resumed tabular-cgan-0123-seed0 from epoch 1"]

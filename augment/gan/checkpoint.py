@@ -161,4 +161,7 @@ def restore_training_state(
             " to train afresh"
         ) from None
     log.info("resumed from checkpoint %s at epoch %d of %d", path, epoch, max_epochs)
+    # and one line a user sees wherever the fit runs: a WARNING reaches stderr even where no
+    # logging is set up (the flow's fit processes), where the INFO line above is dropped
+    log.warning("augment: resumed %s from epoch %d", path.stem, epoch)
     return epoch, rows
