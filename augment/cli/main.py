@@ -12,7 +12,7 @@ from augment.cli.boundary import guarded
 
 # a module per command (augment/cli/<name>.py): add_parser(sub, verbose) registers it and
 # its handler; add a command by adding its module here
-COMMANDS = ("run", "generate", "predict", "compare", "ui", "serve", "listing")
+COMMANDS = ("run", "curve", "generate", "predict", "compare", "ui", "serve", "listing")
 
 DESCRIPTION = (
     "Conditional-GAN data augmentation with an honest downstream comparison: train a GAN on a"
