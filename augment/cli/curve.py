@@ -11,6 +11,7 @@ them). One MLflow run holds the curve, its PNG and its JSON.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -178,7 +179,6 @@ def _generators(prepared, progress) -> tuple[list[Any], bool]:
     from augment.exceptions import IntegrityError, InvalidDataError
     from augment.fit_process import FitProcess
     from augment.gan.persist import load_model, save_payload
-    from flows.runners import usable_cores
 
     if not prepared.uses_generator:
         return [], True
@@ -191,7 +191,7 @@ def _generators(prepared, progress) -> tuple[list[Any], bool]:
         except (InvalidDataError, IntegrityError) as err:
             print(f"augment: cached GAN unusable ({err}); training it again", file=sys.stderr)
     todo = [(i, s) for i, s in enumerate(prepared.generators) if i not in models]
-    cores = usable_cores()
+    cores = _cores()
     frac = f"{prepared.cfg.data.imbalance_fraction:.0%}"
     progress.start(
         f"GAN fit at {frac} ({len(todo)} generator(s))",
@@ -214,6 +214,14 @@ def _generators(prepared, progress) -> tuple[list[Any], bool]:
     return [models[i] for i in range(len(prepared.generators))], not todo
 
 
+def _cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def _torch_threads() -> int:
     import torch
 
@@ -226,7 +234,6 @@ def _evaluate(prepared, models: list[Any], progress) -> dict[str, Any]:
     from augment.arms import ArmResult, get, run_arm
     from augment.cache import eval_cache_key, read_cached, write_cached
     from augment.experiment import generator_of
-    from flows.runners import usable_cores
 
     cfg, splits = prepared.cfg, prepared.splits
 
@@ -258,7 +265,7 @@ def _evaluate(prepared, models: list[Any], progress) -> dict[str, Any]:
     todo = [c for c in cells if c not in done]
     frac = f"{cfg.data.imbalance_fraction:.0%}"
     progress.start(f"arms x seeds at {frac}", len(todo), "trained and scored")
-    pool = ThreadPoolExecutor(max_workers=cfg.orchestration.max_workers or usable_cores())
+    pool = ThreadPoolExecutor(max_workers=cfg.orchestration.max_workers or _cores())
     try:
         futures = {
             (arm, seed): pool.submit(
