@@ -3,6 +3,7 @@ matrices, per-class recall bars. Each function writes one PNG and returns its pa
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -170,8 +171,8 @@ def class_marginals(
     max_features: int = 6,
 ) -> Path:
     """Per-class marginals of a table, real train rows vs GAN samples: one column per class,
-    one row per feature (the first ``max_features``). Continuous: density histograms;
-    discrete: category frequencies."""
+    one row per feature (the first ``max_features``, named in the title when there are more).
+    Continuous: density histograms; discrete: category frequencies."""
     cols = list(real.columns)[:max_features]
     shown = _shown(len(class_names), np.bincount(y_real, minlength=len(class_names)))
     k = len(shown)
@@ -206,7 +207,12 @@ def class_marginals(
                 ax.set_ylabel(_text(col), fontsize=7)
     axes[0, 0].legend(fontsize=6)
     of = f" ({k} rarest of {len(class_names)} classes)" if k < len(class_names) else ""
-    fig.suptitle(f"per-class marginals: real train rows vs GAN samples{of}")
+    title = f"per-class marginals: real train rows vs GAN samples{of}"
+    if len(cols) < len(real.columns):  # a figure of every feature would outgrow the page
+        names = ", ".join(_text(c) for c in cols)
+        shown_line = f"{len(cols)} of {len(real.columns)} features shown: {names}"
+        title += "\n" + textwrap.fill(shown_line, 110)  # long names wrap, not widen the figure
+    fig.suptitle(title)
     return _save(fig, path)
 
 

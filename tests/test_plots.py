@@ -58,3 +58,29 @@ def test_marginals_for_300_classes_show_the_rarest_twenty(tmp_path):
     w, h = _size(out)
     assert w <= 20 * 2.4 * 110 + 600 and h <= MAX_PX
     assert 0 not in plots._shown(K, np.bincount(y, minlength=K))  # the rarest are shown
+
+
+def _titles(monkeypatch) -> list[str]:
+    """The suptitles of the figures the plots save from now on."""
+    titles = []
+    save = plots._save
+
+    def spy(fig, path):
+        titles.append(fig._suptitle.get_text() if fig._suptitle else "")
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", spy)
+    return titles
+
+
+def test_marginals_say_which_features_they_show(tmp_path, monkeypatch):
+    """A 9-feature table shows 6 features: the title says so and names them (it showed 6 of
+    9 silently); a table that fits shows every feature and says nothing of it."""
+    titles = _titles(monkeypatch)
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    wide = pd.DataFrame({f"f{i}": rng.normal(size=len(y)) for i in range(9)})
+    plots.class_marginals(wide, y, wide, y, ["a", "b"], [], tmp_path / "wide.png")
+    assert "6 of 9 features shown: f0, f1, f2, f3, f4, f5" in titles[0]
+    plots.class_marginals(wide.iloc[:, :6], y, wide, y, ["a", "b"], [], tmp_path / "six.png")
+    assert "features shown" not in titles[1]
