@@ -3,6 +3,8 @@ and docs/reference.md show it."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -124,3 +126,24 @@ def test_generate_keeps_integer_labels_integers(tmp_path, mlflow_tmp, wine_split
 
     old = pd.Series(["0", "1"])  # no label_dtype recorded: the names, as before
     assert labels_as_trained(old, {}).tolist() == ["0", "1"]
+
+
+def test_top_level_help_is_one_user_facing_paragraph(capsys):
+    """`augment --help` says what the tool does for its user, in one paragraph, and none of
+    the developer notes of the CLI's modules (exit codes, error boundary, module layout)."""
+    import augment.cli
+    from augment.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    paragraphs = out.split("\n\n")
+    assert paragraphs[0].startswith("usage: augment")
+    about = " ".join(paragraphs[1].split())
+    assert about.startswith("Conditional-GAN data augmentation") and about.endswith(".")
+    assert "GAN" in about and "synthetic" in about and "classifiers" in about
+    for note in (augment.cli.__doc__, sys.modules["augment.cli.main"].__doc__):
+        first = " ".join(note.split())[:40]
+        assert first not in " ".join(out.split())
+    assert "Exit codes" not in out and "boundary" not in out
