@@ -21,6 +21,7 @@ _PUBLIC = {
     "check_reachable": "probe",
     "Tracker": "log",
     "comparison": "read",
+    "run_tags": "read",
     "GeneratorModel": "model",
     "load_generator": "model",
     "log_generator": "model",

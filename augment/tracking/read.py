@@ -134,3 +134,10 @@ def _aggregates_from_row(row: pd.Series) -> dict[str, Any]:
             ],
         }
     return res
+
+
+def run_tags(tracking, run_id: str) -> dict[str, str]:
+    """The tags of run ``run_id`` in the store ``tracking`` (a `TrackingConfig`)."""
+    from mlflow.tracking import MlflowClient
+
+    return dict(MlflowClient(tracking.tracking_uri).get_run(run_id).data.tags)
