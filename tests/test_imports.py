@@ -91,6 +91,57 @@ def test_prefect_and_mlflow_stay_in_their_places():
     assert not offenders, offenders
 
 
+# the CLI reaches the flow through these names only (`augment run` through `flows.local`;
+# `augment serve` deploys the flow itself); everything else crosses as parameters
+CLI_DOORS = {
+    "flows.local",
+    "flows.local.LocalSession",
+    "flows.augmentation",
+    "flows.augmentation.augmentation_flow",
+    "flows.schedule",
+    "flows.schedule.check_cron",
+    "flows.server",
+    "flows.server.configured",
+}
+
+
+def _source(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_no_context_variable_or_global_statement_carries_state():
+    """No ContextVar or `global` statement anywhere in the library or the flows: what the CLI
+    hands the flow, and what comes back, are parameters and return values (or `RunFailed`)."""
+    offenders = []
+    for name, path in _modules().items():
+        for node in ast.walk(_source(path)):
+            if isinstance(node, ast.Global):
+                offenders.append(f"{name}: global {', '.join(node.names)}")
+            elif isinstance(node, ast.Name) and node.id == "ContextVar":
+                offenders.append(f"{name}: ContextVar")
+            elif isinstance(node, ast.Attribute) and node.attr == "ContextVar":
+                offenders.append(f"{name}: contextvars.ContextVar")
+        imports = _imports(name, path)
+        if "contextvars" in imports:
+            offenders.append(f"{name} imports contextvars")
+    assert not offenders, offenders
+
+
+def test_the_cli_enters_the_flows_through_named_doors():
+    offenders = []
+    for name, path in _modules().items():
+        if not name.startswith("augment.cli"):
+            continue
+        flows = {i for i in _imports(name, path) if i == "flows" or i.startswith("flows.")}
+        offenders += [f"{name} imports {i}" for i in sorted(flows - CLI_DOORS)]
+    assert not offenders, offenders
+    assert not [
+        n
+        for n in _modules()
+        if n.startswith("flows") and "augment.cli" in str(_imports(n, _modules()[n]))
+    ]
+
+
 # the downstream side: the classifiers, the arms and the metrics computed on them (issue 28)
 DOWNSTREAM = ("augment.cnn", "augment.classify", "augment.arms", "augment.imagemetrics")
 
