@@ -39,6 +39,7 @@ MAX_GAN_SEEDS = 100  # generators (GAN fits) per run
 MAX_BATCH = 65_536
 MAX_WIDTH = 16_384  # layer widths and noise dimensions
 MAX_WORKERS = 1_024
+MAX_CLASS_ROWS = 1_000_000  # data.min_class_rows
 # a YAML config: its size, and its values once aliases are expanded (a billion laughs is a few
 # hundred bytes); a real config has a few hundred values
 MAX_CONFIG_BYTES = 1_000_000
@@ -67,6 +68,9 @@ class DataConfig(_Strict):
     # NaN / inf features: "error" (default), "drop" the rows, or "impute" (median for numbers,
     # most frequent value otherwise; statistics from the train split only)
     missing: Literal["error", "drop", "impute"] = "error"
+    # classes with fewer rows than this are dropped before the split (said on stderr, listed in
+    # the summary's dropped_classes); 0: none dropped, a class too small to split is an error
+    min_class_rows: int = Field(0, ge=0, le=MAX_CLASS_ROWS)
 
 
 # the fields a run config sets for either GAN model; everything else is a model knob and lives

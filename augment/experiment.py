@@ -30,9 +30,14 @@ log = logging.getLogger(__name__)
 
 def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
     """Load and split the data; the test split is real only and made before any generation."""
-    data = load_dataset(cfg.source, cfg.label, cfg.missing)
+    data = load_dataset(cfg.source, cfg.label, cfg.missing, cfg.min_class_rows)
     splits = make_splits(
-        data, cfg.test_size, cfg.split_seed, cfg.imbalance_classes, cfg.imbalance_fraction
+        data,
+        cfg.test_size,
+        cfg.split_seed,
+        cfg.imbalance_classes,
+        cfg.imbalance_fraction,
+        cfg.min_class_rows,
     )
     return data, splits
 
@@ -137,6 +142,8 @@ def build_summary(
         "n_test": len(splits.test),
         "class_counts_train": splits.train.class_counts(),
         "reduced_classes": splits.reduced_classes,
+        # classes left out for having fewer than data.min_class_rows rows: {name: rows}
+        "dropped_classes": splits.dropped_classes,
         "seeds": cfg.seeds,
         "classifier": resolve_classifier(cfg.classifier, data.kind),
         "gan_epochs": cfg.gan.epochs,

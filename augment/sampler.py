@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,8 @@ from augment.selection import (
     make_selector,
     near_equal_shares,
 )
+
+MIN_REAL_ROWS = 6  # a class with fewer real rows gets its rows with a warning
 
 try:  # imblearn >= 0.13 re-exports sklearn's validate_data through sklearn_compat
     from sklearn.utils.validation import validate_data
@@ -147,7 +150,24 @@ class ConditionalGANOverSampler(BaseOverSampler):
         validate_data(self, X=X, y=y, reset=True, skip_check_array=True)
         return X, y, binarize_y
 
+    def _warn_rare(self, y) -> None:
+        """A UserWarning per class to generate that has fewer than `MIN_REAL_ROWS` real rows."""
+        classes, counts = np.unique(y, return_counts=True)
+        real = dict(zip(classes.tolist(), counts.tolist(), strict=True))
+        for cls, n in self.sampling_strategy_.items():
+            have = real.get(cls, 0)
+            if n > 0 and have < MIN_REAL_ROWS:
+                name = cls.item() if isinstance(cls, np.generic) else cls  # 'a', not np.str_('a')
+                warnings.warn(
+                    f"class {name!r} has {have} real row(s), fewer than {MIN_REAL_ROWS}: its {n}"
+                    " generated rows come from a GAN that saw almost nothing of it (near copies"
+                    " or noise); collect more rows, or leave the class out of sampling_strategy",
+                    UserWarning,
+                    stacklevel=4,
+                )
+
     def _fit_resample(self, X, y):
+        self._warn_rare(y)
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X).rename(columns=str)
         discrete = self.discrete
         if discrete is not None and not isinstance(X, pd.DataFrame):

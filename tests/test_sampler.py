@@ -241,3 +241,17 @@ def test_rows_shared_out_between_generators_sum_up_larger_shares_first(n, k):
     assert sum(shares) == n and len(shares) == k
     assert max(shares) - min(shares) <= 1 and shares == sorted(shares, reverse=True)
     assert all(isinstance(s, int) for s in shares)
+
+
+def test_a_class_of_very_few_real_rows_is_warned_about_by_name():
+    # the case: 1,320 rows generated from 2 real ones without a word
+    X, y = _table(60)
+    y = np.where(np.arange(60) < 3, "tiny", "big")
+    with pytest.warns(UserWarning, match=r"class 'tiny' has 3 real row\(s\), fewer than 6"):
+        ConditionalGANOverSampler(**FAST).fit_resample(X, y)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # enough rows: no warning
+        y = np.where(np.arange(60) < 12, "small", "big")
+        ConditionalGANOverSampler(**FAST).fit_resample(X, y)

@@ -8,7 +8,13 @@ from augment.data.builtin import BUILTINS, load_builtin
 from augment.data.dataset import LabeledDataset
 from augment.data.images import load_image_folder
 from augment.data.missing import MISSING_POLICIES, impute_splits
-from augment.data.split import Splits, induce_imbalance, make_splits, split_dataset
+from augment.data.split import (
+    Splits,
+    drop_rare_classes,
+    induce_imbalance,
+    make_splits,
+    split_dataset,
+)
 from augment.data.tabular import dataset_from_frame, load_table
 from augment.exceptions import InvalidDataError
 
@@ -18,6 +24,7 @@ __all__ = [
     "Splits",
     "MISSING_POLICIES",
     "dataset_from_frame",
+    "drop_rare_classes",
     "impute_splits",
     "induce_imbalance",
     "load_dataset",
@@ -27,7 +34,7 @@ __all__ = [
 
 
 def load_dataset(
-    source: str | Path, label: str | None = None, missing: str = "error"
+    source: str | Path, label: str | None = None, missing: str = "error", min_class_rows: int = 0
 ) -> LabeledDataset:
     """Load a labelled dataset.
 
@@ -39,6 +46,9 @@ def load_dataset(
         The class column of a table (required for files; built-ins know theirs).
     missing : {"error", "drop", "impute"}
         Tables: what to do with missing / infinite feature values (see `augment.data.missing`).
+    min_class_rows : int
+        Tables: a class of one row is accepted when it has fewer than this many rows (it is
+        dropped by `make_splits` with the same ``min_class_rows``).
 
     Raises
     ------
@@ -58,4 +68,4 @@ def load_dataset(
                 f" {label!r} (data.label), which is for tables"
             )
         return load_image_folder(path)
-    return load_table(path, label, missing)
+    return load_table(path, label, missing, min_class_rows)

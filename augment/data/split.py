@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -11,6 +12,8 @@ from augment.data.dataset import LabeledDataset
 from augment.data.missing import impute_splits
 from augment.exceptions import InvalidDataError
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Splits:
@@ -18,13 +21,65 @@ class Splits:
 
     ``train`` is what every arm starts from (imbalanced when imbalance was induced),
     ``test`` is real data only and never touched by generation, ``oracle`` is the untouched
-    train split when imbalance was induced (``None`` otherwise).
+    train split when imbalance was induced (``None`` otherwise). ``dropped_classes``: the
+    classes left out for having fewer than ``min_class_rows`` rows, with their row counts.
     """
 
     train: LabeledDataset
     test: LabeledDataset
     oracle: LabeledDataset | None
     reduced_classes: list[str]
+    dropped_classes: dict[str, int] = field(default_factory=dict)
+
+
+def drop_rare_classes(data: LabeledDataset, min_rows: int) -> tuple[LabeledDataset, dict[str, int]]:
+    """``data`` without the classes of fewer than ``min_rows`` rows (class codes renumbered),
+    and those classes with their counts; said in one warning line.
+
+    Raises
+    ------
+    InvalidDataError
+        Fewer than 2 classes would be left.
+    """
+    counts = np.bincount(data.y, minlength=data.n_classes)
+    rare = [i for i, c in enumerate(counts) if c < min_rows]
+    if not rare:
+        return data, {}
+    dropped = {data.class_names[i]: int(counts[i]) for i in rare}
+    kept = [i for i in range(data.n_classes) if i not in rare]
+    if len(kept) < 2:
+        raise InvalidDataError(
+            f"{data.name}: min_class_rows={min_rows} would leave {len(kept)} class(es); at least"
+            f" 2 classes are needed (class rows: {data.class_counts()}); lower data.min_class_rows"
+        )
+    recode = np.full(data.n_classes, -1, dtype=np.int64)
+    recode[kept] = np.arange(len(kept))
+    rows = np.flatnonzero(recode[data.y] >= 0)
+    sub = data.subset(rows)
+    out = replace(
+        sub,
+        y=recode[sub.y],
+        class_names=[data.class_names[i] for i in kept],
+        demo_imbalance=[c for c in data.demo_imbalance if c not in dropped],
+    )
+    said = ", ".join(f"{name!r} ({n} row{'s' if n != 1 else ''})" for name, n in dropped.items())
+    log.warning(
+        "%s: dropped class(es) with fewer than min_class_rows=%d rows: %s",
+        data.name,
+        min_rows,
+        said,
+    )
+    return out, dropped
+
+
+def _too_small(data: LabeledDataset, name: str, test_size: float, why: str) -> InvalidDataError:
+    """The error of a class too small to split: the class, its count, and the way out."""
+    n = int(np.sum(data.y == data.class_names.index(name)))
+    return InvalidDataError(
+        f"{data.name}: class {name!r} has {n} row{'s' if n != 1 else ''}, too few for a stratified"
+        f" split with test_size={test_size} ({why}); drop the classes this small with"
+        f" data.min_class_rows: {max(n + 1, 3)} (a config key), or add rows to the class"
+    )
 
 
 def split_dataset(
@@ -40,7 +95,7 @@ def split_dataset(
         )
     if counts.min() < 2:
         small = data.class_names[int(counts.argmin())]
-        raise InvalidDataError(f"{data.name}: class {small!r} has fewer than 2 rows")
+        raise _too_small(data, small, test_size, "every class needs 2 train rows and a test row")
     idx = np.arange(len(data))
     train_idx, test_idx = train_test_split(
         idx, test_size=test_size, stratify=data.y, random_state=seed
@@ -59,12 +114,19 @@ def _check_split_sizes(
     train_counts = np.bincount(y_train, minlength=data.n_classes)
     test_counts = np.bincount(y_test, minlength=data.n_classes)
     problem = None
+    table_small = len(y_train) < MIN_TRAIN_ROWS  # then the rows are the cause, not one class
     if train_counts.min() < 2:
         i = int(train_counts.argmin())
+        if not table_small:
+            why = f"it gets {train_counts[i]} train row(s), 2 are needed"
+            raise _too_small(data, data.class_names[i], test_size, why)
         problem = f"class {data.class_names[i]!r} gets {train_counts[i]} train row(s), 2 needed"
     elif test_counts.min() < 1:
-        problem = f"class {data.class_names[int(test_counts.argmin())]!r} gets no test row"
-    elif len(y_train) < MIN_TRAIN_ROWS:
+        i = int(test_counts.argmin())
+        if not table_small:
+            raise _too_small(data, data.class_names[i], test_size, "it gets no test row")
+        problem = f"class {data.class_names[i]!r} gets no test row"
+    elif table_small:
         problem = f"the train split gets {len(y_train)} rows, {MIN_TRAIN_ROWS} needed"
     if problem:
         raise InvalidDataError(
@@ -98,17 +160,20 @@ def make_splits(
     seed: int,
     imbalance_classes: list[str] | None,
     imbalance_fraction: float,
+    min_class_rows: int = 0,
 ) -> Splits:
-    """Split, then (optionally) reduce some classes of the train split.
+    """Drop classes of fewer than ``min_class_rows`` rows, split, then (optionally) reduce some
+    classes of the train split.
 
     ``imbalance_classes=None`` uses the dataset's demo default (built-ins); ``[]`` induces none.
     Missing values kept by ``missing="impute"`` are filled from the (reduced) train split only.
     """
+    data, dropped = drop_rare_classes(data, min_class_rows)
     train, test = split_dataset(data, test_size, seed)
     classes = data.demo_imbalance if imbalance_classes is None else imbalance_classes
     if not classes or imbalance_fraction >= 1.0:
         train, (test,) = impute_splits(train, [test])
-        return Splits(train=train, test=test, oracle=None, reduced_classes=[])
+        return Splits(train, test, oracle=None, reduced_classes=[], dropped_classes=dropped)
     reduced = induce_imbalance(train, list(classes), imbalance_fraction, seed)
     reduced, (test, oracle) = impute_splits(reduced, [test, train])
-    return Splits(train=reduced, test=test, oracle=oracle, reduced_classes=list(classes))
+    return Splits(reduced, test, oracle, reduced_classes=list(classes), dropped_classes=dropped)

@@ -111,24 +111,34 @@ def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     return continuous, discrete
 
 
-def check_labels(y: np.ndarray, class_names: list[str], where: str, label: str) -> None:
-    """Require at least two classes and at least two rows in each."""
+def check_labels(
+    y: np.ndarray, class_names: list[str], where: str, label: str, min_class_rows: int = 0
+) -> None:
+    """Require at least two classes and at least two rows in each (but in the classes of
+    fewer than ``min_class_rows`` rows, which the split drops)."""
     if len(class_names) < 2:
         only = class_names[0] if class_names else "(none)"
         raise InvalidDataError(
             f"{where}: label {label!r} has a single class ({only!r}); at least 2 are needed"
         )
     counts = np.bincount(y, minlength=len(class_names))
-    small = [f"{class_names[i]!r} ({c} row)" for i, c in enumerate(counts) if c < 2]
+    small = [
+        f"{class_names[i]!r} ({c} row)" for i, c in enumerate(counts) if min_class_rows <= c < 2
+    ]
     if small:
         raise InvalidDataError(
             f"{where}: class(es) with fewer than 2 rows in label {label!r}: {', '.join(small)};"
-            " every class needs at least 2 rows"
+            " every class needs at least 2 rows (or drop the small classes with"
+            " data.min_class_rows: 3)"
         )
 
 
 def dataset_from_frame(
-    df: pd.DataFrame, label: str | None, name: str, missing: str = "error"
+    df: pd.DataFrame,
+    label: str | None,
+    name: str,
+    missing: str = "error",
+    min_class_rows: int = 0,
 ) -> LabeledDataset:
     """Build a `LabeledDataset` from a DataFrame whose column ``label`` holds the classes.
 
@@ -136,7 +146,8 @@ def dataset_from_frame(
     dates and durations converted, unusable ones refused).
     ``missing`` says what to do with NaN / infinite feature values: ``"error"`` (default),
     ``"drop"`` the rows, or ``"impute"`` (kept as NaN here, filled from the train split by
-    `make_splits`). A missing label is always an error.
+    `make_splits`). A missing label is always an error. Classes of fewer than
+    ``min_class_rows`` rows may have a single row (`make_splits` drops them).
     """
     if df.shape[1] == 0 or len(df) == 0:
         what = "no columns" if df.shape[1] == 0 else "a header but no rows"
@@ -172,7 +183,7 @@ def dataset_from_frame(
     X, labels = apply_missing_policy(X, labels, continuous, name, missing)
     y, class_names = encode_labels(labels)
     _check_not_regression(labels, class_names, name, label)
-    check_labels(y, class_names, name, label)
+    check_labels(y, class_names, name, label, min_class_rows)
     return LabeledDataset(
         name=name,
         X=X,
@@ -186,6 +197,8 @@ def dataset_from_frame(
     )
 
 
-def load_table(path: Path, label: str | None, missing: str = "error") -> LabeledDataset:
+def load_table(
+    path: Path, label: str | None, missing: str = "error", min_class_rows: int = 0
+) -> LabeledDataset:
     """Load a CSV or Parquet file with class column ``label``."""
-    return dataset_from_frame(read_table(path, label), label, str(path), missing)
+    return dataset_from_frame(read_table(path, label), label, str(path), missing, min_class_rows)
