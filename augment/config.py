@@ -63,6 +63,7 @@ class DataConfig(_Strict):
     test_size: float = Field(0.3, gt=0.0, lt=1.0)  # share of rows held out, real only
     split_seed: int = Field(0, **SEED)  # seed of the stratified train/test split
     # induced imbalance for demos: these classes keep `imbalance_fraction` of their train rows
+    # (class names; integer labels may be written unquoted: [1, 2] is ["1", "2"])
     imbalance_classes: list[str] | None = None
     imbalance_fraction: float = Field(0.1, gt=0.0, le=1.0)
     # NaN / inf features: "error" (default), "drop" the rows, or "impute" (median for numbers,
@@ -71,6 +72,25 @@ class DataConfig(_Strict):
     # classes with fewer rows than this are dropped before the split (said on stderr, listed in
     # the summary's dropped_classes); 0: none dropped, a class too small to split is an error
     min_class_rows: int = Field(0, ge=0, le=MAX_CLASS_ROWS)
+
+    @field_validator("imbalance_classes", mode="before")
+    @classmethod
+    def _labels_as_written(cls, value: Any) -> Any:
+        """Integer labels written unquoted in YAML (``[1, 2]``) are the classes ``"1"``, ``"2"``
+        (a class is the text of its label); anything else but text is refused, saying how."""
+        if not isinstance(value, list):
+            return value
+        out = []
+        for v in value:
+            if isinstance(v, int) and not isinstance(v, bool):
+                v = str(v)
+            elif not isinstance(v, str):
+                raise ValueError(
+                    f"class {v!r} ({type(v).__name__}) is not a class name; write it as"
+                    f" '{v}' (quoted), the label as it is written in the data"
+                )
+            out.append(v)
+        return out
 
 
 # the fields a run config sets for either GAN model; everything else is a model knob and lives
