@@ -1,15 +1,24 @@
-"""Downstream classifiers trained in every arm (scikit-learn estimators, a small torch CNN)."""
+"""Downstream classifiers trained in every arm (scikit-learn estimators, a small torch CNN).
+
+`make_classifier` is the one factory: `augment run`, the flows and the benchmark suite
+(`augment.suite`) all build their classifiers here.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from augment.data import LabeledDataset
+
+#: scikit-learn classifiers (tables and flattened images); "cnn" takes images only
+SKLEARN_CLASSIFIERS = ("random_forest", "logistic_regression", "hist_gradient_boosting")
+CLASSIFIERS = (*SKLEARN_CLASSIFIERS, "cnn")
 
 
 def resolve_classifier(name: str, kind: str) -> str:
@@ -19,23 +28,41 @@ def resolve_classifier(name: str, kind: str) -> str:
     return "cnn" if kind == "image" else "random_forest"
 
 
-def _estimator(name: str, seed: int, class_weight: str | None = None) -> ClassifierMixin:
+def _estimator(
+    name: str, seed: int, class_weight: str | None, categorical: list[bool] | None = None
+) -> ClassifierMixin:
     if name == "random_forest":
         return RandomForestClassifier(
             n_estimators=200, random_state=seed, n_jobs=1, class_weight=class_weight
         )
     if name == "logistic_regression":
         return LogisticRegression(max_iter=2000, random_state=seed, class_weight=class_weight)
-    raise ValueError(f"unknown classifier {name!r}")
+    if name == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(
+            categorical_features=categorical, class_weight=class_weight, random_state=seed
+        )
+    raise ValueError(f"unknown classifier {name!r}; allowed: {', '.join(CLASSIFIERS)}")
 
 
 def make_classifier(
     name: str, data: LabeledDataset, seed: int, class_weight: str | None = None
 ) -> Pipeline:
-    """A fresh, unfitted classifier for ``data``'s schema: scaling + one-hot where needed.
+    """A fresh, unfitted classifier for ``data``'s schema: scaling + encoding where needed.
 
-    ``class_weight="balanced"`` reweights the loss by inverse class frequency (the
-    ``class_weight`` arm; scikit-learn estimators only).
+    Parameters
+    ----------
+    name : str
+        ``"auto"`` or a name of `CLASSIFIERS`. Tables: ``random_forest`` takes numbers as they
+        are and one-hot discrete columns; ``logistic_regression`` standard-scales the continuous
+        ones; ``hist_gradient_boosting`` ordinal-encodes discrete columns and declares them
+        categorical (its native support). Images: the flattened pixels (scaled for LR).
+    data : LabeledDataset
+        Only its schema is read (kind, continuous / discrete columns, image shape).
+    seed : int
+        The estimator's ``random_state``.
+    class_weight : {"balanced", None}
+        ``"balanced"`` reweights the loss by inverse class frequency (the ``class_weight``
+        arm; scikit-learn estimators only).
     """
     name = resolve_classifier(name, data.kind)
     if name == "cnn":
@@ -46,13 +73,25 @@ def make_classifier(
         from augment.cnn import CNNClassifier  # torch, lazily
 
         return CNNClassifier(image_shape=data.image_shape, random_state=seed)
-    est = _estimator(name, seed, class_weight)
     if data.kind == "image":
+        est = _estimator(name, seed, class_weight)
         return (
             make_pipeline(StandardScaler(), est)
             if name == "logistic_regression"
             else make_pipeline(est)
         )
+    if name == "hist_gradient_boosting":
+        # unseen categories at predict time become NaN, which the trees route as missing
+        encoder = OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=np.nan, dtype=np.float64
+        )
+        pre = ColumnTransformer(
+            [("cat", encoder, data.discrete), ("num", "passthrough", data.continuous)]
+        )
+        mask = [True] * len(data.discrete) + [False] * len(data.continuous)
+        est = _estimator(name, seed, class_weight, mask if data.discrete else None)
+        return Pipeline([("pre", pre), ("clf", est)])
+    est = _estimator(name, seed, class_weight)
     numeric = StandardScaler() if name == "logistic_regression" else "passthrough"
     pre = ColumnTransformer(
         [

@@ -80,11 +80,12 @@ def fit_generators(train, epochs: int, k: int) -> tuple[list, list[float]]:
 def run_paired(arm: str, splits, plan, seeds: int, clf: str, gans: list):
     """Classifier seed s of a GAN arm uses generator s mod K (as `augment run`)."""
     from augment.arms import ArmResult, get, run_arm
+    from augment.experiment import generator_of
 
     if not get(arm).uses_generator:
         return run_arm(arm, splits, plan, list(range(seeds)), clf, gans[0])
     k = len(gans)
-    parts = [run_arm(arm, splits, plan, [s], clf, gans[s % k]) for s in range(seeds)]
+    parts = [run_arm(arm, splits, plan, [s], clf, gans[generator_of(s, k)]) for s in range(seeds)]
     return ArmResult.merge(parts)
 
 

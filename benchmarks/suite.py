@@ -2,10 +2,13 @@
 
     OMP_NUM_THREADS=1 python -m benchmarks.suite --jobs 2          # the whole suite
     python -m benchmarks.suite --tables balance,builtin:wine --classifiers logistic_regression
-    python -m benchmarks.suite --variant typical3=selection=typical,pool=3   # an extra "ours"
+    python -m benchmarks.suite --variant typical3=selection=typical,pool=3   # an extra gan arm
     python -m benchmarks.suite --variant mine=mymodule:make_sampler      # your own sampler
 
-Variants (--variant NAME=SPEC, repeatable; each is one more "ours" arm beside the default):
+Arms are `augment run`'s (baseline, random_oversample, smote, class_weight, gan); the suite's
+former names (none, random_oversampling, ours) are still read, in --from-jobs files too.
+
+Variants (--variant NAME=SPEC, repeatable; each is one more generator arm beside gan):
   NAME=key=value[,key=value...]  `ConditionalGANOverSampler` with those parameters, e.g.
                                  selection=typical,pool=3 | selection=all | pac=1 | epochs=150
                                  | n_generators=2 | aux_weight=1.0 | class_packs=true.
@@ -83,12 +86,12 @@ def _value(text: str):
 
 
 def variant_arm(spec: str):
-    """``NAME=SPEC`` -> ``(NAME, Arm)``: an extra "ours" arm (see the module docstring).
+    """``NAME=SPEC`` -> ``(NAME, Arm)``: an extra generator arm (see the module docstring).
 
     Raises
     ------
     augment.exceptions.ConfigError
-        Malformed spec, an unknown sampler parameter or selection name, a clash with "ours".
+        Malformed spec, an unknown sampler parameter or selection name.
     """
     from functools import partial
 
@@ -145,7 +148,9 @@ def parser() -> argparse.ArgumentParser:
         "--gan-seeds", type=int, default=2, help="generators per fold (averaged; default 2)"
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-ours", action="store_true", help="drop the default GAN arm")
+    p.add_argument(
+        "--no-gan", "--no-ours", dest="no_gan", action="store_true", help="drop the gan arm"
+    )
     p.add_argument(
         "--variant",
         "--ours-variant",
@@ -153,7 +158,7 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=SPEC",
-        help=f"an extra 'ours' arm: {VARIANT_HELP} (repeatable)",
+        help=f"an extra generator arm: {VARIANT_HELP} (repeatable)",
     )
     p.add_argument("--out", default=str(RESULTS / "suite.json"))
     p.add_argument("--plot", action=argparse.BooleanOptionalAction, default=True)
@@ -174,14 +179,22 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
 
     from augment.exceptions import ConfigError
-    from augment.suite import classical_arms, default_arms, format_table, plot_cd, run_suite
+    from augment.suite import (
+        canonical_arm,
+        classical_arms,
+        default_arms,
+        format_table,
+        plot_cd,
+        run_suite,
+    )
 
-    arms = classical_arms() if args.no_ours else default_arms()
+    arms = classical_arms() if args.no_gan else default_arms()
     for spec in args.variant:
         try:
             name, arm = variant_arm(spec)
         except ConfigError as err:
             p.error(str(err))
+        name = canonical_arm(name)  # a former name ("ours", "none") is the arm it names now
         if name in arms:
             p.error(f"variant {spec!r}: the arm {name!r} exists already; pick another name")
         arms[name] = arm

@@ -89,3 +89,14 @@ def test_dummy_arm_runs_in_the_flow_and_reaches_summary_and_mlflow(dummy_arm, ml
     twice = next(r for r in kids if r.data.tags["arm"] == "twice")
     assert int(twice.data.params["n_train"]) == 2 * n_train  # its own training set was used
     assert "delta_balanced_accuracy_twice" in parent.data.metrics
+
+
+def test_classical_arms_are_the_remedies_without_a_generator_or_a_reference(dummy_arm):
+    from augment.arms import best_classical, classical_arms, generator_arms
+
+    assert get("oracle").reference and "oracle" not in classical_arms()
+    assert not set(classical_arms()) & set(generator_arms())
+    assert {"baseline", "smote", "random_oversample", "class_weight", "twice"} <= set(
+        classical_arms()
+    )
+    assert best_classical({"gan": 0.9, "oracle": 0.95, "twice": 0.6, "baseline": 0.5}) == "twice"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from augment.arms._best import best_classical
 from augment.arms._common import features, synthesize
 from augment.arms._registry import (
     Arm,
     Draw,
+    classical_arms,
     default_names,
     generator_arms,
     get,
@@ -31,6 +33,8 @@ __all__ = [
     "ArmResult",
     "Draw",
     "applicable_arms",
+    "best_classical",
+    "classical_arms",
     "default_names",
     "features",
     "generator_arms",

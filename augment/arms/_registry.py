@@ -49,6 +49,12 @@ class Arm:
     # why it cannot run on these splits with this classifier (shown to the user), or None
     requires: Callable[[Splits, str], str | None] | None = None
     class_weight: str | None = None  # the classifier's class_weight in this arm
+    reference: bool = False  # a yardstick (held-back real data), never a remedy
+
+    @property
+    def classical(self) -> bool:
+        """A classical remedy: neither a generator's samples nor a reference."""
+        return not self.uses_generator and not self.reference
 
     def why_not(self, splits: Splits, classifier: str) -> str | None:
         """The reason this arm cannot run here, or None when it can."""
@@ -96,3 +102,8 @@ def default_names() -> list[str]:
 def generator_arms() -> list[str]:
     """The arms that train on a generator's samples."""
     return [n for n in names() if _ARMS[n].uses_generator]
+
+
+def classical_arms() -> list[str]:
+    """The classical remedies (no generator, not a reference such as the oracle)."""
+    return [n for n in names() if _ARMS[n].classical]

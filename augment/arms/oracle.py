@@ -25,5 +25,6 @@ ARM = register(
         build=build,
         order=3,
         requires=requires,
+        reference=True,
     )
 )

@@ -1,8 +1,14 @@
-"""The compared arms: name -> factory(seed, context) -> an imblearn sampler, or None.
+"""The compared arms: name -> factory(seed, context) -> an imblearn-style sampler, or None.
 
-Classical arms (none, random oversampling, SMOTE*, class weights) and "ours" (by default
-`augment.ConditionalGANOverSampler` with its defaults). Factories are module-level callables or
-`functools.partial` objects so they reach worker processes by reference.
+The classical arms are the run's registry arms (`augment.arms`: ``baseline``,
+``random_oversample``, ``smote``, ``class_weight``), each wrapped as a sampler by `ArmSampler`
+so the suite and `augment run` share their names and their code. ``gan`` is by default
+`augment.ConditionalGANOverSampler` with its defaults; variants are further generator arms.
+Factories are module-level callables or `functools.partial` objects so they reach worker
+processes by reference.
+
+Results saved under the suite's former names (``none``, ``random_oversampling``, ``ours``)
+still read: `canonical_arm` maps them to today's.
 """
 
 from __future__ import annotations
@@ -13,7 +19,20 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from augment.exceptions import ConfigError, InvalidDataError
+import numpy as np
+import pandas as pd
+
+from augment.exceptions import ConfigError
+
+#: the suite's former arm names -> the registry's (old reports and CLI arguments still read)
+ARM_ALIASES = {"none": "baseline", "random_oversampling": "random_oversample", "ours": "gan"}
+#: the registry arms the suite runs by default, in column order
+CLASSICAL = ("baseline", "random_oversample", "smote", "class_weight")
+
+
+def canonical_arm(name: str) -> str:
+    """Today's name of an arm: a former suite name (`ARM_ALIASES`) mapped, others unchanged."""
+    return ARM_ALIASES.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -45,8 +64,8 @@ class Arm:
     ----------
     factory : callable
         ``factory(seed, context) -> sampler or None`` (None: train on the fold as it is).
-    class_weight : bool
-        Fit the classifiers with ``class_weight="balanced"``.
+    class_weight : {"balanced", None}
+        The classifiers' ``class_weight`` (as `augment.classify.make_classifier` takes it).
     classical : bool
         A classical remedy (competes for "best classical" of a row).
     gan_seeds : bool
@@ -54,41 +73,64 @@ class Arm:
     """
 
     factory: Callable[[int, FoldContext], Any]
-    class_weight: bool = False
+    class_weight: str | None = None
     classical: bool = True
     gan_seeds: bool = False
 
 
-def no_resampling(seed: int, ctx: FoldContext) -> None:
-    """The "none" and "class_weight" arms: no sampler."""
-    return None
+@dataclass(frozen=True)
+class ArmSampler:
+    """A registry arm as a sampler: ``fit_resample(X, y)`` is the arm's training set.
+
+    Every class but the majority is oversampled to the majority's count (imbalanced-learn's
+    ``sampling_strategy="auto"``), the balance plan of `augment run`'s default.
+    """
+
+    arm: str
+    seed: int
+    nominal: tuple[str, ...] = ()
+
+    def fit_resample(self, X: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+        from augment.arms import Draw, get
+        from augment.balance import balance_plan
+        from augment.data import Splits
+        from augment.suite.data import fold_dataset
+
+        train = fold_dataset(X, y, list(self.nominal))
+        splits = Splits(train=train, test=train, oracle=None, reduced_classes=[])
+        return get(self.arm).build(Draw(splits, balance_plan(y), self.seed))
 
 
-def random_oversampler(seed: int, ctx: FoldContext):
-    """`imblearn.over_sampling.RandomOverSampler` seeded with ``seed``."""
-    from imblearn.over_sampling import RandomOverSampler
-
-    return RandomOverSampler(random_state=seed)
+def arm_sampler(arm: str, seed: int, ctx: FoldContext) -> ArmSampler:
+    """The factory of a registry arm: `ArmSampler` for ``arm`` on this fold."""
+    return ArmSampler(arm, seed, tuple(ctx.nominal))
 
 
-def smote_for(seed: int, ctx: FoldContext):
-    """SMOTE (all numeric), SMOTENC (mixed) or SMOTEN (all nominal), k = min(5, n_min - 1)."""
-    from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
+def registry_arm(name: str) -> Arm:
+    """The suite arm of the run's registry arm ``name`` (a former suite name is accepted).
 
-    if ctx.n_min < 2:
-        raise InvalidDataError(
-            f"SMOTE needs 2 rows of every class in a training fold; the smallest has {ctx.n_min}"
+    Raises
+    ------
+    ConfigError
+        Unknown arm, or one the suite cannot run (a generator's, a reference, images only).
+    """
+    from augment.arms import get
+
+    name = canonical_arm(name)
+    try:
+        spec = get(name)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    if not spec.classical or "table" not in spec.kinds:
+        raise ConfigError(
+            f"the suite runs the classical table arms of the registry, not {name!r}; "
+            "generator arms enter as gan / variants"
         )
-    k = min(5, ctx.n_min - 1)
-    if not ctx.nominal:
-        return SMOTE(k_neighbors=k, random_state=seed)
-    if len(ctx.nominal) == ctx.n_features:
-        return SMOTEN(k_neighbors=k, random_state=seed)
-    return SMOTENC(categorical_features=list(ctx.nominal), k_neighbors=k, random_state=seed)
+    return Arm(partial(arm_sampler, name), class_weight=spec.class_weight)
 
 
 def gan_oversampler(seed: int, ctx: FoldContext, **params: Any):
-    """The default "ours": `ConditionalGANOverSampler(random_state=seed, **params)`."""
+    """The default ``gan``: `ConditionalGANOverSampler(random_state=seed, **params)`."""
     from augment.sampler import ConditionalGANOverSampler
 
     return ConditionalGANOverSampler(random_state=seed, **params)
@@ -99,24 +141,19 @@ def _call_with_seed(fn: Callable[[int], Any], seed: int, ctx: FoldContext) -> An
 
 
 def ours(fn: Callable[[int], Any] | None = None) -> Arm:
-    """An "ours" arm from ``fn(seed) -> sampler`` (default: the GAN over-sampler's defaults)."""
+    """A generator arm from ``fn(seed) -> sampler`` (default: the GAN over-sampler's defaults)."""
     factory = gan_oversampler if fn is None else partial(_call_with_seed, fn)
     return Arm(factory=factory, classical=False, gan_seeds=True)
 
 
 def classical_arms() -> dict[str, Arm]:
-    """none, random_oversampling, smote (SMOTE/SMOTENC/SMOTEN) and class_weight."""
-    return {
-        "none": Arm(no_resampling),
-        "random_oversampling": Arm(random_oversampler),
-        "smote": Arm(smote_for),
-        "class_weight": Arm(no_resampling, class_weight=True),
-    }
+    """baseline, random_oversample, smote (SMOTE/SMOTENC/SMOTEN) and class_weight."""
+    return {name: registry_arm(name) for name in CLASSICAL}
 
 
 def default_arms() -> dict[str, Arm]:
-    """The classical arms and ``ours`` = the GAN over-sampler with its defaults."""
-    return {**classical_arms(), "ours": ours()}
+    """The classical arms and ``gan`` = the GAN over-sampler with its defaults."""
+    return {**classical_arms(), "gan": ours()}
 
 
 def load_variant(spec: str) -> tuple[str, Arm]:

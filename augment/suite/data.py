@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from augment.data.dataset import encode_labels
+from augment.data.dataset import LabeledDataset, encode_labels
 from augment.exceptions import InvalidDataError
 
 #: ``file stem -> nominal feature columns`` ("all" = every feature column), from the
@@ -75,6 +75,21 @@ class SuiteTable:
             "smallest_class": int(counts.min()),
             "imbalance_ratio": round(float(counts.max() / counts.min()), 2),
         }
+
+
+def fold_dataset(
+    X: pd.DataFrame, y: np.ndarray, nominal: list[str], class_names: list[str] | None = None
+) -> LabeledDataset:
+    """Rows of a suite table as the `LabeledDataset` the registry arms and classifiers read.
+
+    Nominal columns are its discrete ones, the others continuous; without ``class_names`` the
+    classes are named by their codes ``0..max(y)``.
+    """
+    names = class_names or [str(c) for c in range(int(np.max(y)) + 1)]
+    continuous = [c for c in X.columns if c not in nominal]
+    return LabeledDataset(
+        "suite fold", X, y, names, "table", continuous=continuous, discrete=list(nominal)
+    )
 
 
 def default_keel_dir() -> Path:

@@ -17,11 +17,15 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from augment.classify import make_classifier
 from augment.suite.arms import Arm, FoldContext
-from augment.suite.classifiers import make_classifier
-from augment.suite.data import SuiteTable
+from augment.suite.data import SuiteTable, fold_dataset
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: the suite's downstream classifiers, by default (any scikit-learn one of `augment.classify`)
+CLASSIFIERS = ("logistic_regression", "hist_gradient_boosting")
+#: the classifiers' own seed: fixed, so arms differ only in their training sets
+CLASSIFIER_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ def run_fold(job: FoldJob) -> dict:
         n_features=table.X.shape[1],
         n_min=int(np.bincount(y_tr).min()),
     )
+    schema = fold_dataset(X_tr, y_tr, list(table.nominal), table.class_names)
     records = []
     for name, arm in job.arms.items():
         for k in range(job.gan_seeds if arm.gan_seeds else 1):
@@ -115,7 +120,7 @@ def run_fold(job: FoldJob) -> dict:
             resample_s = time.perf_counter() - start
             resample_cpu_s = time.process_time() - cpu  # one thread: the idle-machine time
             for clf_name in job.classifiers:
-                clf = make_classifier(clf_name, table.nominal, table.numeric, arm.class_weight)
+                clf = make_classifier(clf_name, schema, CLASSIFIER_SEED, arm.class_weight)
                 start = time.perf_counter()
                 clf.fit(X_fit, y_fit)
                 fit_s = time.perf_counter() - start

@@ -10,8 +10,9 @@ _SHORT = {"logistic_regression": "LR", "hist_gradient_boosting": "HGB"}
 def format_table(result: SuiteResult) -> str:
     """The suite as markdown: a row per table x classifier, then counts, ranks, cost.
 
-    Each arm cell is ``mean [CI95]`` of balanced accuracy over folds; per "ours" arm the best
-    classical arm, the difference, the corrected t-test p-value and win/tie/loss.
+    Each arm cell is ``mean [CI95]`` of balanced accuracy over folds; per generator arm (``gan``,
+    variants) the best classical arm, the difference, the corrected t-test p-value and
+    win/tie/loss.
     """
     s, cfg = result.summary, result.config
     arms = list(cfg["arms"])

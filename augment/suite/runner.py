@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from augment.classify import SKLEARN_CLASSIFIERS
 from augment.environ import environ
 from augment.exceptions import ConfigError
-from augment.suite.arms import Arm, default_arms
-from augment.suite.classifiers import CLASSIFIERS
+from augment.suite.arms import Arm, canonical_arm, default_arms
 from augment.suite.data import SuiteTable, default_tables, load_suite_table
 from augment.suite.protocol import (
+    CLASSIFIERS,
     THREAD_VARS,
     FoldJob,
     init_worker,
@@ -86,16 +87,17 @@ def run_suite(
         `augment.suite.default_tables()` (the KEEL suite + breast_cancer + wine).
     arms : dict, optional
         ``name -> Arm``; default `augment.suite.default_arms()`. Arms with ``classical=False``
-        are "ours" and are compared with the best classical arm of every row.
+        (``gan`` and variants) are compared with the best classical arm of every row. Former
+        names (``none``, ``random_oversampling``, ``ours``) are read as today's.
     classifiers : sequence of str
-        Names from `augment.suite.CLASSIFIERS`.
+        Names of `augment.classify.SKLEARN_CLASSIFIERS` (default `augment.suite.CLASSIFIERS`).
     folds, repeats : int
         Repeated stratified k-fold.
     n_jobs : int
         Worker processes (1: in this process); each job uses one thread.
     gan_seeds : int
-        Generators fitted per fold for "ours" arms (each with its own seed); their scores are
-        averaged per fold before the paired test.
+        Generators fitted per fold for generator arms (``gan``, variants), each with its own
+        seed; their scores are averaged per fold before the paired test.
     seed : int
         Seeds the folds (repeat r uses a fresh shuffle) and every fold's resampler seeds.
     alpha : float
@@ -109,10 +111,10 @@ def run_suite(
             f"need folds >= 2, repeats >= 1, n_jobs >= 1, gan_seeds >= 1; got {folds=}, "
             f"{repeats=}, {n_jobs=}, {gan_seeds=}"
         )
-    unknown = sorted(set(classifiers) - set(CLASSIFIERS))
+    unknown = sorted(set(classifiers) - set(SKLEARN_CLASSIFIERS))
     if unknown:
-        raise ConfigError(f"unknown classifier(s) {unknown}; allowed: {list(CLASSIFIERS)}")
-    arms = default_arms() if arms is None else arms
+        raise ConfigError(f"unknown classifier(s) {unknown}; allowed: {list(SKLEARN_CLASSIFIERS)}")
+    arms = default_arms() if arms is None else _canonical(arms)
     loaded = [
         t if isinstance(t, SuiteTable) else load_suite_table(t) for t in tables or default_tables()
     ]
@@ -159,8 +161,14 @@ def result_from_outputs(
     """Summarise job outputs (`run_fold`'s, e.g. kept by ``on_job`` from an interrupted run).
 
     Tables without all ``folds * repeats`` jobs are left out (logged, and listed in
-    ``timing["incomplete_tables"]``).
+    ``timing["incomplete_tables"]``). Records under the suite's former arm names (saved by an
+    older version) are read under today's (`augment.suite.arms.ARM_ALIASES`).
     """
+    arms = _canonical(arms)
+    outputs = [
+        {**o, "records": [{**r, "arm": canonical_arm(r["arm"])} for r in o["records"]]}
+        for o in outputs
+    ]
     done: dict[str, set] = {}
     for out in outputs:
         for r in out["records"]:
@@ -216,6 +224,14 @@ def result_from_outputs(
         {**t.describe(), **({"removed": t.removed} if t.removed else {})} for t in complete
     ]
     return SuiteResult(config, tables_info, records, summary, timing)
+
+
+def _canonical(arms: dict[str, Arm]) -> dict[str, Arm]:
+    """``arms`` under today's names (a former suite name mapped; two of one name an error)."""
+    out = {canonical_arm(n): a for n, a in arms.items()}
+    if len(out) != len(arms):
+        raise ConfigError(f"arms {sorted(arms)} name one arm twice (old and new name)")
+    return out
 
 
 def _execute(jobs: list[FoldJob], n_jobs: int, on_job: Callable[[dict], None] | None) -> list[dict]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from augment.arms import best_classical
 from augment.suite.stats import (
     corrected_ttest,
     friedman,
@@ -92,7 +93,7 @@ def summarize(
                     "resample_cpu_s": resample_cpu_s,
                     "fit_s": fit_s,
                 }
-            best = max(classical, key=lambda a: row["arms"][a]["mean"]) if classical else None
+            best = best_classical({a: row["arms"][a]["mean"] for a in arms}, classical)
             row["best_classical"] = best
             for o in ours if best else []:
                 diff = row["arms"][o]["mean"] - row["arms"][best]["mean"]

@@ -1,22 +1,24 @@
-"""The suite's protocol: folds, what resamplers see, SMOTE variants, tables, the real GAN."""
+"""The suite's protocol: folds, what resamplers see, the registry arms, tables, the real GAN."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
 
+from augment.exceptions import ConfigError
 from augment.suite import (
     Arm,
+    ArmSampler,
     FoldContext,
     SuiteTable,
     classical_arms,
     load_suite_table,
     make_folds,
     ours,
+    registry_arm,
+    result_from_outputs,
     run_suite,
-    smote_for,
 )
 from augment.suite.data import default_keel_dir
 
@@ -49,7 +51,7 @@ def tiny_table(n: int = 60, nominal: bool = False, seed: int = 0) -> SuiteTable:
 def test_resampler_sees_only_training_rows_of_its_fold():
     SEEN.clear()
     table = tiny_table()
-    arms = {"none": classical_arms()["none"], "rec": Arm(RecordingSampler, classical=False,
+    arms = {"baseline": classical_arms()["baseline"], "rec": Arm(RecordingSampler, classical=False,
                                                          gan_seeds=True)}  # fmt: skip
     res = run_suite([table], arms, ["logistic_regression"], folds=2, repeats=2, gan_seeds=2)
     folds = {(r, f): (tr, te) for r, f, tr, te in make_folds(table.y, 2, 2, 0)}
@@ -64,16 +66,38 @@ def test_resampler_sees_only_training_rows_of_its_fold():
     assert len(res.records) == 4 + 4 * 2
 
 
-def test_smote_variant_follows_column_types():
-    numeric = FoldContext(0, 0, [], 3, n_min=20)
-    mixed = FoldContext(0, 0, ["c"], 3, n_min=3)
-    nominal = FoldContext(0, 0, ["a", "b", "c"], 3, n_min=9)
-    s = smote_for(1, numeric)
-    assert type(s) is SMOTE and s.k_neighbors == 5
-    s = smote_for(1, mixed)
-    assert type(s) is SMOTENC and s.k_neighbors == 2 and list(s.categorical_features) == ["c"]
-    s = smote_for(1, nominal)
-    assert type(s) is SMOTEN and s.k_neighbors == 5
+def test_suite_arms_are_the_registry_arms_as_samplers():
+    assert list(classical_arms()) == ["baseline", "random_oversample", "smote", "class_weight"]
+    assert classical_arms()["class_weight"].class_weight == "balanced"
+    assert registry_arm("none").factory.args == ("baseline",)  # a former name still reads
+    with pytest.raises(ConfigError, match="gan"):
+        registry_arm("gan")  # generator arms enter as gan / variants, not through the adapter
+    with pytest.raises(ConfigError, match="unknown arm"):
+        registry_arm("nope")
+
+
+@pytest.mark.parametrize("nominal", [False, True])
+def test_smote_arm_balances_a_fold_and_keeps_nominal_values(nominal):
+    table = tiny_table(60, nominal=nominal)
+    X, y = ArmSampler("smote", 1, tuple(table.nominal)).fit_resample(table.X, table.y)
+    counts = np.bincount(y)
+    assert counts[0] == counts[1] == np.bincount(table.y).max()
+    assert list(X.columns) == list(table.X.columns)
+    if nominal:  # SMOTENC: nominal cells are values of the column, never interpolated
+        assert set(X["colour"]) <= {"red", "blue"}
+    again = ArmSampler("smote", 1, tuple(table.nominal)).fit_resample(table.X, table.y)
+    pd.testing.assert_frame_equal(X, again[0])
+
+
+def test_former_arm_names_of_saved_records_read_as_today():
+    table = tiny_table()
+    res = run_suite([table], classical_arms(), ["logistic_regression"], folds=2, repeats=1)
+    old = {"baseline": "none", "random_oversample": "random_oversampling"}
+    saved = [{"records": [{**r, "arm": old.get(r["arm"], r["arm"])} for r in res.records],
+              "wall_s": 1.0, "cpu_s": 1.0}]  # fmt: skip
+    kw = dict(folds=2, repeats=1, gan_seeds=1, seed=0, n_jobs=1)
+    again = result_from_outputs([table], classical_arms(), ["logistic_regression"], saved, **kw)
+    assert again.summary["rows"] == res.summary["rows"]
 
 
 def test_keel_manifest_reads_digit_coded_columns_as_categories():
@@ -113,9 +137,9 @@ def tiny_gan(seed: int):
 
 def test_real_gan_oversampler_as_ours(one_thread):
     table = tiny_table(60, nominal=True)
-    arms = {**classical_arms(), "ours": ours(tiny_gan)}
+    arms = {**classical_arms(), "ours": ours(tiny_gan)}  # "ours": the former name of gan
     res = run_suite([table], arms, ["logistic_regression"], folds=2, repeats=1)
     row = res.summary["rows"][0]
-    assert set(row["arms"]) == {"none", "random_oversampling", "smote", "class_weight", "ours"}
-    assert row["vs_best"]["ours"]["outcome"] in {"win", "tie", "loss"}
-    assert row["arms"]["ours"]["resample_s"] > 0 and row["arms"]["ours"]["resample_cpu_s"] > 0
+    assert set(row["arms"]) == {"baseline", "random_oversample", "smote", "class_weight", "gan"}
+    assert row["vs_best"]["gan"]["outcome"] in {"win", "tie", "loss"}
+    assert row["arms"]["gan"]["resample_s"] > 0 and row["arms"]["gan"]["resample_cpu_s"] > 0

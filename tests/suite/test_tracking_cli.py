@@ -41,7 +41,7 @@ def test_log_suite_reads_back(tmp_path):
     hist = client.get_metric_history(wine.info.run_id, "logistic_regression/smote/fold")
     assert [h.value for h in sorted(hist, key=lambda h: h.step)] == row["arms"]["smote"]["values"]
     summary = client.get_run(parent)
-    assert summary.data.metrics["rank/none"] == res.summary["ranks"]["none"]
+    assert summary.data.metrics["rank/baseline"] == res.summary["ranks"]["baseline"]
     assert summary.data.metrics["top/smote"] == res.summary["top"]["smote"]
     names = {a.path for a in client.list_artifacts(parent)}
     assert {"suite.md", "suite.json"} <= names
@@ -71,7 +71,7 @@ def test_cli_from_jobs_summarises_complete_tables_only(tmp_path, capsys):
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
     args = ["--tables", "builtin:wine,builtin:breast_cancer", "--classifiers",
-            "logistic_regression", "--folds", "2", "--repeats", "1", "--jobs", "1", "--no-ours",
+            "logistic_regression", "--folds", "2", "--repeats", "1", "--jobs", "1", "--no-gan",
             "--no-mlflow", "--no-plot"]  # fmt: skip
     full = tmp_path / "full.json"
     assert cli.main([*args, "--out", str(full)]) == 0
