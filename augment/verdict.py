@@ -5,6 +5,11 @@ verdict's best arm. Arms are compared on balanced accuracy, paired by classifier
 trains every arm with the same classifier seed), so the difference's interval is the paired one:
 the t-interval of the per-seed differences, which is narrower than the two arms' intervals when
 the seeds move both arms together.
+
+Balanced accuracy alone can hide a loss: when the best arm loses more than `OTHER_METRIC_LOSS`
+on another recorded metric (macro-F1, accuracy, minority recall) against the baseline, the
+verdict says so. The share of the gap to the oracle is said only where the oracle is above the
+baseline; beyond 100% the verdict says the oracle is not an upper bound there.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from augment.evaluate import t_interval
+from augment.evaluate import METRICS, t_interval
 
 METRIC = "balanced_accuracy"
 SEPARABLE_C2ST = 0.95  # a C2ST AUC above this: real and synthetic rows are trivially told apart
+OTHER_METRIC_LOSS = 0.01  # a larger loss vs the baseline on another metric is flagged
 CHANCE_C2ST = 0.5  # a C2ST AUC below this: the detector does worse than guessing
 
 
@@ -26,9 +32,12 @@ def paired_interval(a: list[float], b: list[float]) -> tuple[float, float] | Non
 
 
 def verdict(summary: dict[str, Any]) -> dict[str, Any]:
-    """``{"best", "runner_up", "difference", "paired_ci95", "separated", "lines"}``.
+    """``{"best", "runner_up", "difference", "paired_ci95", "separated", "losses_vs_baseline",
+    "lines"}``.
 
-    ``separated`` is True when the paired interval of best minus runner-up excludes 0.
+    ``separated`` is True when the paired interval of best minus runner-up excludes 0;
+    ``losses_vs_baseline``: the other metrics on which the best arm's mean is more than
+    `OTHER_METRIC_LOSS` below the baseline's, with the difference.
     """
     arms = {a: r[METRIC] for a, r in summary["arms"].items() if a != "oracle"}
     if not arms:
@@ -37,6 +46,7 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
     best = ranked[0]
     b = arms[best]
     out: dict[str, Any] = {"best": best, "runner_up": None, "difference": None}
+    deltas = summary.get("delta_vs_baseline", {})
     lines = [
         f"verdict: {best} is best on {METRIC.replace('_', ' ')}, "
         f"{b['mean']:.3f} [{b['ci95'][0]:.3f}, {b['ci95'][1]:.3f}]"
@@ -63,11 +73,25 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
                 f"  {best} and {second} are indistinguishable on this data: {diff:+.3f}, paired"
                 f" 95% CI [{ci[0]:+.3f}, {ci[1]:+.3f}] includes 0"
             )
-    base = summary.get("delta_vs_baseline", {}).get(best)
+    base = deltas.get(best)
+    losses = {
+        m: d
+        for m, d in (base or {}).items()
+        if m != METRIC and m in METRICS and d < -OTHER_METRIC_LOSS
+    }
+    out["losses_vs_baseline"] = losses
     if base is not None:
         gap = summary.get("gap_recovered", {}).get(best)
-        share = f", {gap:.0%} of the gap to the oracle" if gap is not None else ""
-        lines.append(f"  {base[METRIC]:+.3f} over the baseline{share}")
+        oracle = deltas.get("oracle", {}).get(METRIC)
+        lines.append(f"  {base[METRIC]:+.3f} over the baseline{_gap_words(gap, oracle)}")
+    if losses:
+        said = ", ".join(
+            f"{m.replace('_', ' ').replace('f1', 'F1')} {d:+.3f}" for m, d in losses.items()
+        )
+        lines.append(
+            f"  but {best} loses on other metrics: {said} vs the baseline (more than"
+            f" {OTHER_METRIC_LOSS:.2f}); balanced accuracy alone does not show it"
+        )
     c2st = (summary.get("synthetic_quality") or {}).get("c2st_auc")
     if c2st is not None and c2st >= SEPARABLE_C2ST:
         lines.append(
@@ -82,3 +106,17 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
         )
     out["lines"] = lines
     return out
+
+
+def _gap_words(gap: float | None, oracle: float | None) -> str:
+    """The share of the gap to the oracle, in words that hold when the oracle is no bound."""
+    if gap is None:
+        return ""
+    if oracle is not None and oracle <= 0:
+        return "; the oracle does not beat the baseline here, so there is no gap to recover"
+    if gap > 1:
+        return (
+            f", beyond the oracle ({gap:.0%} of its gap): the oracle (the held-back real rows) is"
+            " not an upper bound here"
+        )
+    return f", {gap:.0%} of the gap to the oracle"

@@ -1,5 +1,7 @@
 """The verdict in words, and intervals that stay within [0, 1]."""
 
+import pytest
+
 from augment.evaluate import aggregate, deltas_and_gap, summarize_arms
 from augment.verdict import verdict
 
@@ -79,3 +81,51 @@ def test_a_c2st_below_chance_is_explained():
     assert "c2st_auc 0.272 is below 0.5" in said and "worse than chance" in said
     assert "about 0.5" in said
     assert not any("c2st" in x for x in verdict(_summary(arms, c2st=0.55))["lines"])
+
+
+def _mixed(per_arm: dict[str, list[tuple[float, float]]]) -> dict:
+    """Arms whose per-seed (balanced accuracy, macro-F1) differ; accuracy and minority recall
+    follow balanced accuracy."""
+    arms = summarize_arms(
+        {
+            a: [
+                {"balanced_accuracy": b, "macro_f1": f, "accuracy": b, "minority_recall": b}
+                for b, f in values
+            ]
+            for a, values in per_arm.items()
+        }
+    )
+    deltas, gap = deltas_and_gap(arms)
+    return {"arms": arms, "delta_vs_baseline": deltas, "gap_recovered": gap}
+
+
+def test_a_loss_on_another_metric_is_flagged():
+    # the issue's case: gan best on balanced accuracy while macro-F1 fell 0.042
+    s = _mixed(
+        {
+            "baseline": [(0.70, 0.70), (0.72, 0.72)],
+            "gan": [(0.75, 0.658), (0.77, 0.678)],
+        }
+    )
+    v = verdict(s)
+    assert v["best"] == "gan" and v["losses_vs_baseline"] == {"macro_f1": pytest.approx(-0.042)}
+    said = " ".join(v["lines"])
+    assert "macro F1 -0.042 vs the baseline" in said
+    # a loss within the stated amount, or on the baseline itself, is not flagged
+    s = _mixed({"baseline": [(0.70, 0.70), (0.72, 0.72)], "gan": [(0.75, 0.695), (0.77, 0.715)]})
+    assert verdict(s)["losses_vs_baseline"] == {} and "vs the baseline" not in " ".join(
+        verdict(s)["lines"]
+    )
+    assert verdict(_mixed({"baseline": [(0.8, 0.5), (0.8, 0.5)]}))["losses_vs_baseline"] == {}
+
+
+def test_a_share_of_the_oracle_gap_above_100_percent_is_explained():
+    s = _summary({"baseline": [0.70, 0.70], "gan": [0.758, 0.758], "oracle": [0.75, 0.75]})
+    line = [x for x in verdict(s)["lines"] if "over the baseline" in x][0]
+    assert "beyond the oracle" in line and "not an upper bound" in line
+    assert "116%" in line and "of the gap to the oracle" not in line
+    s = _summary({"baseline": [0.70, 0.70], "gan": [0.72, 0.72], "oracle": [0.75, 0.75]})
+    assert "40% of the gap to the oracle" in " ".join(verdict(s)["lines"])
+    s = _summary({"baseline": [0.70, 0.70], "gan": [0.72, 0.72], "oracle": [0.69, 0.69]})
+    said = " ".join(verdict(s)["lines"])
+    assert "the oracle does not beat the baseline" in said and "of the gap" not in said
