@@ -72,6 +72,10 @@ class DataConfig(_Strict):
     # classes with fewer rows than this are dropped before the split (said on stderr, listed in
     # the summary's dropped_classes); 0: none dropped, a class too small to split is an error
     min_class_rows: int = Field(0, ge=0, le=MAX_CLASS_ROWS)
+    # numeric columns to treat as categories (one-hot in the GAN, the classifiers, SMOTE-NC),
+    # besides text and booleans; None: a file's integer columns of <= 10 distinct values under
+    # 5% of the rows (said on stderr); []: every number stays continuous
+    discrete: list[str] | None = None
 
     @field_validator("imbalance_classes", mode="before")
     @classmethod

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
     """Load and split the data; the test split is real only and made before any generation."""
-    data = load_dataset(cfg.source, cfg.label, cfg.missing, cfg.min_class_rows)
+    data = load_dataset(cfg.source, cfg.label, cfg.missing, cfg.min_class_rows, cfg.discrete)
     splits = make_splits(
         data,
         cfg.test_size,

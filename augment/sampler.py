@@ -49,7 +49,8 @@ class ConditionalGANOverSampler(BaseOverSampler):
         GAN batch size; None picks one from the table size.
     discrete : list, optional
         Columns to one-hot encode (names for DataFrames, positions for arrays); by default
-        text, category and boolean columns.
+        text, category and boolean columns. Integer-coded categories (a grade 1-4) are numbers
+        and stay continuous unless listed here (a run lists them in ``data.discrete``).
     pac : int, default=10
         PacGAN pack size.
     device : str, default="auto"

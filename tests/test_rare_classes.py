@@ -66,3 +66,56 @@ def test_min_class_rows_is_a_typed_data_key():
     assert build_config({"data": {"min_class_rows": 6}}).data.min_class_rows == 6
     with pytest.raises(ConfigError, match="data.min_class_rows"):
         build_config({"data": {"min_class_rows": -1}})
+
+
+# ---- integer-coded categories: data.discrete and the detection of low-cardinality integers
+
+
+def _coded(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "grade": rng.integers(1, 5, n),  # 4 integer codes: a category
+            "rooms": rng.integers(1, 60, n),  # many integers: a count
+            "x": rng.normal(size=n),
+            "y": rng.choice(["a", "b"], n),
+        }
+    )
+
+
+def test_low_cardinality_integer_columns_are_discrete_with_a_note(tmp_path, caplog):
+    path = tmp_path / "t.csv"
+    _coded().to_csv(path, index=False)
+    with caplog.at_level(logging.WARNING, logger="augment.data.tabular"):
+        data, _ = prepare(DataConfig(source=str(path), label="y"))
+    assert data.discrete == ["grade"] and data.continuous == ["rooms", "x"]
+    said = [r.getMessage() for r in caplog.records if "grade" in r.getMessage()]
+    assert len(said) == 1 and "data.discrete" in said[0] and "\n" not in said[0]
+    # [] keeps every number continuous; a list names the discrete columns
+    data, _ = prepare(DataConfig(source=str(path), label="y", discrete=[]))
+    assert data.discrete == [] and data.continuous == ["grade", "rooms", "x"]
+    data, _ = prepare(DataConfig(source=str(path), label="y", discrete=["rooms"]))
+    assert data.discrete == ["rooms"] and data.continuous == ["grade", "x"]
+
+
+def test_data_discrete_reaches_the_gan_transformer(tmp_path):
+    from augment.config import GANConfig
+    from augment.gan_fit import fit_generator
+
+    path = tmp_path / "t.csv"
+    _coded(200).to_csv(path, index=False)
+    _, splits = prepare(DataConfig(source=str(path), label="y", discrete=["rooms", "grade"]))
+    gan = fit_generator(splits.train, GANConfig(epochs=1, batch_size=32), progress=False)
+    assert set(gan.discrete) == {"grade", "rooms"}
+    assert (
+        gan.transformer_.info_["rooms"]["type"] == "discrete" != gan.transformer_.info_["x"]["type"]
+    )
+
+
+def test_an_unknown_discrete_column_is_named():
+    data = build_config({"data": {"discrete": ["grade"]}}).data
+    assert data.discrete == ["grade"] and build_config({}).data.discrete is None
+    with pytest.raises(InvalidDataError, match=r"data.discrete.*'nope'.*not a feature column"):
+        dataset_from_frame(_coded(), "y", "t.csv", discrete=["nope"])
+    with pytest.raises(InvalidDataError, match="label"):
+        dataset_from_frame(_coded(), "y", "t.csv", discrete=["y"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from augment.data.builtin import BUILTINS, load_builtin
@@ -15,7 +16,7 @@ from augment.data.split import (
     make_splits,
     split_dataset,
 )
-from augment.data.tabular import dataset_from_frame, load_table
+from augment.data.tabular import check_discrete, dataset_from_frame, load_table
 from augment.exceptions import InvalidDataError
 
 __all__ = [
@@ -34,7 +35,11 @@ __all__ = [
 
 
 def load_dataset(
-    source: str | Path, label: str | None = None, missing: str = "error", min_class_rows: int = 0
+    source: str | Path,
+    label: str | None = None,
+    missing: str = "error",
+    min_class_rows: int = 0,
+    discrete: list[str] | None = None,
 ) -> LabeledDataset:
     """Load a labelled dataset.
 
@@ -49,6 +54,9 @@ def load_dataset(
     min_class_rows : int
         Tables: a class of one row is accepted when it has fewer than this many rows (it is
         dropped by `make_splits` with the same ``min_class_rows``).
+    discrete : list of str, optional
+        Tables: numeric columns to treat as categories (with text and boolean ones); None: a
+        file's integer columns that look like category codes (built-ins: as they are).
 
     Raises
     ------
@@ -57,7 +65,8 @@ def load_dataset(
     """
     text = str(source)
     if text.startswith("builtin:"):
-        return load_builtin(text.split(":", 1)[1])
+        data = load_builtin(text.split(":", 1)[1])
+        return data if discrete is None else with_discrete(data, discrete)
     path = Path(source)
     if not path.exists():
         raise InvalidDataError(f"{path}: no such file or directory")
@@ -68,4 +77,14 @@ def load_dataset(
                 f" {label!r} (data.label), which is for tables"
             )
         return load_image_folder(path)
-    return load_table(path, label, missing, min_class_rows)
+    return load_table(path, label, missing, min_class_rows, discrete)
+
+
+def with_discrete(data: LabeledDataset, discrete: list[str]) -> LabeledDataset:
+    """A table with ``discrete`` numeric columns made categories (text and booleans stay)."""
+    if data.kind != "table":
+        raise InvalidDataError(f"{data.name}: data.discrete is for tables; this is an image set")
+    check_discrete(list(data.X.columns), discrete, data.name, data.label)
+    cats = [c for c in data.X.columns if c in data.discrete or c in discrete]
+    rest = [c for c in data.continuous if c not in cats]
+    return replace(data, continuous=rest, discrete=cats)

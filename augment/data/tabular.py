@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,13 @@ from augment.data.dataset import LabeledDataset, encode_labels
 from augment.data.dtypes import normalise_dtypes
 from augment.data.missing import apply_missing_policy
 from augment.exceptions import InvalidDataError
+
+log = logging.getLogger(__name__)
+
+# an integer column of at most this many distinct values, under `CODES_SHARE` of the rows, is
+# taken as category codes (discrete) unless data.discrete says which columns are
+MAX_CODES = 10
+CODES_SHARE = 0.05
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -97,18 +105,57 @@ def _check_not_regression(labels: pd.Series, names: list[str], where: str, label
             )
 
 
-def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Split feature columns into continuous (numeric) and discrete (bool, text, category)."""
-    continuous, discrete = [], []
+def _column_kinds(
+    X: pd.DataFrame, where: str, discrete: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Split feature columns into continuous (numeric) and discrete (bool, text, category, the
+    ``discrete`` columns). ``discrete=None``: integer columns that look like category codes
+    (`MAX_CODES`, `CODES_SHARE`) are discrete too, said in one warning line."""
+    given = set(discrete or [])
+    codes = []
+    continuous, out = [], []
     for col in X.columns:
         s = X[col]
-        if pd.api.types.is_bool_dtype(s):
-            discrete.append(col)
-        elif pd.api.types.is_numeric_dtype(s):
-            continuous.append(col)
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or col in given:
+            out.append(col)
+        elif discrete is None and _looks_like_codes(s):
+            out.append(col)
+            codes.append(col)
         else:
-            discrete.append(col)
-    return continuous, discrete
+            continuous.append(col)
+    if codes:
+        log.warning(
+            "%s: integer column(s) %s of at most %d distinct values are treated as categories;"
+            " set data.discrete (a list of columns, [] for none) to choose",
+            where,
+            ", ".join(repr(c) for c in codes),
+            MAX_CODES,
+        )
+    return continuous, out
+
+
+def _looks_like_codes(s: pd.Series) -> bool:
+    """An integer column with few distinct values for its length: category codes."""
+    if not pd.api.types.is_integer_dtype(s):
+        return False
+    n = s.nunique()
+    return n <= MAX_CODES and n < CODES_SHARE * len(s)
+
+
+def check_discrete(columns: list[str], discrete: list[str] | None, where: str, label: str) -> None:
+    """Every column named in data.discrete is a feature column."""
+    if label in (discrete or []):
+        raise InvalidDataError(
+            f"{where}: data.discrete names the label column {label!r}; list feature columns only"
+        )
+    unknown = [c for c in discrete or [] if c not in columns]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], columns, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise InvalidDataError(
+            f"{where}: data.discrete column(s) {', '.join(repr(c) for c in unknown)} are not a"
+            f" feature column{hint} (columns: {', '.join(columns[:20])})"
+        )
 
 
 def check_labels(
@@ -139,6 +186,7 @@ def dataset_from_frame(
     name: str,
     missing: str = "error",
     min_class_rows: int = 0,
+    discrete: list[str] | None = None,
 ) -> LabeledDataset:
     """Build a `LabeledDataset` from a DataFrame whose column ``label`` holds the classes.
 
@@ -147,7 +195,8 @@ def dataset_from_frame(
     ``missing`` says what to do with NaN / infinite feature values: ``"error"`` (default),
     ``"drop"`` the rows, or ``"impute"`` (kept as NaN here, filled from the train split by
     `make_splits`). A missing label is always an error. Classes of fewer than
-    ``min_class_rows`` rows may have a single row (`make_splits` drops them).
+    ``min_class_rows`` rows may have a single row (`make_splits` drops them). ``discrete``:
+    the numeric columns to treat as categories; None detects integer category codes.
     """
     if df.shape[1] == 0 or len(df) == 0:
         what = "no columns" if df.shape[1] == 0 else "a header but no rows"
@@ -179,7 +228,8 @@ def dataset_from_frame(
     X = df.drop(columns=[label]).reset_index(drop=True)
     if X.shape[1] == 0:
         raise InvalidDataError(f"{name}: table has only the label column {label!r}, no features")
-    continuous, discrete = _column_kinds(X)
+    check_discrete(list(X.columns), discrete, name, label)
+    continuous, discrete = _column_kinds(X, name, discrete)
     X, labels = apply_missing_policy(X, labels, continuous, name, missing)
     y, class_names = encode_labels(labels)
     _check_not_regression(labels, class_names, name, label)
@@ -198,7 +248,12 @@ def dataset_from_frame(
 
 
 def load_table(
-    path: Path, label: str | None, missing: str = "error", min_class_rows: int = 0
+    path: Path,
+    label: str | None,
+    missing: str = "error",
+    min_class_rows: int = 0,
+    discrete: list[str] | None = None,
 ) -> LabeledDataset:
     """Load a CSV or Parquet file with class column ``label``."""
-    return dataset_from_frame(read_table(path, label), label, str(path), missing, min_class_rows)
+    df = read_table(path, label)
+    return dataset_from_frame(df, label, str(path), missing, min_class_rows, discrete)
