@@ -35,7 +35,7 @@ FULL = {
     "classes": [2, 20, 200],
 }
 QUICK = {"rows": [1_000, 10_000], "columns": [10, 100], "classes": [2, 20]}
-QUICK_BASE = (5_000, 20, 3)
+QUICK_BASE = (1_000, 20, 3)
 
 
 def make_table(
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="small grid: rows 1k/10k, columns 10/100, classes 2/20 around 5k x 20 x 3",
+        help="small grid: rows 1k/10k, columns 10/100, classes 2/20 around 1k x 20 x 3",
     )
     p.add_argument("--million", action="store_true", help="add a 1M-row case (slow, several GB)")
     p.add_argument(

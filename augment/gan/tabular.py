@@ -91,14 +91,22 @@ class SpanActivation(nn.Module):
             return values
         logits = raw[:, self.n_tanh :]
         b = len(raw)
-        if self.training:  # noiseless log-probabilities, for the condition loss
-            self.log_probs = self._softmax(logits, b, log=True)
+        if self.training:  # noiseless logits: `log_probs` for the condition loss, if asked
+            self._logits = logits
         # Gumbel noise -log(-log u) (rand is ~4x cheaper than exponential_), when sampling too:
         # the decoder takes each span's argmax, which is then a draw from softmax(logits)
         # rather than always its most likely category
         u = torch.rand_like(logits).clamp_(min=1e-12)
         logits = (logits - torch.log(-torch.log(u))) / self.tau
         return torch.cat([values, self._softmax(logits, b)], dim=1)
+
+    @property
+    def log_probs(self) -> torch.Tensor:
+        """Noiseless log-probabilities ``(B, one-hot columns)`` of the last training forward.
+
+        Made on demand: tables without a category span (no condition loss) never pay for them.
+        """
+        return self._softmax(self._logits, len(self._logits), log=True)
 
     def _softmax(self, logits: torch.Tensor, b: int, log: bool = False) -> torch.Tensor:
         padded = logits.new_full((b, self.n_spans * self.k_max), float("-inf"))

@@ -1,7 +1,8 @@
 """The shortcuts of the training step give exactly what the plain code gives.
 
 Cached EMA tensor lists vs walking the modules each step, clearing gradients by hand vs
-``zero_grad``, one host transfer for the D step's numbers vs three ``.item()`` calls, and the
+``zero_grad``, one host transfer for the D step's numbers vs three ``.item()`` calls, the
+segment-wise span activation vs a loop over columns (log-probabilities made on demand), and the
 step budget's epochs.
 """
 
@@ -15,8 +16,9 @@ import torch
 from torch import nn
 
 from augment.gan.loop import EMA, LoopConfig, _clear_grads, d_step
-from augment.gan.tabular import TabularCritic, planned_epochs
+from augment.gan.tabular import SpanActivation, TabularCritic, grouped_order, planned_epochs
 from augment.gan_settings import TabularGANConfig
+from augment.transform.tabular import Span
 
 
 def _net() -> nn.Module:
@@ -98,3 +100,54 @@ def test_planned_epochs_give_at_least_the_budgeted_steps_in_whole_epochs(rows, p
     assert epochs >= 1
     assert epochs * per_epoch >= steps
     assert epochs == 1 or (epochs - 1) * per_epoch < steps
+
+
+def _spans() -> list[Span]:
+    """A value column with 3 modes, a 2-category column, a value column with 1 mode and NaNs."""
+    return [
+        Span("a", 0, 1, "tanh"),
+        Span("a", 1, 4, "softmax", "mode"),
+        Span("b", 4, 6, "softmax", "category"),
+        Span("c", 6, 7, "tanh"),
+        Span("c", 7, 8, "softmax", "mode"),
+        Span("c", 8, 10, "softmax", "missing"),
+    ]
+
+
+def _per_span(raw: torch.Tensor, spans: list[Span], fn) -> torch.Tensor:
+    """The per-column loop the segment-wise activation replaces, in the grouped layout."""
+    order, groups = grouped_order(spans)
+    n_tanh = len(order) - sum(n * w for _, n, w in groups)
+    parts = [torch.tanh(raw[:, :n_tanh])]
+    for start, n, width in groups:
+        for i in range(n):
+            parts.append(fn(raw[:, start + i * width : start + (i + 1) * width]))
+    return torch.cat(parts, dim=1)
+
+
+def test_span_activation_equals_the_per_column_loop_on_random_inputs():
+    spans = _spans()
+    act = SpanActivation(spans, tau=0.2).train()
+    raw = torch.randn(64, spans[-1].end) * 3
+    n_tanh = act.n_tanh
+    torch.manual_seed(1)
+    out = act(raw)
+    torch.manual_seed(1)  # the same Gumbel draw for the reference
+    u = torch.rand_like(raw[:, n_tanh:]).clamp_(min=1e-12)
+    noisy = torch.cat([raw[:, :n_tanh], (raw[:, n_tanh:] - torch.log(-torch.log(u))) / 0.2], 1)
+    want = _per_span(noisy, spans, lambda t: torch.softmax(t, dim=1))
+    torch.testing.assert_close(
+        out, torch.cat([want[:, :n_tanh].atanh().tanh(), want[:, n_tanh:]], 1)
+    )
+    logp = _per_span(raw, spans, lambda t: torch.log_softmax(t, dim=1))[:, n_tanh:]
+    torch.testing.assert_close(act.log_probs, logp)
+
+
+def test_log_probs_on_demand_carry_gradients_to_the_logits():
+    spans = _spans()
+    act = SpanActivation(spans, tau=0.2).train()
+    raw = torch.randn(8, spans[-1].end, requires_grad=True)
+    act(raw)
+    act.log_probs[:, -1].sum().backward()  # the last column: of the 3-wide mode span
+    assert raw.grad[:, act.n_tanh :].abs().sum() > 0
+    assert raw.grad[:, : act.n_tanh].abs().sum() == 0
