@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -12,16 +12,6 @@ import yaml
 
 from augment.exceptions import ConfigError
 
-_ALLOWED_KEYS = {
-    "tracking_uri",
-    "experiment",
-    "registered_model",
-    "model_alias",
-    "tags",
-    "log_classifiers",
-    "classifier_model",
-    "classifier_alias",
-}
 LOG_CLASSIFIERS = ("best", "all", "none")  # which arms' retrained classifiers a run logs
 
 
@@ -59,6 +49,47 @@ class TrackingConfig:
         if not self.registered_model:
             return None
         return self.classifier_model or f"{self.registered_model}-classifier"
+
+
+_ALLOWED_KEYS = {f.name for f in fields(TrackingConfig)} - {"source"}
+MAX_NAME = 250  # characters of a name (MLflow's experiment and model names allow more)
+
+
+def _checked(values: dict, where: str) -> dict:
+    """Every value of ``mlflow.yml`` of its field's type, read from the dataclass: text keys
+    non-empty text (null: the default; "" turns an optional one off), ``tags`` a flat mapping
+    of text or numbers."""
+    out = {}
+    for f in fields(TrackingConfig):
+        if f.name not in values or f.name == "source":
+            continue
+        value = values[f.name]
+        if f.name == "tags":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str | int)
+                and isinstance(v, str | int | float)
+                and not isinstance(v, bool)
+                for k, v in value.items()
+            ):
+                raise ConfigError(
+                    f"{where}: tags must be a mapping of names to text, got {value!r:.80}"
+                )
+            out["tags"] = {str(k): str(v) for k, v in value.items()}
+            continue
+        optional = "None" in str(f.type)
+        if value is None:  # an empty key: its default
+            continue
+        if optional and value == "":
+            out[f.name] = None  # off, as null
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME:
+            allowed = "text (or null)" if optional else "text"
+            raise ConfigError(
+                f"{where}: {f.name} must be non-empty {allowed} of at most {MAX_NAME}"
+                f" characters, got {value!r:.80}"
+            )
+        out[f.name] = value
+    return out
 
 
 def sqlite_target(uri: str) -> Path | None:
@@ -138,7 +169,7 @@ def load_tracking_config(path: str | Path | None = None) -> TrackingConfig:
         raise ConfigError(
             f"{where}: log_classifiers must be one of {list(LOG_CLASSIFIERS)}, got {choice!r:.80}"
         )
-    cfg = TrackingConfig(**{k: v for k, v in values.items() if v is not None}, source=where)
+    cfg = TrackingConfig(**_checked(values, where), source=where)
     env = os.environ.get("MLFLOW_TRACKING_URI")
     if env:
         cfg = replace(cfg, tracking_uri=env, source="MLFLOW_TRACKING_URI")

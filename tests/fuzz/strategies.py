@@ -789,7 +789,18 @@ def bad_for(key: str, value) -> bool:
     return True
 
 
-MLFLOW_KEYS = ("tracking_uri", "experiment", "registered_model", "model_alias", "tags")
+def _mlflow_keys() -> tuple[tuple[str, ...], frozenset[str]]:
+    """mlflow.yml's keys and the optional ones ("" turns them off), from the dataclass: a key
+    added later is fuzzed too."""
+    from dataclasses import fields
+
+    from augment.tracking.config import TrackingConfig
+
+    keys = [f for f in fields(TrackingConfig) if f.name != "source"]
+    return tuple(f.name for f in keys), frozenset(f.name for f in keys if "None" in str(f.type))
+
+
+MLFLOW_KEYS, OPTIONAL_MLFLOW_KEYS = _mlflow_keys()
 
 
 @st.composite
@@ -808,7 +819,7 @@ def mlflow_configs(draw) -> ConfigRecipe:
             values[key] = value
             mutations.append(f"{key}={value!r}")
             culprits.append(key)
-            user_error = user_error or key != "registered_model" or value not in ("",)
+            user_error = user_error or key not in OPTIONAL_MLFLOW_KEYS or value != ""
         elif how == "unknown":
             values["tracking_url"] = "sqlite:///x.db"
             mutations.append("unknown tracking_url")

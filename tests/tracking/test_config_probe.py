@@ -52,6 +52,36 @@ def test_unknown_key_and_missing_file_are_config_errors(tmp_path):
         load_tracking_config(tmp_path / "nope.yml")
 
 
+def _tracking_keys() -> list[str]:
+    from dataclasses import fields
+
+    from augment.tracking.config import TrackingConfig
+
+    return [f.name for f in fields(TrackingConfig) if f.name not in ("source", "tracking_uri")]
+
+
+@pytest.mark.parametrize("key", _tracking_keys())
+@pytest.mark.parametrize("value", [5, True, [1], {"a": [1]}, 2**64, " "])
+def test_every_mlflow_yml_key_of_the_wrong_type_is_a_config_error(tmp_path, key, value):
+    """Each key of mlflow.yml (read from the dataclass: a key added later is covered) refuses
+    a value of another type, naming the key; it never reaches MLflow as a name."""
+    import yaml
+
+    if key == "tags" and isinstance(value, dict):
+        value = {"a": [1]}  # a nested value: not a flat mapping
+    path = tmp_path / "mlflow.yml"
+    path.write_text(yaml.safe_dump({"tracking_uri": "sqlite:///x.db", key: value}))
+    with pytest.raises(ConfigError, match=rf"mlflow.yml: {key} must be"):
+        load_tracking_config(path)
+
+
+def test_null_is_the_default_and_an_empty_optional_name_is_off(tmp_path):
+    path = tmp_path / "mlflow.yml"
+    path.write_text("experiment: null\nregistered_model: ''\ntags: {team: 7}\n")
+    cfg = load_tracking_config(path)
+    assert (cfg.experiment, cfg.registered_model, cfg.tags) == ("augment", None, {"team": "7"})
+
+
 def test_probe_checks_a_sqlite_folder_without_creating_anything(tmp_path):
     cfg = load_tracking_config()
     from dataclasses import replace
