@@ -9,6 +9,7 @@ from pathlib import Path
 
 MIN_SEEDS = 3  # below this a t interval over seeds is too wide to read
 MIN_TEST_PER_CLASS = 10  # test rows of the smallest class below which recall moves in big steps
+QUICK = {"gan.epochs": 30, "seeds": 3, "gan.seeds": 1}  # --quick
 
 
 def add_parser(sub, verbose: argparse.ArgumentParser) -> None:
@@ -24,6 +25,26 @@ def add_parser(sub, verbose: argparse.ArgumentParser) -> None:
         "--missing",
         choices=["error", "drop", "impute"],
         help="NaN/inf features: error (default), drop the rows, impute (median / most frequent)",
+    )
+    run.add_argument(
+        "--imbalance-classes",
+        help="comma-separated classes to cut for an induced-imbalance experiment (the rest of"
+        " their train rows become the oracle arm's); 'none' for no cut",
+    )
+    run.add_argument(
+        "--imbalance-fraction", type=float, help="share of their train rows the cut classes keep"
+    )
+    run.add_argument(
+        "--test-size", type=float, help="share of rows held out as the real test split"
+    )
+    run.add_argument(
+        "--discrete", help="comma-separated columns to treat as categories (e.g. integer codes)"
+    )
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a first look in about a minute: {', '.join(f'{k}={v}' for k, v in QUICK.items())}"
+        " (flags given beside it win)",
     )
     run.add_argument("--epochs", type=int, help="GAN training epochs")
     run.add_argument("--seeds", type=int, help="classifier seeds per arm")
@@ -74,9 +95,27 @@ def _arm_list(text: str) -> list[str]:
     return arms
 
 
+def _names(text: str | None, flag: str) -> list[str] | None:
+    """A comma-separated list of names (labels or columns) as written; 'none' is empty."""
+    from augment.exceptions import ConfigError
+
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return []
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ConfigError(f"{flag} {text!r} names nothing; e.g. {flag} a,b (or none)")
+    return names
+
+
 def _overrides(args: argparse.Namespace) -> dict:
-    return {
+    given = {
         "data.source": args.data,
+        "data.imbalance_classes": _names(args.imbalance_classes, "--imbalance-classes"),
+        "data.imbalance_fraction": args.imbalance_fraction,
+        "data.test_size": args.test_size,
+        "data.discrete": _names(args.discrete, "--discrete"),
         "data.label": args.label,
         "data.missing": args.missing,
         "gan.epochs": args.epochs,
@@ -89,6 +128,9 @@ def _overrides(args: argparse.Namespace) -> dict:
         "orchestration.dask_address": args.dask_address,
         "orchestration.cache_dir": args.cache_dir,
     }
+    if args.quick:
+        given.update({k: v for k, v in QUICK.items() if given.get(k) is None})
+    return given
 
 
 def claim_outputs(args: argparse.Namespace, cfg, tracking) -> tuple[Path | None, Path | None]:
