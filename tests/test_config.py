@@ -1,6 +1,7 @@
 import pytest
 
 from augment import ConfigError, load_config
+from augment.config import build_config
 
 
 def test_defaults_and_overrides(tmp_path):
@@ -49,3 +50,12 @@ def test_an_imbalance_class_of_another_type_says_how_to_write_it(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(p)
     assert "data.imbalance_classes" in str(err.value) and "(quoted)" in str(err.value)
+
+
+def test_an_integer_imbalance_class_the_data_lacks_names_the_key():
+    from augment.data import load_dataset, make_splits
+    from augment.exceptions import InvalidDataError
+
+    cfg = build_config({"data": {"source": "builtin:wine", "imbalance_classes": [1, 2]}})
+    with pytest.raises(InvalidDataError, match=r"\['1', '2'\] \(data.imbalance_classes\)"):
+        make_splits(load_dataset("builtin:wine"), 0.3, 0, cfg.data.imbalance_classes, 0.1)

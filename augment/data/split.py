@@ -142,7 +142,8 @@ def induce_imbalance(
     unknown = [c for c in classes if c not in train.class_names]
     if unknown:
         raise InvalidDataError(
-            f"{train.name}: imbalance class(es) {unknown} not in the classes {train.class_names}"
+            f"{train.name}: imbalance class(es) {unknown} (data.imbalance_classes) not in the"
+            f" classes {train.class_names}"
         )
     rng = np.random.default_rng(seed)
     keep = np.ones(len(train), dtype=bool)
