@@ -25,7 +25,7 @@ from augment.exceptions import ConfigError
 from augment.gan_settings import ImageGANConfig, TabularGANConfig
 
 # "auto": the small CNN for images, random_forest for tables
-CLASSIFIERS = ("random_forest", "logistic_regression", "cnn", "auto")
+CLASSIFIERS = ("random_forest", "logistic_regression", "hist_gradient_boosting", "cnn", "auto")
 
 # ranges of the numeric keys: seeds are what numpy's legacy seeding and scikit-learn's
 # random_state take; the caps are far above any useful value, low enough that a typo cannot

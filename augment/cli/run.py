@@ -55,7 +55,9 @@ def add_parser(sub, verbose: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--arms", help=_arms_help())
     run.add_argument(
-        "--classifier", help="auto (cnn for images), cnn, random_forest or logistic_regression"
+        "--classifier",
+        help="auto (cnn for images, random_forest for tables), cnn, random_forest,"
+        " logistic_regression or hist_gradient_boosting",
     )
     run.add_argument("--json", dest="json_path", help="write the JSON summary here")
     run.add_argument(
