@@ -1,6 +1,6 @@
 """Benchmarks run by hand (not in CI, not in the wheel): thin CLIs over the library.
 
-    python -m benchmarks.suite --help     # tables x arms x classifiers, variants of "ours"
+    python -m benchmarks.suite --help     # tables x arms x classifiers, variants of the gan arm
     python -m benchmarks.tabular --help   # the tabular GAN against `ctgan`
     python -m benchmarks.images --help    # every arm on imbalanced digits and MNIST
     python -m benchmarks.readme_sample --help  # the README's sample-run block
