@@ -12,6 +12,7 @@ import os
 import socket
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -307,7 +308,9 @@ def _dataset_source(name: str) -> Any:
 
     if Path(name).exists():
         try:
-            return resolve_dataset_source(str(Path(name).resolve()))
+            with warnings.catch_warnings():  # "can be interpreted in multiple ways": all local
+                warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
+                return resolve_dataset_source(str(Path(name).resolve()))
         except MlflowException:
             pass
     return CodeDatasetSource({"augment.source": name})

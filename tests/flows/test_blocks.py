@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from mlflow.tracking import MlflowClient
-from prefect import flow
 
 from augment.exceptions import ConfigError
 from flows.blocks import balance, evaluate_arms, fit_generator, frame_file
@@ -24,38 +22,8 @@ def _frame() -> pd.DataFrame:
     )
 
 
-def test_a_user_flow_evaluates_fits_and_balances_its_own_frame(tmp_path, mlflow_tmp):
-    import mlflow.pyfunc
-
-    frame = _frame()
-    before = frame.copy()
-
-    @flow
-    def user_flow() -> tuple[dict, dict, dict]:
-        result = evaluate_arms(
-            frame, "y", arms=["baseline", "gan"], seeds=1, config={"gan": {"epochs": 1}}
-        )
-        gen = fit_generator(frame, "y", epochs=1)
-        balanced = balance(frame, "y", gen["model_uri"], str(tmp_path / "balanced.csv"))
-        return result, gen, balanced
-
-    result, gen, balanced = user_flow()
-    pd.testing.assert_frame_equal(frame, before)  # the caller's frame is not changed
-    client = MlflowClient(mlflow_tmp)
-    assert client.get_run(result["mlflow_run_id"]).info.status == "FINISHED"
-    assert result["verdict"]["best"] in ("baseline", "gan")
-    clf = mlflow.pyfunc.load_model(result["classifier_uri"])
-    predicted = np.asarray(clf.predict(frame.drop(columns="y").head(8))).ravel()
-    assert set(predicted.tolist()) <= {0, 1, "0", "1"}
-
-    assert client.get_run(gen["mlflow_run_id"]).info.status == "FINISHED"
-    assert gen["classes"] == ["0", "1"] and gen["rows"] == 75
-    out = pd.read_csv(balanced["path"])
-    assert balanced["rows_added"] == {"1": 45} and len(out) == 120
-    assert out["y"].value_counts().to_dict() == {0: 60, 1: 60}  # labels as the user wrote
-    assert list(out.columns) == [*frame.columns, "is_synthetic"]
-    assert out["is_synthetic"].tolist() == [False] * 75 + [True] * 45
-    pd.testing.assert_frame_equal(out.head(75).drop(columns="is_synthetic"), frame)
+# A whole user flow over evaluate_arms, fit_generator and balance: the README's example, run
+# by tests/test_readme_examples.py::test_your_own_prefect_flow_example_runs.
 
 
 def test_the_frame_file_is_named_by_content_and_written_once(tmp_path):
