@@ -4,8 +4,12 @@
 temporary API before the flow's heavy imports, not after them.
 """
 
+import os
 from importlib import import_module
 from typing import Any
+
+# no telemetry from the temporary Prefect server a flow call starts (a user's setting wins)
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 __all__ = ["augmentation_flow"]
 

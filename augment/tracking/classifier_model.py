@@ -29,6 +29,7 @@ import yaml
 from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
 from augment.tracking.config import TrackingConfig
 from augment.tracking.model import _Context, _generator_requirements, check_meta, verify_file
+from augment.tracking.quiet import quiet_mlflow
 
 # the only non-builtin types skops may build when loading a classifier: what a fitted random
 # forest holds besides numpy and the scikit-learn estimators skops trusts by default
@@ -122,7 +123,7 @@ def log_classifier(
         wrapper.load_context(_Context(artifacts))
         output = wrapper.predict(None, example)
         mlflow.set_tracking_uri(tracker.cfg.tracking_uri)
-        with mlflow.start_run(run_id=run_id, nested=True):  # resumes; status set by finish()
+        with quiet_mlflow(), mlflow.start_run(run_id=run_id, nested=True):  # status: finish()
             info = mlflow.pyfunc.log_model(
                 name=name,
                 # models from code: the pyfunc is this package's source, not a cloudpickle

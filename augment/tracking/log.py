@@ -102,7 +102,10 @@ class Tracker:
         from mlflow.tracking import MlflowClient  # lazy: `augment --help` stays fast
 
         self.cfg = cfg
-        with _sqlite_store_lock(cfg.tracking_uri):  # the client creates / migrates the store
+        from augment.tracking.quiet import quiet_mlflow
+
+        # the client creates / migrates the store (under a lock, without its INFO lines)
+        with _sqlite_store_lock(cfg.tracking_uri), quiet_mlflow():
             self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
             self.client.search_experiments(max_results=1)  # tracking tables
             self.client.search_registered_models(max_results=1)  # registry tables, same file

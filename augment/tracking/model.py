@@ -23,6 +23,7 @@ import yaml
 
 from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
 from augment.tracking.config import TrackingConfig
+from augment.tracking.quiet import quiet_mlflow
 
 KINDS = ("table", "image")  # the model metadata's ``kind``
 LABEL_DTYPES = ("int64", "str")  # the model metadata's ``label_dtype`` (absent: logged before it)
@@ -72,7 +73,7 @@ def log_generator(
             params=ParamSchema([ParamSpec("random_state", "long", 0)]),
         )
         mlflow.set_tracking_uri(tracker.cfg.tracking_uri)
-        with mlflow.start_run(run_id=run_id, nested=True):  # resumes; status set by finish()
+        with quiet_mlflow(), mlflow.start_run(run_id=run_id, nested=True):  # status: finish()
             info = mlflow.pyfunc.log_model(
                 name="generator",
                 # models from code: the pyfunc is this source file, not a cloudpickle
