@@ -581,6 +581,8 @@ RUN_KEYS = (
     "data.split_seed",
     "data.imbalance_classes",
     "data.imbalance_fraction",
+    "data.min_class_rows",
+    "data.discrete",
     "data.missing",
     "data.label",
     "data.source",
@@ -618,7 +620,9 @@ ODD_VALID = {
     ),
     "augmentations": ([{"name": "os.system"}], [{"name": "Affine", "rotate": "x"}], [], [{"p": 1}]),
     "gan.device": ("cuda", "cuda:99", "mps", "tpu", "CPU", "cpu"),
-    "data.imbalance_classes": (["nope"], ["yes"], [], ["yes", "no", "rare", "common"]),
+    "data.imbalance_classes": (["nope"], ["yes"], [], ["yes", "no", "rare", "common"], [1, 2]),
+    "data.min_class_rows": (1, 10**6, 59),
+    "data.discrete": (["nope"], ["y"], [], ["x0", "x0"]),
     "data.test_size": (0.01, 0.99, 0.5),
     "data.split_seed": (-1, 2**32, 2**64),
     "gan.seed": (-1, 2**32, 2**64),
@@ -768,9 +772,9 @@ def configs(draw, source: str = "t.csv") -> ConfigRecipe:
 # keys where a value of BAD_VALUES is allowed: None (the default), 0, a float above 1
 OPTIONAL_KEYS = {
     "gan.batch_size", "gan.lr_g", "gan.seeds", "gan.patience", "orchestration.max_workers",
-    "data.imbalance_classes", "data.label", "augmentations",
+    "data.imbalance_classes", "data.label", "augmentations", "data.discrete",
 }  # fmt: skip
-ZERO_OK = {"gan.eval_every", "data.split_seed", "gan.seed"}
+ZERO_OK = {"gan.eval_every", "data.split_seed", "gan.seed", "data.min_class_rows"}
 UNBOUNDED_FLOATS = {"gan.lr_g", "gan.tabular.tau"}
 
 
