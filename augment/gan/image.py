@@ -242,6 +242,7 @@ class ImageCGAN(ConditionalGAN):
             [str(c) for c in self.classes_],
             snapshot=snap,
             feature_steps=cfg.fid_steps,
+            name=f"image GAN seed {self.random_state}",
         )
 
         def on_epoch_end(epoch: int, row: dict[str, float], G_ema: nn.Module) -> bool:

@@ -47,10 +47,11 @@ class ImageMonitor:
         snapshot: Callable[[int], None] | None = None,
         per_class: int = 64,
         feature_steps: int = 300,
+        name: str = "image GAN",
     ) -> None:
         self.real, self.codes, self.to_images = real, codes, to_images
         self.every, self.patience, self.threshold = every, patience, threshold
-        self.class_names, self.snapshot = class_names, snapshot
+        self.class_names, self.snapshot, self.name = class_names, snapshot, name
         k = int(codes.max()) + 1
         gen = torch.Generator().manual_seed(seed)
         self.z = torch.randn(k * per_class, noise_dim, generator=gen)
@@ -90,8 +91,10 @@ class ImageMonitor:
         low = [(self.class_names[c], d) for c, d in enumerate(divs) if d < self.threshold]
         for name, d in low:
             log.warning(
-                "epoch %d: class %r diversity %.2f < %.2f of the real spread: possible mode "
-                "collapse",
+                "augment: %s, epoch %d: class %r diversity %.2f is below %.2f of the real"
+                " spread: possible mode collapse (it may recover; the final diversity is in"
+                " the summary)",
+                self.name,
                 epoch,
                 name,
                 d,

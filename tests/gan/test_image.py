@@ -63,6 +63,7 @@ def test_monitor_logs_diversity_fid_snapshots_and_keeps_best_weights(caplog):
     assert {"diversity_c0", "diversity_c1", "diversity_min", "fid_domain"} <= set(rows[0])
     assert snaps == [r["epoch"] for r in rows]
     assert "possible mode collapse" in caplog.text  # threshold 2.0: always "collapsed"
+    assert "augment: image GAN seed 0, epoch 1: class " in caplog.text  # which GAN, which epoch
     fids = [r["fid_domain"] for r in rows]
     assert gan.best_epoch_ == rows[int(np.argmin(fids))]["epoch"]
     # patience 1: training stops at the first check whose FID is not below the best so far
