@@ -6,6 +6,7 @@ the lock file beside a SQLite store, and works on a store it may not write.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,28 @@ from augment.exceptions import ConfigError
 from augment.tracking.config import TrackingConfig, read_only_uri
 
 _PAGE = 1000  # runs per search request
+
+
+def matching_datasets(given: str, recorded: list[str]) -> list[str]:
+    """The recorded dataset names ``given`` means: the same text, else the same file or folder
+    (a relative path and the absolute one a run recorded), else the same file name when only
+    one recorded dataset has it. Several with that name: `ConfigError` listing them."""
+    if given in recorded:
+        return [given]
+
+    def where(name: str) -> Path | None:
+        return None if name.startswith("builtin:") else Path(name).expanduser().resolve()
+
+    same = [r for r in recorded if where(r) is not None and where(r) == where(given)]
+    if same:
+        return same
+    named = [r for r in recorded if not r.startswith("builtin:") and Path(r).name == given]
+    if len(named) > 1:
+        raise ConfigError(
+            f"--dataset {given!r} matches {len(named)} recorded datasets: "
+            f"{', '.join(named[:5])}; give one of them"
+        )
+    return named
 
 
 def comparison(source, last: int = 5, dataset: str | None = None) -> list[dict[str, Any]]:
@@ -41,7 +64,8 @@ def comparison(source, last: int = 5, dataset: str | None = None) -> list[dict[s
     if "tags.dataset" in df:
         is_parent &= df["tags.dataset"].notna()
         if dataset is not None:
-            is_parent &= df["tags.dataset"] == dataset
+            recorded = sorted(set(df.loc[is_parent, "tags.dataset"]))
+            is_parent &= df["tags.dataset"].isin(matching_datasets(dataset, recorded))
     elif dataset is not None:
         return []
     parents = df[is_parent].head(last)

@@ -112,3 +112,23 @@ def test_compare_filters_by_dataset_and_says_each_runs_config(tracker, monkeypat
     assert gan_row.split()[-2:] == ["+0.100", "+50%"]  # delta and gap recovered
     assert main(["compare", "--metric", "balanced_acuracy"]) == 2  # a typo: exit 2, no plot
     assert "is not a metric" in capsys.readouterr().err
+
+
+def test_compare_dataset_matches_a_path_as_the_user_writes_it(tmp_path, monkeypatch):
+    """`compare --dataset` takes the recorded text, the same file written another way (relative
+    or absolute), or a file name only one recorded dataset has; an ambiguous name is an error
+    listing the candidates."""
+    from augment.exceptions import ConfigError
+    from augment.tracking.read import matching_datasets
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    churn = str(tmp_path / "data" / "churn.csv")
+    recorded = [churn, "builtin:wine", "/elsewhere/a/x.csv", "/elsewhere/b/x.csv"]
+    assert matching_datasets("builtin:wine", recorded) == ["builtin:wine"]
+    assert matching_datasets("data/churn.csv", recorded) == [churn]
+    assert matching_datasets("./data/../data/churn.csv", recorded) == [churn]
+    assert matching_datasets("churn.csv", recorded) == [churn]
+    assert matching_datasets("wine", recorded) == []  # a built-in is named in full
+    with pytest.raises(ConfigError, match="matches 2 recorded datasets"):
+        matching_datasets("x.csv", recorded)
