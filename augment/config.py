@@ -120,6 +120,7 @@ _LIMITS: dict[str, dict[str, float]] = {
     "cutout": {"ge": 0.0, "lt": 1.0},
     "collapse_threshold": {"ge": 0.0, "le": 1.0},
     "fid_steps": {"ge": 1, "le": 1_000_000},
+    "step_budget": {"gt": 0.0, "le": 1_000_000.0},
 }
 
 
