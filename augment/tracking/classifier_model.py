@@ -29,7 +29,7 @@ import yaml
 from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
 from augment.tracking.config import TrackingConfig
 from augment.tracking.model import _Context, _generator_requirements, check_meta, verify_file
-from augment.tracking.quiet import quiet_mlflow
+from augment.tracking.quiet import quiet_mlflow, register_model
 
 # the only non-builtin types skops may build when loading a classifier: what a fitted random
 # forest holds besides numpy and the scikit-learn estimators skops trusts by default
@@ -138,7 +138,7 @@ def log_classifier(
     uri = info.model_uri
     registered = tracker.cfg.classifier_name
     if register and registered:
-        version = mlflow.register_model(uri, registered, tags=tags).version
+        version = register_model(uri, registered, tags=tags).version
         tracker.client.set_registered_model_alias(registered, tracker.cfg.classifier_alias, version)
         tracker.client.set_tag(run_id, "registered_classifier", f"{registered}/{version}")
     return uri

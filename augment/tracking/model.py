@@ -23,7 +23,7 @@ import yaml
 
 from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
 from augment.tracking.config import TrackingConfig
-from augment.tracking.quiet import quiet_mlflow
+from augment.tracking.quiet import quiet_mlflow, register_model
 
 KINDS = ("table", "image")  # the model metadata's ``kind``
 LABEL_DTYPES = ("int64", "str")  # the model metadata's ``label_dtype`` (absent: logged before it)
@@ -87,7 +87,7 @@ def log_generator(
             )
     uri = info.model_uri
     if tracker.cfg.registered_model:
-        version = mlflow.register_model(uri, tracker.cfg.registered_model).version
+        version = register_model(uri, tracker.cfg.registered_model).version
         tracker.client.set_registered_model_alias(
             tracker.cfg.registered_model, tracker.cfg.model_alias, version
         )

@@ -3,10 +3,13 @@ download bars and the INFO lines of model logging and store creation (warnings s
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 LOGGERS = ("mlflow.pyfunc", "mlflow.models", "mlflow.store.db.utils", "alembic")
 BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
@@ -31,3 +34,17 @@ def quiet_mlflow() -> Iterator[None]:
             lg.setLevel(level)
         if bar is None:
             os.environ.pop(BAR, None)
+
+
+def register_model(uri: str, name: str, tags: dict[str, str] | None = None) -> Any:
+    """`mlflow.register_model` without its "Successfully registered model ..." lines on the
+    terminal (MLflow prints them to stderr): they go to the log (INFO) instead."""
+    import mlflow
+
+    said = io.StringIO()
+    with quiet_mlflow(), contextlib.redirect_stderr(said):
+        version = mlflow.register_model(uri, name, tags=tags)
+    for line in said.getvalue().splitlines():
+        if line.strip():
+            logging.getLogger("augment.tracking").info("%s", line)
+    return version

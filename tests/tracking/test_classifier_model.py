@@ -181,7 +181,7 @@ def test_mlflow_models_serve_answers_as_the_model_in_process(tmp_path, wine_spli
     assert got == want
 
 
-def test_all_arms_logged_and_the_best_registered_as_champion(tmp_path, monkeypatch):
+def test_all_arms_logged_and_the_best_registered_as_champion(tmp_path, monkeypatch, capfd):
     monkeypatch.chdir(tmp_path)
     cfg = build_config(
         {
@@ -198,8 +198,11 @@ def test_all_arms_logged_and_the_best_registered_as_champion(tmp_path, monkeypat
     )
     tracker = Tracker(tracking)
     run_id = tracker.start_parent("r", {}, {})
+    capfd.readouterr()
     uris = log_classifiers(tracker, run_id, prepared, summary, results, [])
     tracker.finish(run_id)
+    err = capfd.readouterr().err
+    assert "registered model" not in err and "Downloading" not in err, err  # MLflow's chatter
     assert list(uris) == ["random_oversample", "baseline"]
     tags = MlflowClient(tracking.tracking_uri).get_run(run_id).data.tags
     assert tags["classifier_uri"] == uris["random_oversample"]
