@@ -27,9 +27,9 @@ def _check_target(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise ConfigError(f"output {path} already exists; pass --force to replace it")
     if not path.parent.resolve().is_dir():
-        raise ConfigError(f"output folder {path.parent.resolve()} does not exist")
+        raise ConfigError(f"output {path}: its folder {path.parent.resolve()} does not exist")
     if not os.access(path.parent.resolve(), os.W_OK):
-        raise ConfigError(f"output folder {path.parent.resolve()} is not writable")
+        raise ConfigError(f"output {path}: its folder {path.parent.resolve()} is not writable")
 
 
 def check_table_target(path: str | Path, force: bool = False) -> Path:

@@ -86,7 +86,7 @@ class Outputs:
                     + ", ".join(allowed)
                 )
         self._check_inputs(out, flag, shown)
-        self._check_parent(out, flag)
+        self._check_parent(out, flag, shown)
         if (out.exists() or out.is_symlink()) and not self.force:
             raise ConfigError(f"{flag} {shown} already exists; pass --force to replace it")
         self._claim(out, flag, shown)
@@ -105,19 +105,19 @@ class Outputs:
             if _within(keep, out):
                 raise ConfigError(f"{flag} {shown} is {name} or holds it; give a new folder")
         self._check_inputs(out, flag, shown)
-        self._check_parent(out, flag)
+        self._check_parent(out, flag, shown)
         if out.exists() and not self.force:
             raise ConfigError(f"{flag} {shown} already exists; pass --force to replace it")
         self._claim(out, flag, shown)
         return out
 
     @staticmethod
-    def _check_parent(out: Path, flag: str) -> None:
+    def _check_parent(out: Path, flag: str, shown: str) -> None:
         parent = out.parent
         if not parent.is_dir():
-            raise ConfigError(f"{flag}: output folder {parent} does not exist")
+            raise ConfigError(f"{flag} {shown}: its folder {parent} does not exist")
         if not os.access(parent, os.W_OK):
-            raise ConfigError(f"{flag}: output folder {parent} is not writable")
+            raise ConfigError(f"{flag} {shown}: its folder {parent} is not writable")
 
 
 def inside(root: str | Path, *parts: str) -> Path:

@@ -167,6 +167,26 @@ def test_guard_needs_force_for_an_existing_file(tmp_path):
     assert Outputs(force=True).file(out, "--json") == out.resolve()
 
 
+def test_guard_names_the_path_as_given_when_its_folder_is_missing_or_read_only(
+    tmp_path, monkeypatch
+):
+    """The one line names what the user typed (fuzzer finding: `--json ro/out.json` was said
+    as 'output folder /abs/ro is not writable', naming neither the flag's value nor a key)."""
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"--json no/out.json: its folder .*no does not exist"):
+        Outputs().file("no/out.json", "--json")
+    (tmp_path / "ro").mkdir()
+    real_access = os.access
+    monkeypatch.setattr(  # as for a user without write permission (tests may run as root)
+        os, "access", lambda p, mode: real_access(p, mode) and Path(p).name != "ro"
+    )
+    with pytest.raises(ConfigError, match=r"--json ro/out.json: its folder .*ro is not writable"):
+        Outputs().file("ro/out.json", "--json")
+    with pytest.raises(ConfigError, match=r"--out ro/gen: its folder .*ro is not writable"):
+        Outputs().folder("ro/gen", "--out")
+
+
 def test_guard_never_replaces_the_working_folder_or_home(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for target in (".", str(tmp_path), "..", str(Path.home())):

@@ -74,7 +74,7 @@ def test_table_target_that_is_a_directory_is_refused_even_with_force(tmp_path):
 
 
 def test_table_target_in_a_missing_folder_is_named(tmp_path):
-    with pytest.raises(ConfigError, match=r"output folder .*nowhere does not exist"):
+    with pytest.raises(ConfigError, match=r"out.csv: its folder .*nowhere does not exist"):
         check_table_target(tmp_path / "nowhere" / "out.csv")
 
 
