@@ -27,10 +27,11 @@ def test_curve_on_wine_writes_everything_and_one_finished_run(tmp_path, mlflow_t
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "curve.html").read_text()
     assert "data:image/png;base64," in page and curve["mlflow_run_id"] in page
-    run = mlflow.get_run(curve["mlflow_run_id"])
+    client = mlflow.MlflowClient(mlflow_tmp)  # not the process-wide URI another test may set
+    run = client.get_run(curve["mlflow_run_id"])
     assert run.info.status == "FINISHED" and run.data.tags["kind"] == "curve"
     assert "gan/balanced_accuracy" in run.data.metrics
-    listed = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)}
+    listed = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"curve.json", "curve.png", "curve.html"} <= listed
     printed = capsys.readouterr().out
     assert "worth (fraction)" in printed and curve["mlflow_run_id"] in printed

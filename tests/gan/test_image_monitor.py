@@ -77,8 +77,8 @@ def test_diversity_per_class_its_minimum_and_a_collapse_warning_below_the_thresh
     with caplog.at_level(logging.WARNING, logger="augment.gan.image_monitor"):
         assert mon(4, row, G) is False
     assert row["diversity_min"] == pytest.approx(0.2, rel=1e-4)
-    assert "class 'dark' diversity 0.20 < 0.50" in caplog.text
-    assert "class 'bright' diversity 0.20 < 0.50" in caplog.text
+    assert "class 'dark' diversity 0.20 is below 0.50" in caplog.text
+    assert "class 'bright' diversity 0.20 is below 0.50" in caplog.text
     assert snaps == [3, 4]
 
 
