@@ -264,6 +264,7 @@ def _build_model(root: Path, kind: str) -> dict:
     run_id = json.loads((cwd / "s.json").read_text())["mlflow_run_id"]
     # the experiment's artifact folder is where its first run was made: search the whole root
     for spec in root.glob("*/mlruns/*/models/*/artifacts/MLmodel"):
-        if f"run_id: {run_id}" in spec.read_text(encoding="utf-8"):
+        text = spec.read_text(encoding="utf-8")  # the run also logs its classifier: skip it
+        if f"run_id: {run_id}" in text and "generator_meta" in text:
             return {"run_id": run_id, "model_dir": str(spec.parent)}
     raise RuntimeError(f"the {kind} generator of run {run_id} is not under {root}")
