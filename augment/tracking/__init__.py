@@ -7,6 +7,8 @@
 - `model`: the generator as a pyfunc model from code, and loading it back without running it;
 - `classifier_model`: the retrained downstream classifier likewise (skops or a weights-only
   ``state_dict``), for ``mlflow models serve`` and ``augment predict``;
+- `model_files`: the loader both share (plain files, SHA-256 checked, one-line errors);
+- `fluent`: MLflow's process-wide tracking URI pointed at augment's store for a call only;
 - `suite`: a benchmark-suite result as an experiment.
 
 Names are imported lazily (PEP 562): ``check_reachable`` does not pay for MLflow's import.

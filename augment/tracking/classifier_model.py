@@ -24,11 +24,17 @@ import mlflow
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
-import yaml
 
-from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
+from augment.exceptions import ConfigError, InvalidDataError
 from augment.tracking.config import TrackingConfig
-from augment.tracking.model import _Context, _generator_requirements, check_meta, verify_file
+from augment.tracking.fluent import tracking_store
+from augment.tracking.model import META_KEYS, _generator_requirements, check_meta
+from augment.tracking.model_files import (
+    ArtifactContext,
+    file_sha256,
+    load_model_files,
+    verify_file,
+)
 from augment.tracking.quiet import quiet_mlflow, register_model
 
 # the only non-builtin types skops may build when loading a classifier: what a fitted random
@@ -114,16 +120,19 @@ def log_classifier(
             "columns": columns,
             "image_shape": list(train.image_shape) if train.kind == "image" else None,
             **saved,
-            "sha256": _sha(path),
+            "sha256": file_sha256(path),
         }
         meta_path = Path(tmp) / "classifier_meta.json"
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
         artifacts = {"classifier": str(path), "meta": str(meta_path)}
         wrapper = ClassifierModel()
-        wrapper.load_context(_Context(artifacts))
+        wrapper.load_context(ArtifactContext(artifacts))
         output = wrapper.predict(None, example)
-        mlflow.set_tracking_uri(tracker.cfg.tracking_uri)
-        with quiet_mlflow(), mlflow.start_run(run_id=run_id, nested=True):  # status: finish()
+        with (
+            tracking_store(tracker.cfg.tracking_uri),
+            quiet_mlflow(),
+            mlflow.start_run(run_id=run_id, nested=True),  # its status: Tracker.finish()
+        ):
             info = mlflow.pyfunc.log_model(
                 name=name,
                 # models from code: the pyfunc is this package's source, not a cloudpickle
@@ -138,16 +147,11 @@ def log_classifier(
     uri = info.model_uri
     registered = tracker.cfg.classifier_name
     if register and registered:
-        version = register_model(uri, registered, tags=tags).version
+        with tracking_store(tracker.cfg.tracking_uri):
+            version = register_model(uri, registered, tags=tags).version
         tracker.client.set_registered_model_alias(registered, tracker.cfg.classifier_alias, version)
         tracker.client.set_tag(run_id, "registered_classifier", f"{registered}/{version}")
     return uri
-
-
-def _sha(path: Path) -> str:
-    from augment.tracking.model import file_sha256
-
-    return file_sha256(path)
 
 
 def _pinned(pkg: str) -> str:
@@ -163,7 +167,7 @@ def _check(meta: Any, where: str) -> dict[str, Any]:
     """``meta`` checked against the classifier metadata's schema (`ConfigError` naming the
     first bad key): the generator's keys, plus ``format``, the class ``codes`` and, for tables,
     the feature ``columns``."""
-    check_meta(meta, where, ("class_names", "label", "kind", "image_shape"))
+    check_meta(meta, where, META_KEYS)
     k = len(meta["class_names"])
 
     def bad(key: str, allowed: str) -> ConfigError:
@@ -309,45 +313,24 @@ def load_classifier(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict
 
     Nothing in the model directory is executed or unpickled: ``MLmodel`` is read as YAML, the
     metadata as JSON and the classifier with skops (our trusted types only) or
-    ``torch.load(..., weights_only=True)``, after its SHA-256 is checked (`IntegrityError`).
+    ``torch.load(..., weights_only=True)``, after its SHA-256 is checked (`IntegrityError`);
+    see `augment.tracking.model_files.load_model_files`.
     """
-    from mlflow.tracking.artifact_utils import _download_artifact_from_uri
-
-    mlflow.set_tracking_uri(tracking.tracking_uri)
-    with tempfile.TemporaryDirectory(prefix="augment-model-") as tmp:
-        try:
-            local = Path(_download_artifact_from_uri(model_uri, output_path=tmp))
-            spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8")) or {}
-        except (mlflow.exceptions.MlflowException, OSError, yaml.YAMLError) as err:
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
-        meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
-        if "codes" not in meta:
-            raise ConfigError(
-                f"{model_uri!r} is not an augment classifier (no classifier metadata); a"
-                " generator is used with `augment generate`"
-            )
-        where = f"model {model_uri!r}"
-        _check(meta, where)
-        flavor = (spec.get("flavors") or {}).get("python_function") or {}
-        paths = {}
-        for name in ("classifier", "meta"):
-            entry = (flavor.get("artifacts") or {}).get(name) or {}
-            rel = entry.get("path") if isinstance(entry, dict) else None
-            target = (local / str(rel)).resolve() if rel else None
-            if target is None or local.resolve() not in target.parents or not target.is_file():
-                raise ConfigError(f"{model_uri!r}: the classifier's {name!r} file is missing")
-            paths[name] = str(target)
-        shown = f"{model_uri} ({Path(paths['classifier']).relative_to(local.resolve())})"
-        verify_file(paths["classifier"], meta.get("sha256"), f"the metadata of {where}", shown)
-        model = ClassifierModel()
-        try:
-            model.load_context(_Context(paths))
-        except IntegrityError:
-            raise
-        except Exception as err:  # skops' untrusted types, a state_dict of another shape
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise ConfigError(f"cannot load model {model_uri!r}: {first:.300}") from None
-        if model.meta != meta:  # the MLmodel's copy and the model's own file must agree
-            raise ConfigError(f"{where}: the MLmodel metadata and classifier_meta.json differ")
+    model, meta = load_model_files(
+        model_uri,
+        tracking.tracking_uri,
+        weights="classifier",
+        marker="codes",
+        not_ours=(
+            "is not an augment classifier (no classifier metadata); a generator is used with"
+            " `augment generate`"
+        ),
+        check=_check,
+        model_cls=ClassifierModel,
+        errors=(Exception,),  # skops' untrusted types, a state_dict of another shape
+    )
+    if model.meta != meta:  # the MLmodel's copy and the model's own file must agree
+        raise ConfigError(
+            f"model {model_uri!r}: the MLmodel metadata and classifier_meta.json differ"
+        )
     return _LoadedClassifier(model), meta

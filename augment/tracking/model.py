@@ -8,25 +8,29 @@ the file on a mismatch) and checks the metadata's types and shapes before anythi
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import mlflow.pyfunc
 import pandas as pd
-import yaml
 
-from augment.exceptions import ConfigError, IntegrityError, InvalidDataError
+from augment.exceptions import ConfigError, InvalidDataError
 from augment.tracking.config import TrackingConfig
+from augment.tracking.fluent import tracking_store
+from augment.tracking.model_files import (
+    ArtifactContext,
+    file_sha256,
+    load_model_files,
+    verify_file,
+)
 from augment.tracking.quiet import quiet_mlflow, register_model
 
 KINDS = ("table", "image")  # the model metadata's ``kind``
 LABEL_DTYPES = ("int64", "str")  # the model metadata's ``label_dtype`` (absent: logged before it)
+META_KEYS = ("class_names", "label", "kind", "image_shape")  # checked in every model's MLmodel
 
 
 def label_dtype(class_names: list[str]) -> str:
@@ -63,7 +67,7 @@ def log_generator(
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
         artifacts = {"generator": str(model_path), "meta": str(meta_path)}
         wrapper = GeneratorModel()
-        wrapper.load_context(_Context(artifacts))
+        wrapper.load_context(ArtifactContext(artifacts))
         example = pd.DataFrame({"class": [wrapper.class_names[0]], "n": [2]})
         params = {"random_state": 0}
         out = wrapper.predict(None, example, params)
@@ -72,8 +76,11 @@ def log_generator(
             outputs=infer_signature(out).inputs,  # the samples' columns
             params=ParamSchema([ParamSpec("random_state", "long", 0)]),
         )
-        mlflow.set_tracking_uri(tracker.cfg.tracking_uri)
-        with quiet_mlflow(), mlflow.start_run(run_id=run_id, nested=True):  # status: finish()
+        with (
+            tracking_store(tracker.cfg.tracking_uri),
+            quiet_mlflow(),
+            mlflow.start_run(run_id=run_id, nested=True),  # its status: Tracker.finish()
+        ):
             info = mlflow.pyfunc.log_model(
                 name="generator",
                 # models from code: the pyfunc is this source file, not a cloudpickle
@@ -87,7 +94,8 @@ def log_generator(
             )
     uri = info.model_uri
     if tracker.cfg.registered_model:
-        version = register_model(uri, tracker.cfg.registered_model).version
+        with tracking_store(tracker.cfg.tracking_uri):
+            version = register_model(uri, tracker.cfg.registered_model).version
         tracker.client.set_registered_model_alias(
             tracker.cfg.registered_model, tracker.cfg.model_alias, version
         )
@@ -109,33 +117,6 @@ def _generator_requirements() -> list[str]:
         except PackageNotFoundError:
             reqs.append(pkg)
     return reqs
-
-
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def verify_file(path: str | Path, recorded: Any, where: str, shown: str | None = None) -> None:
-    """`IntegrityError` naming ``path`` (or ``shown``) unless its bytes have the SHA-256
-    ``recorded`` in ``where`` (a missing digest is no proof: the file is unverified, so refused
-    too)."""
-    name = shown or path
-    if not isinstance(recorded, str) or not re.fullmatch(r"[0-9a-f]{64}", recorded):
-        raise IntegrityError(
-            f"{name}: {where} records no valid SHA-256 of this weights file ({recorded!r:.80}),"
-            " so it cannot be verified (logged by an older augment, or damaged)"
-        )
-    actual = file_sha256(path)
-    if actual != recorded:
-        raise IntegrityError(
-            f"{name}: the weights file's SHA-256 {actual[:16]}... does not match"
-            f" {recorded[:16]}... recorded in {where}; the file is damaged"
-        )
 
 
 def check_meta(meta: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -193,13 +174,6 @@ def class_column(label: str, features: list[str]) -> str:
     while name in features:
         name = f"_{name}"
     return name
-
-
-@dataclass
-class _Context:
-    """Stands in for MLflow's PythonModelContext when the wrapper is used before logging."""
-
-    artifacts: dict[str, str]
 
 
 class GeneratorModel(mlflow.pyfunc.PythonModel):
@@ -290,52 +264,29 @@ def load_generator(model_uri: str, tracking: TrackingConfig) -> tuple[Any, dict[
     YAML, the metadata as JSON and the weights with ``torch.load(..., weights_only=True)``;
     the sampling code is this installed package's, whatever code or pickle the directory holds.
     The metadata is checked against its schema before use (`ConfigError` naming the model and
-    the key) and the weights file against its recorded SHA-256 (`IntegrityError` naming it).
+    the key) and the weights file against its recorded SHA-256 (`IntegrityError` naming it);
+    see `augment.tracking.model_files.load_model_files`.
     """
-    from mlflow.tracking.artifact_utils import _download_artifact_from_uri
-
-    mlflow.set_tracking_uri(tracking.tracking_uri)
-    # downloaded to a folder of our own, removed once the weights are in memory
-    with tempfile.TemporaryDirectory(prefix="augment-model-") as tmp:
-        try:
-            local = Path(_download_artifact_from_uri(model_uri, output_path=tmp))
-            spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8")) or {}
-        except (mlflow.exceptions.MlflowException, OSError, yaml.YAMLError) as err:
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise ConfigError(f"cannot load model {model_uri!r}: {first}") from None
-        meta = dict(spec.get("metadata") or {}) if isinstance(spec, dict) else {}
-        if "class_names" not in meta:
+    model, meta = load_model_files(
+        model_uri,
+        tracking.tracking_uri,
+        weights="generator",
+        marker="class_names",
+        not_ours="is not an augment generator (no class_names metadata)",
+        check=lambda meta, where: check_meta(meta, where, META_KEYS),
+        model_cls=GeneratorModel,
+        errors=(ValueError, KeyError, TypeError),  # InvalidDataError is a ValueError
+    )
+    loaded = {
+        "class_names": model.class_names,
+        "label": model.label,
+        "kind": model.kind,
+        "image_shape": model.image_shape,
+    }
+    for key, value in loaded.items():  # the MLmodel's copy and the weights' own must agree
+        if meta.get(key) != value:
             raise ConfigError(
-                f"{model_uri!r} is not an augment generator (no class_names metadata)"
+                f"model {model_uri!r}: metadata {key!r} is {meta.get(key)!r:.120} but the"
+                f" generator's files say {value!r:.120}"
             )
-        where = f"model {model_uri!r}"
-        check_meta(meta, where, ("class_names", "label", "kind", "image_shape"))
-        flavor = (spec.get("flavors") or {}).get("python_function") or {}
-        paths = {}
-        for name in ("generator", "meta"):
-            entry = (flavor.get("artifacts") or {}).get(name) or {}
-            rel = entry.get("path") if isinstance(entry, dict) else None
-            target = (local / str(rel)).resolve() if rel else None
-            if target is None or local.resolve() not in target.parents or not target.is_file():
-                raise ConfigError(f"{model_uri!r}: the generator's {name!r} file is missing")
-            paths[name] = str(target)
-        shown = f"{model_uri} ({Path(paths['generator']).relative_to(local.resolve())})"
-        verify_file(paths["generator"], meta.get("sha256"), f"the metadata of {where}", shown)
-        model = GeneratorModel()
-        try:
-            model.load_context(_Context(paths))
-        except (ValueError, KeyError, TypeError) as err:  # InvalidDataError is a ValueError
-            raise ConfigError(f"cannot load model {model_uri!r}: {err}") from None
-        loaded = {
-            "class_names": model.class_names,
-            "label": model.label,
-            "kind": model.kind,
-            "image_shape": model.image_shape,
-        }
-        for key, value in loaded.items():  # the MLmodel's copy and the weights' own must agree
-            if meta.get(key) != value:
-                raise ConfigError(
-                    f"{where}: metadata {key!r} is {meta.get(key)!r:.120} but the generator's"
-                    f" files say {value!r:.120}"
-                )
     return _LoadedGenerator(model), {**meta, "class_column": model.class_column}

@@ -19,6 +19,7 @@ from augment.exceptions import IntegrityError
 from augment.preflight import preflight
 from augment.tracking import load_classifier, load_tracking_config
 from augment.tracking.config import TrackingConfig
+from augment.tracking.fluent import tracking_store
 from augment.tracking.log import Tracker
 from flows import augmentation_flow
 from flows.classifier import arms_to_log, log_classifiers
@@ -106,8 +107,10 @@ def test_image_classifier_is_a_state_dict_and_predicts_as_seed_0(tmp_path, monke
     uris = log_classifiers(tracker, run_id, prepared, summary, results, [])
     tracker.finish(run_id)
     assert list(uris) == [best]
-    mlflow.set_tracking_uri(tracking.tracking_uri)
-    local = Path(mlflow.artifacts.download_artifacts(uris[best], dst_path=str(tmp_path / "dl")))
+    # a models:/<id> URI resolves through the process-wide registry URI, whatever the download
+    # is told (MLflow 3.17): the scope points it at this store, then restores
+    with tracking_store(tracking.tracking_uri):
+        local = Path(mlflow.artifacts.download_artifacts(uris[best], dst_path=str(tmp_path / "dl")))
     files = {p.name for p in local.rglob("*")}
     assert "classifier.pt" in files and not any(f.endswith((".pkl", ".skops")) for f in files)
     test = prepared.splits.test
@@ -115,7 +118,8 @@ def test_image_classifier_is_a_state_dict_and_predicts_as_seed_0(tmp_path, monke
     import pandas as pd
 
     rows = pd.DataFrame(flat.astype(np.float64), columns=[f"px{j}" for j in range(flat.shape[1])])
-    got = mlflow.pyfunc.load_model(uris[best]).predict(rows).tolist()
+    with tracking_store(tracking.tracking_uri):  # MLflow's own loader reads the process's URI
+        got = mlflow.pyfunc.load_model(uris[best]).predict(rows).tolist()
     assert got == _seed0(prepared, best)
     loaded, meta = load_classifier(uris[best], tracking)
     assert loaded.predict(rows).tolist() == got and meta["format"] == "torch"
@@ -137,8 +141,8 @@ def _logged_wine(tmp_path, wine_splits) -> tuple[str, TrackingConfig]:
 
 def test_a_tampered_classifier_file_fails_to_load_in_one_line(tmp_path, wine_splits):
     uri, tracking = _logged_wine(tmp_path, wine_splits)
-    mlflow.set_tracking_uri(tracking.tracking_uri)
-    info = mlflow.models.get_model_info(uri)
+    with tracking_store(tracking.tracking_uri):
+        info = mlflow.models.get_model_info(uri)
     root = Path(
         MlflowClient(tracking.tracking_uri).get_logged_model(info.model_id).artifact_location
     )
@@ -149,7 +153,10 @@ def test_a_tampered_classifier_file_fails_to_load_in_one_line(tmp_path, wine_spl
     with pytest.raises(IntegrityError, match=r"classifier\.skops.*SHA-256") as err:
         load_classifier(uri, tracking)
     assert "\n" not in str(err.value)
-    with pytest.raises(IntegrityError, match=r"classifier\.skops.*SHA-256"):
+    with (
+        tracking_store(tracking.tracking_uri),
+        pytest.raises(IntegrityError, match=r"classifier\.skops.*SHA-256"),
+    ):
         mlflow.pyfunc.load_model(uri)
 
 
@@ -158,9 +165,9 @@ def test_mlflow_models_serve_answers_as_the_model_in_process(tmp_path, wine_spli
     from tests._servers import VENV_BIN, free_port, process, wait_http
 
     uri, tracking = _logged_wine(tmp_path, wine_splits)
-    mlflow.set_tracking_uri(tracking.tracking_uri)
     rows = wine_splits.test.X.head(20)
-    want = mlflow.pyfunc.load_model(uri).predict(rows).tolist()
+    with tracking_store(tracking.tracking_uri):
+        want = mlflow.pyfunc.load_model(uri).predict(rows).tolist()
     port = free_port()
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MLFLOW_")}
     env |= {"MLFLOW_TRACKING_URI": tracking.tracking_uri, "PATH": f"{VENV_BIN}:{env['PATH']}"}

@@ -10,6 +10,7 @@ from mlflow.tracking import MlflowClient
 from augment.exceptions import ConfigError
 from augment.gan import TabularCGAN, TabularGANConfig, save_model
 from augment.tracking.config import TrackingConfig
+from augment.tracking.fluent import tracking_store
 from augment.tracking.log import Tracker
 from augment.tracking.model import load_generator
 
@@ -24,9 +25,11 @@ def test_logged_generator_has_no_pickle_and_samples_each_class(tmp_path, wine_sp
     run_id = tracker.start_parent("r", {}, {})
     uri = tracker.log_generator(run_id, path, train.class_names, "class")
     tracker.finish(run_id)
-    local = Path(
-        MlflowClient(cfg.tracking_uri).download_artifacts(run_id, "generator", str(tmp_path / "dl"))
-    )
+    # a run's model folder resolves through the process-wide registry URI whatever the client's
+    # store (MLflow 3.17's RunsArtifactRepository): the scope points it at cfg's, then restores
+    with tracking_store(cfg.tracking_uri):
+        client = MlflowClient(cfg.tracking_uri)
+        local = Path(client.download_artifacts(run_id, "generator", str(tmp_path / "dl")))
     files = {p.name for p in local.rglob("*")}
     assert "generator_model.py" in files and not any(f.endswith(".pkl") for f in files)
 
