@@ -8,7 +8,7 @@ parent saves them, so the cache file is written where its errors (a full disk) a
 
 Children come from a fork server that has imported torch and this module once (spawn where
 there is no fork server), ignore Ctrl-C (the parent stops them) and exit on their own when the
-parent is gone (checked every epoch).
+parent is gone (at once on Linux, else at the end of an epoch).
 """
 
 from __future__ import annotations
@@ -170,6 +170,21 @@ def _terminated(signum: int, frame: Any) -> None:
     raise _Terminated
 
 
+def _stop_with_fork_server(run: int) -> None:
+    """Linux: SIGTERM us when the fork server that started us ends. It ends when the run's
+    process does, also when that is SIGKILLed (a Prefect worker stopped with SIGTERM kills its
+    flow run so): the fit stops at once, not at the end of its epoch. Not under spawn, where
+    our parent is the run itself and the signal would follow the thread that started us."""
+    if not sys.platform.startswith("linux") or os.getppid() == run:
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # the per-epoch check below still ends it
+
+
 def _child(
     conn: Any,
     train: LabeledDataset,
@@ -182,6 +197,7 @@ def _child(
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     signal.signal(signal.SIGTERM, _terminated)
+    _stop_with_fork_server(parent)
     os.chdir(cwd)  # the fork server's is the one its first user had (relative checkpoint_dir)
     torch.set_num_threads(threads)
 

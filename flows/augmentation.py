@@ -28,6 +28,7 @@ from flows.models import Fitted
 from flows.record import log_inputs, open_run, record
 from flows.runners import make_task_runner
 from flows.server import TemporaryAPI, using
+from flows.watchdog import watch
 
 
 def _transient(task, task_run, state) -> bool:
@@ -100,6 +101,7 @@ def _run(
     cfg = prepared.cfg
     tracker = Tracker(load_tracking_config())
     run_id = open_run(prepared, tracker)
+    watch(run_id, tracker.cfg.tracking_uri)  # a worker's SIGKILL leaves it RUNNING otherwise
     try:  # from here on, any failure or interrupt marks the MLflow run FAILED
         get_run_logger().info("MLflow parent run %s", run_id)
         log_inputs(prepared, tracker, run_id)

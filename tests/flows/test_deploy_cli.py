@@ -1,16 +1,25 @@
 """`prefect deploy --all` with this repository's prefect.yaml, against a real `prefect server`,
-then `prefect deployment ls` lists it (both failed with 422 on fastapi >= 0.151); then a
-`prefect deployment run` of it (tiny parameters) is picked up by a process worker, completes
-and leaves a FINISHED MLflow run."""
+then `prefect deployment ls` lists it (both failed with 422 on fastapi >= 0.151); then a run of
+the deployment (tiny data, a long GAN fit) is picked up by `prefect worker start`, and the worker
+is sent SIGTERM while the fit runs (issue 29). Prefect's process worker exits at once and
+SIGKILLs the flow-run process; our watchdog (flows/watchdog.py) must then mark the MLflow run
+KILLED and the flow run Crashed, and the fit must stop: nothing is left RUNNING.
+
+Only the two commands under test run as `prefect` CLI processes (each costs seconds of
+imports); the work pool and the flow run are made through the Python client."""
 
 from __future__ import annotations
 
-import json
+import os
+import re
+import signal
 import subprocess
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from _servers import VENV_BIN, prefect_server
+from _servers import VENV_BIN, prefect_server, process
 from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.server
@@ -18,50 +27,127 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_prefect_deploy_all_list_and_a_process_worker_runs_it(tmp_path):
-    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    with prefect_server(tmp_path) as env:
-        env = dict(env, AUGMENT_HOME=str(ROOT), MLFLOW_TRACKING_URI=store, COLUMNS="250")
+def _descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` now (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
 
-        def prefect(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+
+def _alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` that still run (zombies count as gone)."""
+    alive = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def _wait_for(what: str, check, timeout: float, log: Path):
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` with the log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(1)
+    raise AssertionError(f"{what} not within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def test_prefect_deploy_all_list_and_a_worker_stopped_mid_run_leaves_nothing_running(tmp_path):
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.workers.process import ProcessWorker
+
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with ExitStack() as stack:
+        env = stack.enter_context(prefect_server(tmp_path))
+        env = dict(env, AUGMENT_HOME=str(ROOT), MLFLOW_TRACKING_URI=store, COLUMNS="250")
+        client = stack.enter_context(SyncPrefectClient(env["PREFECT_API_URL"]))
+        client.create_work_pool(
+            WorkPoolCreate(
+                name="augment-process",
+                type="process",
+                base_job_template=ProcessWorker.get_default_base_job_template(),
+            )
+        )
+
+        def prefect(*args: str) -> subprocess.CompletedProcess:
+            cmd = [str(VENV_BIN / "prefect"), *args]
             return subprocess.run(
-                [str(VENV_BIN / "prefect"), *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=ROOT,
-                timeout=timeout,
+                cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=180
             )
 
         before = (ROOT / "prefect.yaml").read_bytes()
-        pool = prefect("work-pool", "create", "augment-process", "--type", "process")
-        assert pool.returncode == 0, pool.stdout + pool.stderr
         deploy = prefect("--no-prompt", "deploy", "--all")
         assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-3000:]
         assert "422" not in deploy.stdout + deploy.stderr
         listed = prefect("deployment", "ls")
         assert listed.returncode == 0, listed.stdout[-3000:] + listed.stderr[-3000:]
         assert "augmentation/augment-nightly" in listed.stdout
-        runs = prefect("flow-run", "ls")
-        assert runs.returncode == 0, runs.stdout[-3000:] + runs.stderr[-3000:]
         assert (ROOT / "prefect.yaml").read_bytes() == before  # the user's file is not rewritten
 
-        tiny = {
+        long_fit = {
             "data": {"source": "builtin:wine"},
-            "gan": {"epochs": 1},
+            "gan": {"epochs": 5000},  # still fitting when the worker is stopped
             "seeds": 1,
             "arms": ["baseline", "gan"],
             "orchestration": {"cache_dir": str(tmp_path / "cache")},
         }
-        params = json.dumps({"config": tiny})
-        started = prefect("deployment", "run", "augmentation/augment-nightly", "--params", params)
-        assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
-        worker = prefect("worker", "start", "--pool", "augment-process", "--run-once", timeout=600)
-        assert worker.returncode == 0, worker.stdout[-3000:] + worker.stderr[-3000:]
-        runs = prefect("flow-run", "ls", "--state", "COMPLETED")
-        done = [line for line in runs.stdout.splitlines() if "COMPLETED" in line]
-        assert len(done) == 1 and "augmentation" in done[0], runs.stdout + worker.stdout[-3000:]
-    client = MlflowClient(store)
-    (exp,) = [e for e in client.search_experiments() if e.name == "augment"]
-    parents = client.search_runs([exp.experiment_id], "tags.mlflow.parentRunId IS NULL")
-    assert [r.info.status for r in parents] == ["FINISHED"]
+        deployment = client.read_deployment_by_name("augmentation/augment-nightly")
+        flow_run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"config": long_fit}
+        )
+        log = tmp_path / "worker.log"
+        worker_cmd = [str(VENV_BIN / "prefect"), "worker", "start", "--pool", "augment-process"]
+        ours: set[int] = set()
+        try:
+            with process(worker_cmd, log, env, ROOT) as worker:
+
+                def opened():  # the flow has made the store: reading it races no migration
+                    assert worker.poll() is None, log.read_text()[-3000:]
+                    return re.findall(r"MLflow parent run (\w+)", log.read_text())
+
+                (run_id,) = _wait_for("the flow run's MLflow run", opened, 400, log)
+                mlflow = MlflowClient(store)
+
+                def fitting():
+                    return "gan_d_loss" in mlflow.get_run(run_id).data.metrics
+
+                _wait_for("the GAN fit's first epoch", fitting, 120, log)
+                ours = _descendants(worker.pid)  # flow run, fit, fork server, watchdog
+                worker.send_signal(signal.SIGTERM)  # as `kill`, docker stop, Kubernetes
+                sent = time.monotonic()
+                worker.wait(30)  # Prefect's handler stops it in ~1-2 s
+                assert worker.returncode == 0, log.read_text()[-3000:]
+                print(f"worker stopped {time.monotonic() - sent:.1f} s after SIGTERM")
+
+            def ended():
+                status = mlflow.get_run(run_id).info.status
+                state = client.read_flow_run(flow_run.id).state
+                return status != "RUNNING" and state.is_final() and (status, state.type.value)
+
+            ended_as = _wait_for("the runs' end", ended, 120, log)
+            assert ended_as == ("KILLED", "CRASHED"), log.read_text()[-3000:]
+            _wait_for(
+                "the end of the fit, flow-run and watchdog processes",
+                lambda: not _alive(ours),
+                30,
+                log,
+            )
+        finally:
+            for pid in _alive(ours):  # a failed check leaves no fit running
+                os.kill(pid, signal.SIGKILL)
