@@ -14,13 +14,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
-from augment.selection import (
-    DEFAULT_POOL,
-    DEFAULT_SELECTION,
-    SELECTIONS,
-    make_selector,
-    near_equal_shares,
-)
+from augment.generation import Seeds, draw
+from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
 
 MIN_REAL_ROWS = 6  # a class with fewer real rows gets its rows with a warning
 
@@ -194,25 +189,13 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.generator_ = self.generators_[0]
         y = np.asarray(y)
         chooser = make_selector(self.selection, frame, y)
-        pool = self.pool if chooser is not None else 1
-        rng = np.random.default_rng(seed)
-        parts, labels = [frame], [y]
-        for i, (cls, n) in enumerate(self.sampling_strategy_.items()):
-            if n <= 0:
-                continue
-            # each class's candidates are shared out between the generators as evenly as possible
-            made = [
-                self.generators_[g].sample(m, cls, random_state=seed + 1 + i + 7919 * g)
-                for g, m in enumerate(near_equal_shares(n * pool, self.n_generators))
-                if m > 0
-            ]
-            rows = pd.concat(made, ignore_index=True).astype(frame.dtypes.to_dict())
-            if chooser is not None:
-                rows = rows.iloc[chooser.choose(rows, cls, n, rng)]
-            parts.append(rows)
-            labels.append(np.full(n, cls, dtype=y.dtype))
-        X_res = pd.concat(parts, ignore_index=True)
-        y_res = np.concatenate(labels)
+        # class i of generator g samples with seed + 1 + i + 7919 * g; one selection stream
+        streams = Seeds(seed + 1, shared=seed)
+        X_new, y_new = draw(
+            self.generators_, self.sampling_strategy_, chooser, streams, pool=self.pool, like=frame
+        )
+        X_res = pd.concat([frame, *([X_new] if len(y_new) else [])], ignore_index=True)
+        y_res = np.concatenate([y, y_new.astype(y.dtype, copy=False)])
         if not isinstance(X, pd.DataFrame):
             X_res = X_res.to_numpy(dtype=X.dtype)
         return X_res, y_res
