@@ -26,6 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from augment.nospace import SQLITE_FULL
+from flows import server_db
 
 log = logging.getLogger("augment.prefect")
 
@@ -68,6 +69,7 @@ class TemporaryAPI:
         self.created: Path | None = None  # the topmost folder `start` made for the state
         self._lock = None  # the state's lock file, held from start until the server answers
         self._marker: Path | None = None  # this run's `.user-<pid>` file in the state folder
+        self._new_db: Path | None = None  # a database this server creates (`server_db.keep`)
 
     def start(self) -> TemporaryAPI:
         app_dir = Path(find_spec("prefect").origin).parent.parent
@@ -80,9 +82,13 @@ class TemporaryAPI:
         chosen = any(k in env for k in _DATABASE_VARS)  # the user's own database wins
         if self.state_dir is not None and not chosen and self._make_state_dir():
             # the run's flow and task records live in the project, not ~/.prefect/prefect.db
-            url = f"sqlite+aiosqlite:///{self.state_dir / 'prefect.db'}"
-            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = url
+            db = self.state_dir / "prefect.db"
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{db}"
             self._take_state_lock()
+            if server_db.seed(db):  # a migrated empty copy, its block types registered
+                env["PREFECT_API_BLOCKS_REGISTER_ON_START"] = "0"
+            elif not db.exists():
+                self._new_db = db  # made by this server: kept as the template once it answers
         self.port = _free_port()  # after any wait for the lock: still free when it binds
         args = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
         args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
@@ -151,6 +157,8 @@ class TemporaryAPI:
                 try:
                     with urllib.request.urlopen(health, timeout=2) as r:
                         if r.status == 200:
+                            if self._new_db is not None:
+                                server_db.keep(self._new_db)
                             return
                 except (urllib.error.URLError, OSError):
                     pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
@@ -11,6 +12,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as the CLI: parallel tasks, one
 # Prefect's ephemeral API server (a flow called without one) gets 20 s to answer by default;
 # on a loaded 2-core machine it needs more (issue 30): tests and their subprocesses wait longer
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+# one user cache for the session, whatever HOME a test's process gets: the migrated empty Prefect
+# database (flows/server_db.py) and matplotlib's font list are made once, as for a user, not
+# in every test's fresh HOME
+os.environ.setdefault(
+    "XDG_CACHE_HOME",
+    os.path.join(tempfile.gettempdir(), f"augment-tests-cache-{os.getuid()}"),
+)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

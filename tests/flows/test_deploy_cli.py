@@ -1,9 +1,10 @@
 """`prefect deploy --all` with this repository's prefect.yaml, against a real `prefect server`,
-then `prefect deployment ls` lists it (both failed with 422 on fastapi >= 0.151); then a run of
-the deployment (tiny data, a long GAN fit) is picked up by `prefect worker start`, and the worker
-is sent SIGTERM while the fit runs (issue 29). Prefect's process worker exits at once and
-SIGKILLs the flow-run process; our watchdog (flows/watchdog.py) must then mark the MLflow run
-KILLED and the flow run Crashed, and the fit must stop: nothing is left RUNNING.
+then `prefect deployment ls` lists it (both failed with 422 on fastapi >= 0.151); then
+`prefect worker start` runs a tiny run of the deployment to completion (a FINISHED MLflow run),
+picks up a second one (a long GAN fit), and is sent SIGTERM while that fit runs (issue 29).
+Prefect's process worker exits at once and SIGKILLs the flow-run process; our watchdog
+(flows/watchdog.py) must then mark the MLflow run KILLED and the flow run Crashed, and the fit
+must stop: nothing is left RUNNING.
 
 Only the two commands under test run as `prefect` CLI processes (each costs seconds of
 imports); the work pool and the flow run are made through the Python client."""
@@ -67,7 +68,9 @@ def _wait_for(what: str, check, timeout: float, log: Path):
     raise AssertionError(f"{what} not within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-def test_prefect_deploy_all_list_and_a_worker_stopped_mid_run_leaves_nothing_running(tmp_path):
+def test_prefect_deploy_all_list_a_worker_runs_it_and_stopped_mid_run_leaves_nothing_running(
+    tmp_path,
+):
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.workers.process import ProcessWorker
@@ -100,16 +103,18 @@ def test_prefect_deploy_all_list_and_a_worker_stopped_mid_run_leaves_nothing_run
         assert "augmentation/augment-nightly" in listed.stdout
         assert (ROOT / "prefect.yaml").read_bytes() == before  # the user's file is not rewritten
 
-        long_fit = {
-            "data": {"source": "builtin:wine"},
-            "gan": {"epochs": 5000},  # still fitting when the worker is stopped
-            "seeds": 1,
-            "arms": ["baseline", "gan"],
-            "orchestration": {"cache_dir": str(tmp_path / "cache")},
-        }
+        def config(epochs: int) -> dict:
+            return {
+                "data": {"source": "builtin:wine"},
+                "gan": {"epochs": epochs},
+                "seeds": 1,
+                "arms": ["baseline", "gan"],
+                "orchestration": {"cache_dir": str(tmp_path / "cache")},
+            }
+
         deployment = client.read_deployment_by_name("augmentation/augment-nightly")
-        flow_run = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"config": long_fit}
+        tiny = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"config": config(1)}
         )
         log = tmp_path / "worker.log"
         worker_cmd = [str(VENV_BIN / "prefect"), "worker", "start", "--pool", "augment-process"]
@@ -117,12 +122,25 @@ def test_prefect_deploy_all_list_and_a_worker_stopped_mid_run_leaves_nothing_run
         try:
             with process(worker_cmd, log, env, ROOT) as worker:
 
-                def opened():  # the flow has made the store: reading it races no migration
+                def completed():
                     assert worker.poll() is None, log.read_text()[-3000:]
-                    return re.findall(r"MLflow parent run (\w+)", log.read_text())
+                    state = client.read_flow_run(tiny.id).state
+                    return state.is_final() and state.type.value
 
-                (run_id,) = _wait_for("the flow run's MLflow run", opened, 400, log)
+                assert _wait_for("the tiny run's end", completed, 400, log) == "COMPLETED"
                 mlflow = MlflowClient(store)
+                (done_id,) = re.findall(r"MLflow parent run (\w+)", log.read_text())
+                assert mlflow.get_run(done_id).info.status == "FINISHED"
+                # a second run (5000 epochs: still fitting when the worker is stopped)
+                flow_run = client.create_flow_run_from_deployment(
+                    deployment.id, parameters={"config": config(5000)}
+                )
+
+                def opened():  # the flow has made its run: reading it races no migration
+                    assert worker.poll() is None, log.read_text()[-3000:]
+                    return re.findall(r"MLflow parent run (\w+)", log.read_text())[1:]
+
+                (run_id,) = _wait_for("the second flow run's MLflow run", opened, 400, log)
 
                 def fitting():
                     return "gan_d_loss" in mlflow.get_run(run_id).data.metrics
