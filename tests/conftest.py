@@ -82,3 +82,38 @@ def mixed_csv(tmp_path):
     path = tmp_path / "mixed.csv"
     df.to_csv(path, index=False)
     return path
+
+
+# The slowest modules (end-to-end runs, real servers, the fuzzer; `pytest --durations=0`), in
+# rough order of their longest test: collected first, so that xdist hands them out at the start
+# and no worker is left running one long test after the others have finished.
+SLOW_FIRST = (
+    "tests/flows/test_dask_runner.py",
+    "tests/test_disk_full.py",
+    "tests/flows/test_serve_server.py",
+    "tests/flows/test_deploy_cli.py",
+    "tests/test_golden.py",
+    "tests/test_tracking_server.py",
+    "tests/fuzz/test_fuzz_cli.py",
+    "tests/test_cli_output.py",
+    "tests/test_stores.py",
+    "tests/flows/test_cache.py",
+    "tests/flows/test_image_flow.py",
+    "tests/test_report.py",
+    "tests/test_cli.py",
+    "tests/test_reliability.py",
+    "tests/tracking/test_classifier_model.py",
+    "tests/flows/test_flow.py",
+    "tests/test_fit_process.py",
+    "tests/test_cli_ui.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+
+    def key(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return rank.get(path, len(SLOW_FIRST))
+
+    items.sort(key=key)  # stable: the rest keep their order
