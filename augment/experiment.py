@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from augment.arms import ArmResult, features, get, synthesize
+from augment.arms import ArmResult, features, get
 from augment.classify import make_classifier, resolve_classifier
 from augment.config import DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
@@ -23,6 +23,8 @@ from augment.evaluate import (
     summarize_arms,
 )
 from augment.gan_fit import fit_generator  # noqa: F401  (re-exported: the steps in one place)
+from augment.generation import draw, run_selector
+from augment.summary import Summary
 from augment.verdict import verdict
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,9 @@ def synthetic_quality(
     """
     train = splits.train
     counts = np.bincount(train.y, minlength=train.n_classes)
-    X_syn, _ = synthesize(
-        model, dict(enumerate(counts.tolist())), seed + 7919, train.kind, real=train
-    )
+    chooser = run_selector(train)
+    plan = dict(enumerate(counts.tolist()))
+    X_syn, _ = draw(model, plan, chooser, seed + 7919, like=train.X, kind=train.kind)
     c2st = c2st_auc(features(train), X_syn, seed)
     if train.kind == "image":
         from augment.imagemetrics import image_quality  # torch CNN, lazily
@@ -79,9 +81,8 @@ def synthetic_quality(
             model, train.X, train.y, test.X, test.y, seed=seed
         )
     # TSTR: a classifier that only ever saw synthetic rows, balanced, tested on real test rows
-    X_tstr, y_tstr = synthesize(
-        model, dict.fromkeys(range(train.n_classes), int(counts.max())), seed + 104729, train.kind
-    )
+    balanced = dict.fromkeys(range(train.n_classes), int(counts.max()))
+    X_tstr, y_tstr = draw(model, balanced, None, seed + 104729, kind=train.kind)
     clf = make_classifier(classifier, train, seed).fit(X_tstr, y_tstr)
     pred = clf.predict(features(splits.test))
     minority = minority_classes(train.y, train.n_classes)
@@ -118,47 +119,47 @@ def build_summary(
     quality: dict[str, float] | list[dict[str, float]] | None,
     run_id: str | None,
     experiment: str | None,
-) -> dict[str, Any]:
-    """The JSON summary (README, "The JSON summary"): per arm mean/std/ci95, deltas, gap
-    recovered, quality.
+) -> Summary:
+    """The run's `Summary` (docs/reference.md, "The JSON summary"): per arm mean/std/ci95,
+    deltas, gap recovered, quality, verdict.
 
     The GAN arms' per-seed values come from K generators (seed s -> generator s mod K), so
     their CIs, deltas and gap recovered include generator variance; ``per_generator`` holds
     each generator's mean. ``quality`` is one dict per generator (or one dict): the summary
-    reports their mean and, per generator, ``synthetic_quality_per_generator``.
+    reports their mean and, per generator, ``synthetic_quality_per_generator``. The checks,
+    the report and the generator's URI come later (`Summary.with_checks`, ...).
     """
     arms = summarize_arms({arm: r.per_seed for arm, r in results.items()})
     deltas, gap = deltas_and_gap(arms)
     k = cfg.n_generators
     per_gen_quality = [quality] if isinstance(quality, dict) else list(quality or [])
     gan_arms = [a for a in results if get(a).uses_generator]
-    summary = {
-        "mlflow_run_id": run_id,
-        "experiment": experiment,
-        "dataset": data.name,
-        "dataset_hash": data.content_hash(),
-        "kind": data.kind,
-        "n_train": len(splits.train),
-        "n_test": len(splits.test),
-        "class_counts_train": splits.train.class_counts(),
-        "reduced_classes": splits.reduced_classes,
-        # classes left out for having fewer than data.min_class_rows rows: {name: rows}
-        "dropped_classes": splits.dropped_classes,
-        "seeds": cfg.seeds,
-        "classifier": resolve_classifier(cfg.classifier, data.kind),
-        "gan_epochs": cfg.gan.epochs,
-        "sampling_strategy": cfg.sampling_strategy,
+    quality_mean = mean_quality(per_gen_quality)
+    compared = {
         "arms": arms,
         "delta_vs_baseline": deltas,
         "gap_recovered": gap,
-        "synthetic_quality": mean_quality(per_gen_quality),
-        "gan_seeds": gan_seeds(cfg) if gan_arms else [],
-        # the generator index each classifier seed of a GAN arm used
-        "generator_of_seed": [generator_of(s, k) for s in range(cfg.seeds)] if gan_arms else [],
-        "per_generator": {a: per_generator_means(results[a].per_seed, k) for a in gan_arms},
-        "synthetic_quality_per_generator": {
-            m: [q[m] for q in per_gen_quality] for m in mean_quality(per_gen_quality)
-        },
+        "synthetic_quality": quality_mean,
     }
-    summary["verdict"] = verdict(summary)
-    return summary
+    return Summary(
+        mlflow_run_id=run_id,
+        experiment=experiment,
+        dataset=data.name,
+        dataset_hash=data.content_hash(),
+        kind=data.kind,
+        n_train=len(splits.train),
+        n_test=len(splits.test),
+        class_counts_train=splits.train.class_counts(),
+        reduced_classes=splits.reduced_classes,
+        dropped_classes=splits.dropped_classes,
+        seeds=cfg.seeds,
+        classifier=resolve_classifier(cfg.classifier, data.kind),
+        gan_epochs=cfg.gan.epochs,
+        sampling_strategy=cfg.sampling_strategy,
+        **compared,
+        gan_seeds=gan_seeds(cfg) if gan_arms else [],
+        generator_of_seed=[generator_of(s, k) for s in range(cfg.seeds)] if gan_arms else [],
+        per_generator={a: per_generator_means(results[a].per_seed, k) for a in gan_arms},
+        synthetic_quality_per_generator={m: [q[m] for q in per_gen_quality] for m in quality_mean},
+        verdict=verdict(compared),
+    )

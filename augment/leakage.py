@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from augment.arms import synthesize
 from augment.data import LabeledDataset, Splits
+from augment.generation import draw, run_selector
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,9 @@ def gan_arm_synthetic(
 ) -> list[pd.DataFrame | np.ndarray]:
     """The synthetic rows the ``gan`` arm trains on, per seed, as `augment.arms` makes them."""
     out = []
+    chooser = run_selector(train)
     for seed in seeds:
-        X, _ = synthesize(model, plan, seed, train.kind, real=train)
+        X, _ = draw(model, plan, chooser, seed, like=train.X, kind=train.kind)
         if len(X) and train.kind == "table":
             X = X[train.X.columns].astype(train.X.dtypes.to_dict())
         out.append(X)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from augment.atomic import atomic_write
-from augment.table import HEADER, generator_lines, rows
+from augment.summary import Summary
+from augment.table import HEADER, generator_lines, summary_rows, verdict_lines
 
 # figure files (from `flows.record`) in the order they are shown, with their captions
 FIGURES = (
@@ -56,9 +58,9 @@ def figures(plots: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def memorisation_lines(summary: dict[str, Any]) -> list[str]:
+def memorisation_lines(summary: Summary | Mapping[str, Any]) -> list[str]:
     """The memorisation warning of the run (`augment.memorisation`), one line per copied class."""
-    found = summary.get("memorisation") or {}
+    found = Summary.of(summary).memorisation or {}
     per_class = found.get("per_class") or {}
     out = []
     for name in found.get("copying") or []:
@@ -73,35 +75,37 @@ def memorisation_lines(summary: dict[str, Any]) -> list[str]:
     return out
 
 
-def render(summary: dict[str, Any], config: dict[str, Any], plots: Path, where: str) -> str:
+def render(
+    summary: Summary | Mapping[str, Any], config: dict[str, Any], plots: Path, where: str
+) -> str:
     """The report as an HTML string. ``where``: the tracking store and run, in words."""
+    s = Summary.of(summary)
 
     def esc(x: Any) -> str:  # every value shown, numbers too: a summary may be edited by hand
         return html.escape(str(x))
 
     head = "".join(f"<th>{esc(h)}</th>" for h in HEADER)
     body = "".join(
-        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
-        for row in rows(summary["arms"], summary["delta_vs_baseline"], summary["gap_recovered"])
+        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in summary_rows(s)
     )
-    said = (summary.get("verdict") or {}).get("lines") or []
-    notes = generator_lines(summary)
-    quality = summary.get("synthetic_quality") or {}
+    said = verdict_lines(s)
+    notes = generator_lines(s)
+    quality = s.synthetic_quality or {}
     if quality:
         notes.append("synthetic quality: " + ", ".join(f"{k}={v:.3f}" for k, v in quality.items()))
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>augment: {esc(summary['dataset'])}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>augment: {esc(summary['dataset'])}</h1>",
-        f"<p>n_train={esc(summary['n_train'])}, n_test={esc(summary['n_test'])},"
-        f" {esc(summary['seeds'])} seed(s), classifier <code>{esc(summary['classifier'])}</code>,"
-        f" GAN epochs {esc(summary.get('gan_epochs'))}. Mean ± std [95% CI] over seeds on the"
+        f"<title>augment: {esc(s.dataset)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>augment: {esc(s.dataset)}</h1>",
+        f"<p>n_train={esc(s.n_train)}, n_test={esc(s.n_test)},"
+        f" {esc(s.seeds)} seed(s), classifier <code>{esc(s.classifier)}</code>,"
+        f" GAN epochs {esc(s.gan_epochs)}. Mean ± std [95% CI] over seeds on the"
         " real test split."
         "</p>",
     ]
     if said:
         parts.append('<div class="verdict">' + "<br>".join(esc(x.strip()) for x in said) + "</div>")
-    copied = memorisation_lines(summary)
+    copied = memorisation_lines(s)
     if copied:
         parts.append('<div class="warning">' + "<br>".join(esc(x) for x in copied) + "</div>")
     parts.append(f"<h2>Arms</h2><table><tr>{head}</tr>{body}</table>")
@@ -116,7 +120,11 @@ def render(summary: dict[str, Any], config: dict[str, Any], plots: Path, where: 
 
 
 def write_report(
-    summary: dict[str, Any], config: dict[str, Any], plots: Path, path: Path, where: str
+    summary: Summary | Mapping[str, Any],
+    config: dict[str, Any],
+    plots: Path,
+    path: Path,
+    where: str,
 ) -> Path:
     """Write the report to ``path`` atomically; returns ``path``."""
     text = render(summary, config, Path(plots), where)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from augment.evaluate import METRICS, gap_recovered
+from augment.summary import Summary
 
 HEADER = ["arm", *METRICS, "d_bal_acc", "gap_recovered"]
 
@@ -62,9 +64,10 @@ def markdown(body: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def generator_lines(summary: dict[str, Any]) -> list[str]:
+def generator_lines(summary: Summary | Mapping[str, Any]) -> list[str]:
     """How the GAN arms used the K generators, and each generator's mean balanced accuracy."""
-    seeds = summary.get("gan_seeds") or []
+    summary = Summary.of(summary)
+    seeds = summary.gan_seeds or []
     if not seeds:
         return []
     k = len(seeds)
@@ -72,30 +75,38 @@ def generator_lines(summary: dict[str, Any]) -> list[str]:
         f"GAN arms: {k} generator(s), GAN seeds {', '.join(map(str, seeds))}; classifier seed s"
         f" uses generator s mod {k} (CIs include generator variance)"
     ]
-    for arm, per in (summary.get("per_generator") or {}).items():
+    for arm, per in (summary.per_generator or {}).items():
         values = " / ".join(f"{v:.3f}" for v in per["balanced_accuracy"])
         out.append(f"  {arm} balanced_accuracy per generator: {values}")
     return out
 
 
-def _summary_rows(summary: dict[str, Any]) -> list[list[str]]:
-    return rows(summary["arms"], summary["delta_vs_baseline"], summary["gap_recovered"])
+def summary_rows(summary: Summary) -> list[list[str]]:
+    """`rows` of a run's summary, with its deltas and gaps."""
+    return rows(summary.arms, summary.delta_vs_baseline, summary.gap_recovered)
 
 
-def _quality_line(summary: dict[str, Any]) -> list[str]:
-    q = summary.get("synthetic_quality") or {}
+def verdict_lines(summary: Summary) -> list[str]:
+    """The verdict in words (none in a summary without one)."""
+    return (summary.verdict or {}).get("lines") or []
+
+
+def _quality_line(summary: Summary) -> list[str]:
+    q = summary.synthetic_quality or {}
     return ["synthetic quality: " + ", ".join(f"{k}={v:.3f}" for k, v in q.items())] if q else []
 
 
-def comparison_table(summary: dict[str, Any]) -> str:
-    """The run's table as text, with what it was measured on and the generators' lines."""
+def comparison_table(summary: Summary | Mapping[str, Any]) -> str:
+    """The run's table as text, with what it was measured on and the generators' lines
+    (``summary``: a `Summary` or its JSON)."""
+    s = Summary.of(summary)
     foot = [
-        f"dataset {summary['dataset']}: n_train={summary['n_train']} n_test={summary['n_test']}, "
-        f"{summary['seeds']} seed(s), classifier={summary['classifier']} (mean±std [95% CI])"
+        f"dataset {s.dataset}: n_train={s.n_train} n_test={s.n_test}, "
+        f"{s.seeds} seed(s), classifier={s.classifier} (mean±std [95% CI])"
     ]
-    foot += generator_lines(summary) + _quality_line(summary)
-    said = (summary.get("verdict") or {}).get("lines") or []
-    return "\n".join([text(_summary_rows(summary)), "", *foot, *([""] + said if said else [])])
+    foot += generator_lines(s) + _quality_line(s)
+    said = verdict_lines(s)
+    return "\n".join([text(summary_rows(s)), "", *foot, *([""] + said if said else [])])
 
 
 def _md(text: str) -> str:
@@ -104,18 +115,19 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]()#|!~])", r"\\\1", text)
 
 
-def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
+def markdown_summary(summary: Summary | Mapping[str, Any], run_link: str) -> str:
     """The run's table as markdown (the Prefect artifact) with where the run lives."""
+    summary = Summary.of(summary)
     link = run_link
     if run_link.startswith("http"):
-        link = f"[{summary['mlflow_run_id']}]({run_link})"
+        link = f"[{summary.mlflow_run_id}]({run_link})"
     out = [
-        f"# augment: {_md(summary['dataset'])}",
+        f"# augment: {_md(summary.dataset)}",
         "",
-        f"n_train={summary['n_train']}, n_test={summary['n_test']}, {summary['seeds']} seed(s), "
-        f"classifier `{summary['classifier']}`, GAN epochs {summary['gan_epochs']}",
+        f"n_train={summary.n_train}, n_test={summary.n_test}, {summary.seeds} seed(s), "
+        f"classifier `{summary.classifier}`, GAN epochs {summary.gan_epochs}",
         "",
-        markdown(_summary_rows(summary)),
+        markdown(summary_rows(summary)),
         "",
     ]
     gens = generator_lines(summary)
@@ -124,13 +136,13 @@ def markdown_summary(summary: dict[str, Any], run_link: str) -> str:
     quality = _quality_line(summary)
     if quality:
         out += [_md(quality[0][0].upper() + quality[0][1:]), ""]
-    said = (summary.get("verdict") or {}).get("lines") or []
+    said = verdict_lines(summary)
     if said:
         head = said[0][0].upper() + said[0][1:]
         out += [f"**{_md(head)}**", ""] + [f"- {_md(x.strip())}" for x in said[1:]] + [""]
     out.append(f"MLflow run: {link}")
-    if summary.get("generator_uri"):
-        out.append(f"\nGenerator model: `{summary['generator_uri']}`")
+    if summary.generator_uri:
+        out.append(f"\nGenerator model: `{summary.generator_uri}`")
     return "\n".join(out)
 
 

@@ -12,11 +12,11 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from augment.arms import synthesize
 from augment.config import RunConfig
 from augment.exceptions import RunFailed
 from augment.experiment import build_summary, generator_of
 from augment.fit_process import FitProcess
+from augment.generation import draw, run_selector
 from augment.leakage import check_no_leakage, gan_arm_synthetic
 from augment.memorisation import memorisation
 from augment.preflight import Prepared, preflight
@@ -64,7 +64,8 @@ def memorisation_check(prepared: Prepared, fitted: list[Fitted]) -> dict | None:
     if not fitted:
         return None
     train = prepared.splits.train
-    X, y = synthesize(fitted[0].model, prepared.plan, 0, train.kind, real=train)
+    chooser = run_selector(train)
+    X, y = draw(fitted[0].model, prepared.plan, chooser, 0, like=train.X, kind=train.kind)
     return memorisation(train, prepared.splits.test, X, y)
 
 
@@ -112,15 +113,13 @@ def _run(
             quality = run_quality(runner, prepared, fitted)
         summary = build_summary(
             cfg, prepared.data, prepared.splits, results, quality, run_id, tracker.cfg.experiment
-        )
-        summary["leakage_check"] = leakage_check(prepared, fitted)
-        summary["memorisation"] = memorisation_check(prepared, fitted)
-        record(tracker, run_id, prepared, summary, results, fitted)
+        ).with_checks(leakage_check(prepared, fitted), memorisation_check(prepared, fitted))
+        summary = record(tracker, run_id, prepared, summary, results, fitted)
     except BaseException:
         _mark_failed(tracker, run_id, outcome)
         raise
     tracker.finish(run_id, "FINISHED")
-    return summary
+    return summary.to_json()
 
 
 @flow(name="augmentation", log_prints=True)

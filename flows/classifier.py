@@ -17,6 +17,7 @@ import numpy as np
 from augment.arms import ArmResult, features, get, training_set
 from augment.names import safe_name
 from augment.preflight import Prepared
+from augment.summary import Summary
 from augment.tracking import Tracker, log_classifier
 from flows.models import Fitted, generator_for
 
@@ -63,13 +64,13 @@ def log_classifiers(
     tracker: Tracker,
     run_id: str,
     prepared: Prepared,
-    summary: dict[str, Any],
+    summary: Summary,
     results: dict[str, ArmResult],
     fitted: list[Fitted],
 ) -> dict[str, str]:
     """Refit and log the classifiers ``log_classifiers`` asks for; their URIs by arm (also the
     run's tags ``classifier_uri`` for the best arm, ``classifier_uri_<arm>`` for others)."""
-    verdict = summary.get("verdict") or {}
+    verdict = summary.verdict or {}
     best = verdict.get("best")
     said = " ".join(x.strip() for x in (verdict.get("lines") or [])[:2])
     uris: dict[str, str] = {}
@@ -86,11 +87,11 @@ def log_classifiers(
         tags = {
             "augment.arm": arm,
             "augment.best_arm": str(arm == best).lower(),
-            "augment.classifier": str(summary.get("classifier")),
+            "augment.classifier": str(summary.classifier),
             "augment.dataset_hash": prepared.data_hash,
             # the generator seed 0 used: the run's logged one (none for arms without one)
             "augment.generator_run": run_id if get(arm).uses_generator and fitted else "none",
-            "augment.generator_uri": str(summary.get("generator_uri") or "none"),
+            "augment.generator_uri": str(summary.generator_uri or "none"),
             "augment.verdict": said[:5000],
             "augment.reproduced": str(same).lower(),
         }

@@ -10,17 +10,18 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from prefect import runtime
 from prefect.artifacts import create_markdown_artifact
 
-from augment.arms import ArmResult, get, synthesize
+from augment.arms import ArmResult, get
 from augment.cache import eval_cache_key
+from augment.generation import draw, run_selector
 from augment.names import safe_name
 from augment.preflight import Prepared
-from augment.table import markdown_summary
+from augment.summary import Summary
+from augment.table import markdown_summary, verdict_lines
 from augment.tracking import Tracker
 from flows.classifier import log_classifiers
 from flows.models import Fitted
@@ -108,7 +109,8 @@ def _draw(
         return
     counts = np.bincount(train.y, minlength=train.n_classes)
     plan = {c: max(int(n), 100) for c, n in enumerate(counts)}
-    syn, y_syn = synthesize(model, plan, 0, "table", real=train)  # what the gan arm trains on
+    # the rows the gan arm trains on
+    syn, y_syn = draw(model, plan, run_selector(train), 0, like=train.X)
     plots.class_marginals(
         train.X, train.y, syn, y_syn, names, train.discrete, out / "class_marginals.png"
     )
@@ -145,7 +147,7 @@ def _plots(
 
 
 def _report(
-    tracker: Tracker, run_id: str, prepared: Prepared, summary: dict[str, Any], plots: Path
+    tracker: Tracker, run_id: str, prepared: Prepared, summary: Summary, plots: Path
 ) -> Path:
     """The self-contained HTML report, kept under the cache folder and logged to the run."""
     from augment.report import write_report
@@ -161,39 +163,42 @@ def record(
     tracker: Tracker,
     run_id: str,
     prepared: Prepared,
-    summary: dict[str, Any],
+    summary: Summary,
     results: dict[str, ArmResult],
     fitted: list[Fitted],
-) -> None:
-    """Everything the MLflow run and the Prefect flow run keep; adds ``generator_uri``."""
+) -> Summary:
+    """Everything the MLflow run and the Prefect flow run keep; returns ``summary`` with the
+    report's path and, when a generator was fitted, its model's URI (``summary.json`` in the
+    MLflow run is logged before the URI is known, so it has no ``generator_uri``)."""
     cfg = prepared.cfg
     for arm, res in results.items():
         # the classifier as resolved (cnn / random_forest / ...), not "auto"
-        params = {"seeds": cfg.seeds, "classifier": summary["classifier"], "n_train": res.n_train}
+        params = {"seeds": cfg.seeds, "classifier": summary.classifier, "n_train": res.n_train}
         if get(arm).uses_generator:
-            params |= {"gan.seeds": cfg.n_generators, "gan_seeds": summary["gan_seeds"]}
-        tracker.log_arm(run_id, arm, res.per_seed, summary["arms"][arm], params)
-    parent = dict(summary["synthetic_quality"])
-    parent |= {f"gap_recovered_{metric_name(a)}": g for a, g in summary["gap_recovered"].items()}
-    for arm, d in summary["delta_vs_baseline"].items():
+            params |= {"gan.seeds": cfg.n_generators, "gan_seeds": summary.gan_seeds}
+        tracker.log_arm(run_id, arm, res.per_seed, summary.arms[arm], params)
+    parent = dict(summary.synthetic_quality)
+    parent |= {f"gap_recovered_{metric_name(a)}": g for a, g in summary.gap_recovered.items()}
+    for arm, d in summary.delta_vs_baseline.items():
         parent |= {f"delta_{m}_{metric_name(arm)}": v for m, v in d.items()}
-    for name, dcr in ((summary.get("memorisation") or {}).get("per_class") or {}).items():
+    for name, dcr in ((summary.memorisation or {}).get("per_class") or {}).items():
         if dcr["ratio"] is not None:  # per class: synthetic vs held-out real distance to train
             parent[f"dcr_ratio_{safe_name(name)}"] = dcr["ratio"]
     tracker.log_metrics(run_id, parent)
-    said = (summary.get("verdict") or {}).get("lines") or []
+    said = verdict_lines(summary)
     if said:  # the answer in words, in the runs list of the MLflow UI
         tracker.set_tags(run_id, {"augment.verdict": " ".join(x.strip() for x in said[:2])})
     plots = _plots(tracker, run_id, prepared, results, fitted)
-    summary["report"] = str(_report(tracker, run_id, prepared, summary, plots))
-    tracker.log_json(run_id, summary, "summary.json")
+    summary = summary.with_report(str(_report(tracker, run_id, prepared, summary, plots)))
+    tracker.log_json(run_id, summary.to_json(), "summary.json")
     if fitted:  # the first generator (GAN seed gan.seed) is the logged model
         train = prepared.splits.train
         uri = tracker.log_generator(run_id, fitted[0].path, train.class_names, train.label)
-        summary["generator_uri"] = uri
+        summary = summary.with_generator(uri)
     log_classifiers(tracker, run_id, prepared, summary, results, fitted)
     create_markdown_artifact(
         key="augment-comparison",
         markdown=markdown_summary(summary, tracker.run_url(run_id)),
         description=f"augment: arms compared on {prepared.data.name}",
     )
+    return summary

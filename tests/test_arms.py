@@ -15,7 +15,6 @@ from augment.arms import (
     names,
     register,
     run_arm,
-    synthesize,
     training_set,
 )
 from augment.arms._common import targets
@@ -23,6 +22,7 @@ from augment.arms._registry import Draw
 from augment.balance import balance_plan
 from augment.data import dataset_from_frame, make_splits
 from augment.gan import TabularGANConfig
+from augment.generation import draw, run_selector
 from augment.selection import DEFAULT_POOL
 
 
@@ -85,15 +85,15 @@ def test_an_all_zero_plan_leaves_every_table_arm_with_the_train_split(wine_split
         np.testing.assert_array_equal(y, s.train.y, err_msg=arm)
 
 
-def test_synthesize_keeps_typical_rows_of_a_pool_only_when_given_the_real_table(wine_splits):
+def test_draw_keeps_typical_rows_of_a_pool_only_when_given_the_gan_arms_selector(wine_splits):
     s = wine_splits
     gan = _tiny_gan(s)
-    first, y_first = synthesize(gan, {1: 4, 0: 0}, 3, "table")
+    first, y_first = draw(gan, {1: 4, 0: 0}, None, 3)
     # seed * 1000 + the class's position in the sorted plan (class 0 counts, with 0 rows)
     expected = gan.sample(4, 1, random_state=3001)
     pd.testing.assert_frame_equal(first, expected.reset_index(drop=True))
     assert y_first.tolist() == [1] * 4 and y_first.dtype == np.int64
-    typical, y_typ = synthesize(gan, {1: 4}, 3, "table", real=s.train)
+    typical, y_typ = draw(gan, {1: 4}, run_selector(s.train), 3, like=s.train.X)
     pool = gan.sample(DEFAULT_POOL * 4, 1, random_state=3000).astype(s.train.X.dtypes.to_dict())
 
     def keys(frame):
@@ -103,13 +103,6 @@ def test_synthesize_keeps_typical_rows_of_a_pool_only_when_given_the_real_table(
     unfiltered = gan.sample(4, 1, random_state=3000).astype(s.train.X.dtypes.to_dict())
     assert keys(typical) != keys(unfiltered)  # chosen from the pool, not its first rows
     assert y_typ.tolist() == [1] * 4
-
-
-def test_synthesize_with_nothing_planned_is_empty_of_the_right_kind():
-    X, y = synthesize(None, {0: 0, 1: 0}, 0, "table")
-    assert isinstance(X, pd.DataFrame) and X.empty and y.shape == (0,) and y.dtype == np.int64
-    X, y = synthesize(None, {}, 0, "image")
-    assert isinstance(X, np.ndarray) and X.shape == (0, 0) and y.shape == (0,)
 
 
 def test_targets_are_counts_plus_plan_for_planned_classes_only(wine_splits):

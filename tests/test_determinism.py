@@ -39,7 +39,7 @@ def _summary(gan_seed: int) -> dict:
     }
     quality = synthetic_quality(model, splits, cfg.classifier, seed=cfg.gan.seed)
     summary = build_summary(cfg, data, splits, results, quality, None, None)
-    return json.loads(json.dumps(summary, default=str))
+    return json.loads(json.dumps(summary.to_json(), default=str))
 
 
 def test_same_seed_same_summary_other_seed_differs():

@@ -66,8 +66,8 @@ def test_duplicate_csv_header_is_an_error(tmp_path, mlflow_tmp, capsys, header, 
 def test_leakage_check_with_nothing_generated_for_images():
     import numpy as np
 
-    from augment.arms import synthesize
     from augment.data import LabeledDataset, make_splits
+    from augment.generation import draw
     from augment.leakage import check_no_leakage, gan_arm_synthetic
 
     rng = np.random.default_rng(0)
@@ -76,7 +76,7 @@ def test_leakage_check_with_nothing_generated_for_images():
     data = LabeledDataset(name="imgs", X=X, y=y, class_names=["a", "b"], kind="image")
     splits = make_splits(data, 0.3, 0, [], 1.0)
     plan = {0: 0, 1: 0}  # perfectly balanced: nothing to generate
-    synthetic = [synthesize(None, plan, 0, "image")[0]]
+    synthetic = [draw(None, plan, None, 0, kind="image")[0]]
     report = check_no_leakage(splits, synthetic, splits.test.content_hash())
     assert report["passed"] and report["synthetic_rows_checked"] == 0
     assert gan_arm_synthetic(None, splits.train, plan, [0, 1])[0].shape[0] == 0

@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 
 from augment.arms._best import best_classical
-from augment.arms._common import features, synthesize
+from augment.arms._common import features
 from augment.arms._registry import (
     Arm,
     Draw,
@@ -42,7 +42,6 @@ __all__ = [
     "names",
     "register",
     "run_arm",
-    "synthesize",
     "training_set",
     "unregister",
 ]

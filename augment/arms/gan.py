@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from augment.arms._common import features, synthesize, unchanged
+from augment import generation
+from augment.arms._common import features, unchanged
 from augment.arms._registry import Arm, Draw, register
 
 
 def build(draw: Draw):
     train = draw.train
-    X_syn, y_syn = synthesize(draw.model, draw.plan, draw.seed, train.kind, real=train)
+    chooser = generation.run_selector(train)
+    X_syn, y_syn = generation.draw(
+        draw.model, draw.plan, chooser, draw.seed, like=train.X, kind=train.kind
+    )
     if len(y_syn) == 0:
         return unchanged(train)
     X_real = features(train)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from augment.arms._common import classical_copies, features, synthesize
+from augment import generation
+from augment.arms._common import classical_copies, features
 from augment.arms._registry import Arm, Draw, register
 
 
 def build(draw: Draw):
     half = {c: n // 2 for c, n in draw.plan.items()}
     rest = {c: n - half[c] for c, n in draw.plan.items()}
-    X_gan, y_gan = synthesize(draw.model, rest, draw.seed, "image")
+    X_gan, y_gan = generation.draw(draw.model, rest, None, draw.seed, kind="image")
     X_cls, y_cls = classical_copies(draw, half)
     train = draw.train
     parts = [features(train), X_cls] + ([X_gan] if len(y_gan) else [])

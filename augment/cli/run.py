@@ -201,6 +201,7 @@ def command(args: argparse.Namespace) -> int:
     from augment.config import load_config
     from augment.outputs import write_json_atomic
     from augment.preflight import preflight
+    from augment.summary import Summary
     from augment.table import comparison_table
     from augment.tracking import load_tracking_config
 
@@ -218,19 +219,19 @@ def command(args: argparse.Namespace) -> int:
         prepared = preflight(cfg)
         _say_skipped(prepared, explicit="arms" in cfg.model_fields_set)
         _say_precision(prepared)
-        summary = session.run(prepared, progress=not args.no_progress)
+        summary = Summary.from_json(session.run(prepared, progress=not args.no_progress))
     print()
     print(comparison_table(summary))
-    print(f"\nMLflow run {summary['mlflow_run_id']} (experiment {summary['experiment']!r})")
+    print(f"\nMLflow run {summary.mlflow_run_id} (experiment {summary.experiment!r})")
     print(f"tracking store: {tracking.describe()}")
     if json_path is not None:
-        write_json_atomic(summary, json_path)
+        write_json_atomic(summary.to_json(), json_path)
         print(f"summary written to {args.json_path}")
     if report is not None:
         from augment.atomic import atomic_write
 
-        atomic_write(report, lambda tmp: shutil.copyfile(summary["report"], tmp))
+        atomic_write(report, lambda tmp: shutil.copyfile(summary.report, tmp))
         print(f"report written to {args.report or Path(args.json_path).with_suffix('.html')}")
     else:
-        print(f"report: {summary['report']}")
+        print(f"report: {summary.report}")
     return 0
