@@ -1,4 +1,4 @@
-"""`orchestration.runner: dask` on a real LocalCluster (2 worker processes) gives the summary the
+"""`orchestration.runner: dask` on a real LocalCluster (a worker process) gives the summary the
 thread pool gives: arms x seeds are seeded tasks, wherever they run.
 
 Run in a fresh interpreter: Dask pickles the tasks by reference, which a test session that
@@ -36,7 +36,8 @@ SCRIPT = textwrap.dedent(
             "seeds": 1,
             "arms": ["baseline", "gan"],
             # separate caches: the second run must compute, not replay the first
-            "orchestration": {"runner": runner, "max_workers": 2, "cache_dir": f"cache-{runner}"},
+            # one Dask worker process: the tasks still run (and are pickled) outside this one
+            "orchestration": {"runner": runner, "max_workers": 1, "cache_dir": f"cache-{runner}"},
         }
         summary = augmentation_flow(build_config(values))
         out[runner] = {"arms": summary["arms"], "leakage": summary["leakage_check"]["passed"]}
