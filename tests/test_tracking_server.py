@@ -15,6 +15,7 @@ from mlflow.tracking import MlflowClient
 
 from augment.cli import main
 from augment.config import build_config
+from augment.tracking.fluent import tracking_store
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("prefect_harness")]
 
@@ -85,8 +86,8 @@ def test_generator_registered_with_alias_and_samples_per_class(server_run):
     client = MlflowClient(url)
     version = client.get_model_version_by_alias("augment-generator", "current")
     assert version.run_id == summary["mlflow_run_id"]
-    mlflow.set_tracking_uri(url)
-    model = mlflow.pyfunc.load_model("models:/augment-generator@current")
+    with tracking_store(url):  # the process-wide URI is put back: later tests read their own
+        model = mlflow.pyfunc.load_model("models:/augment-generator@current")
     assert model.metadata.signature.inputs.input_names() == ["class", "n"]
     out = model.predict(pd.DataFrame({"class": ["class_2", "class_0"], "n": [3, 2]}))
     # a table's samples carry their class in the table's own label column
