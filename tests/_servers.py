@@ -89,7 +89,8 @@ def mlflow_server(tmp: Path) -> Iterator[str]:
         "--workers",
         "1",
     ]
-    with process(cmd, tmp / "mlflow-server.log", dict(os.environ), tmp) as proc:
+    env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")  # as `augment ui`
+    with process(cmd, tmp / "mlflow-server.log", env, tmp) as proc:
         wait_http(f"{url}/health", proc, tmp / "mlflow-server.log")
         yield url
 

@@ -19,6 +19,26 @@ def _listening(port: int) -> bool:
 
 
 @pytest.mark.server
+def _descendant_cmdlines(pid: int) -> list[str]:
+    """The command lines of the processes below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            todo.append(child)
+            try:
+                found.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" "))
+            except OSError:
+                pass
+    return [c.decode(errors="replace") for c in found]
+
+
 def test_ui_serves_the_store_and_stops_with_its_children(tmp_path):
     from mlflow import MlflowClient
 
@@ -44,6 +64,8 @@ def test_ui_serves_the_store_and_stops_with_its_children(tmp_path):
         assert str(tmp_path / "mlflow.db") in log.read_text()  # names the store, absolute
         wait_http(f"{url}/health", proc, log)
         port = int(url.rsplit(":", 1)[1])
+        # MLflow's job runner (about ten huey worker processes) is not started for a UI
+        assert not [c for c in _descendant_cmdlines(proc.pid) if "huey" in c]
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0

@@ -85,7 +85,9 @@ def command(args: argparse.Namespace) -> int:
     stop_on_sigterm()
     # its own process group: the UI's server workers stop with it, whatever stops us
     quiet = None if args.verbose else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdout=quiet, stderr=quiet, start_new_session=True)
+    # MLflow's job runner (GenAI jobs: about ten worker processes) has nothing to run for augment
+    env = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **os.environ}
+    proc = subprocess.Popen(cmd, stdout=quiet, stderr=quiet, start_new_session=True, env=env)
     try:
         _wait_listening(proc, args.host, port)
         print(f"MLflow UI for {cfg.describe()}", flush=True)
