@@ -22,7 +22,7 @@ from augment.config import DataConfig, GANConfig
 log = logging.getLogger(__name__)
 
 # what a fitted GAN depends on: the fit (and every augment module it imports) and the data layer
-_FIT_ROOTS = ("augment.gan_fit", "augment.data", "augment.config")
+_FIT_ROOTS = ("augment.experiment.gan_fit", "augment.data", "augment.config")
 
 
 def _module_file(root: Path, name: str) -> Path | None:

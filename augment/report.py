@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from augment.atomic import atomic_write
-from augment.summary import Summary
+from augment.experiment.summary import Summary
 from augment.table import HEADER, generator_lines, summary_rows, verdict_lines
 
 # figure files (from `flows.record`) in the order they are shown, with their captions
@@ -59,7 +59,8 @@ def figures(plots: Path) -> list[tuple[Path, str]]:
 
 
 def memorisation_lines(summary: Summary | Mapping[str, Any]) -> list[str]:
-    """The memorisation warning of the run (`augment.memorisation`), one line per copied class."""
+    """The memorisation warning of the run (`augment.experiment.memorisation`), one line per
+    copied class."""
     found = Summary.of(summary).memorisation or {}
     per_class = found.get("per_class") or {}
     out = []

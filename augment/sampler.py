@@ -13,8 +13,8 @@ from imblearn.utils._validation import _check_X
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from augment.experiment.generation import Seeds, draw
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
-from augment.generation import Seeds, draw
 from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
 
 MIN_REAL_ROWS = 6  # a class with fewer real rows gets its rows with a warning

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from augment.evaluate import METRICS, gap_recovered
-from augment.summary import Summary
+from augment.experiment.summary import Summary
 
 HEADER = ["arm", *METRICS, "d_bal_acc", "gap_recovered"]
 

@@ -80,7 +80,7 @@ def fit_generators(train, epochs: int, k: int) -> tuple[list, list[float]]:
 def run_paired(arm: str, splits, plan, seeds: int, clf: str, gans: list):
     """Classifier seed s of a GAN arm uses generator s mod K (as `augment run`)."""
     from augment.arms import ArmResult, get, run_arm
-    from augment.experiment import generator_of
+    from augment.experiment.pairing import generator_of
 
     if not get(arm).uses_generator:
         return run_arm(arm, splits, plan, list(range(seeds)), clf, gans[0])
@@ -95,8 +95,8 @@ def bench(
     from augment.balance import balance_plan
     from augment.evaluate import deltas_and_gap, summarize_arms
     from augment.experiment import synthetic_quality
+    from augment.experiment.verdict import verdict
     from augment.table import comparison_table
-    from augment.verdict import verdict
 
     train = splits.train
     plan = balance_plan(train.y)

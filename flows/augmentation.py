@@ -14,12 +14,13 @@ from prefect.cache_policies import NO_CACHE
 
 from augment.config import RunConfig
 from augment.exceptions import RunFailed
-from augment.experiment import build_summary, generator_of
-from augment.fit_process import FitProcess
-from augment.generation import draw, run_selector
-from augment.leakage import check_no_leakage, gan_arm_synthetic
-from augment.memorisation import memorisation
-from augment.preflight import Prepared, preflight
+from augment.experiment.fit_process import FitProcess
+from augment.experiment.generation import draw, run_selector
+from augment.experiment.leakage import check_no_leakage, gan_arm_synthetic
+from augment.experiment.memorisation import memorisation
+from augment.experiment.pairing import generator_of
+from augment.experiment.preflight import Prepared, preflight
+from augment.experiment.summary import build_summary
 from augment.progress import display
 from augment.tracking import Tracker, load_tracking_config
 from flows.evaluation import run_arms, run_quality
@@ -60,7 +61,8 @@ def leakage_check(prepared: Prepared, fitted: list[Fitted]) -> dict:
 
 def memorisation_check(prepared: Prepared, fitted: list[Fitted]) -> dict | None:
     """DCR per class of the rows the gan arm trains on (first generator, seed 0) against the
-    train split, with the test split as the never-seen reference (`augment.memorisation`)."""
+    train split, with the test split as the never-seen reference
+    (`augment.experiment.memorisation`)."""
     if not fitted:
         return None
     train = prepared.splits.train

@@ -104,8 +104,8 @@ def fit_generator(
     """
     from augment.config import build_config
     from augment.data.tabular import dataset_from_frame
+    from augment.experiment.gan_fit import fit_generator as fit
     from augment.gan.persist import save_model
-    from augment.gan_fit import fit_generator as fit
     from augment.tracking import Tracker, load_tracking_config
 
     values = {**(gan or {}), "seed": seed, **({} if epochs is None else {"epochs": epochs})}

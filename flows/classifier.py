@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from augment.arms import ArmResult, features, get, training_set
+from augment.experiment.preflight import Prepared
+from augment.experiment.summary import Summary
 from augment.names import safe_name
-from augment.preflight import Prepared
-from augment.summary import Summary
 from augment.tracking import Tracker, log_classifier
 from flows.models import Fitted, generator_for
 

@@ -13,8 +13,8 @@ from prefect.task_runners import TaskRunner
 from augment.arms import ArmResult, get, run_arm
 from augment.cache import eval_cache_key, read_cached, write_cached
 from augment.data import Splits
-from augment.experiment import synthetic_quality
-from augment.preflight import Prepared
+from augment.experiment.preflight import Prepared
+from augment.experiment.quality import synthetic_quality
 from augment.progress import SILENT, Progress
 from flows.models import Fitted, generator_for, loaded
 

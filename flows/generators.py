@@ -14,9 +14,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from augment.config import GANConfig
 from augment.data import LabeledDataset
 from augment.exceptions import IntegrityError, InvalidDataError
-from augment.fit_process import FitProcess, FitStopped
+from augment.experiment.fit_process import FitProcess, FitStopped
+from augment.experiment.preflight import GeneratorSpec, Prepared
 from augment.gan.persist import save_payload
-from augment.preflight import GeneratorSpec, Prepared
 from augment.progress import SILENT, Progress
 from augment.tracking import Tracker
 from flows.models import Fitted, loaded
@@ -156,9 +156,9 @@ def fit_generators(
     Generator i has GAN seed ``gan.seed + i`` and its own cache key, so a run with one more
     generator trains only that one. Losses: ``gan_<name>`` for the first generator (plots and
     the logged model are its), ``gan_seed<S>_<name>`` for the others. Each fit runs in its own
-    child process (`augment.fit_process`), at most one per CPU core at a time, each with the
-    cores shared out as torch threads; a task per fit relays its losses and grids to MLflow.
-    Fits started before the flow (``early``, from `fitting_early`) are taken over.
+    child process (`augment.experiment.fit_process`), at most one per CPU core at a time, each
+    with the cores shared out as torch threads; a task per fit relays its losses and grids to
+    MLflow. Fits started before the flow (``early``, from `fitting_early`) are taken over.
     """
     if not prepared.uses_generator:
         return []

@@ -30,8 +30,8 @@ class LocalSession:
         return self
 
     def run(self, prepared, progress: bool = False) -> dict[str, Any]:
-        """The flow over ``prepared`` (which passed `augment.preflight.preflight`): returns the
-        summary, or raises `RunFailed` once its MLflow run was opened."""
+        """The flow over ``prepared`` (which passed `augment.experiment.preflight.preflight`):
+        returns the summary, or raises `RunFailed` once its MLflow run was opened."""
         from flows.augmentation import run_local
 
         self._ran = True

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from augment.experiment.preflight import GeneratorSpec
 from augment.gan.persist import load_model
-from augment.preflight import GeneratorSpec
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple[str, int, int], Any] = {}
@@ -43,6 +43,6 @@ class Fitted:
 
 def generator_for(seed: int, fitted: list[Fitted]) -> Fitted:
     """Paired design: classifier seed ``seed`` of a GAN arm uses generator ``seed mod K``."""
-    from augment.experiment import generator_of
+    from augment.experiment.pairing import generator_of
 
     return fitted[generator_of(seed, len(fitted))]

@@ -17,10 +17,10 @@ from prefect.artifacts import create_markdown_artifact
 
 from augment.arms import ArmResult, get
 from augment.cache import eval_cache_key
-from augment.generation import draw, run_selector
+from augment.experiment.generation import draw, run_selector
+from augment.experiment.preflight import Prepared
+from augment.experiment.summary import Summary
 from augment.names import safe_name
-from augment.preflight import Prepared
-from augment.summary import Summary
 from augment.table import markdown_summary, verdict_lines
 from augment.tracking import Tracker
 from flows.classifier import log_classifiers

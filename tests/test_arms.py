@@ -21,8 +21,8 @@ from augment.arms._common import targets
 from augment.arms._registry import Draw
 from augment.balance import balance_plan
 from augment.data import dataset_from_frame, make_splits
+from augment.experiment.generation import draw, run_selector
 from augment.gan import TabularGANConfig
-from augment.generation import draw, run_selector
 from augment.selection import DEFAULT_POOL
 
 

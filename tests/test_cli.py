@@ -109,7 +109,7 @@ def test_image_samples_are_not_written_to_a_table_file_name(tmp_path):
 def test_few_seeds_and_a_tiny_test_class_are_said(tmp_path, capsys):
     from augment.cli.run import _say_precision
     from augment.config import build_config
-    from augment.preflight import preflight
+    from augment.experiment.preflight import preflight
 
     rows = [f"{i},{i % 7},{'rare' if i % 5 == 0 else 'common'}" for i in range(60)]
     (tmp_path / "t.csv").write_text("a,b,outcome\n" + "\n".join(rows) + "\n")

@@ -78,7 +78,7 @@ def test_the_traceback_filter_drops_only_disk_full_records():
     assert not hide.filter(record("task crashed", concurrent.futures.CancelledError()))
     assert hide.filter(record(crash + "ValueError: a real bug"))
     # GAN fits the run stopped (it failed or was interrupted), and Ctrl-C's own crash record
-    from augment.fit_process import FitProcessDied, FitStopped
+    from augment.experiment.fit_process import FitProcessDied, FitStopped
 
     assert not hide.filter(record("task failed", FitStopped("the GAN fit was stopped")))
     failed = "Finished in state Failed('Task run encountered an exception FitStopped: ...')"

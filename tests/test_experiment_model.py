@@ -15,7 +15,7 @@ import augment.classify
 from augment.arms import best_classical, get
 from augment.classify import SKLEARN_CLASSIFIERS, make_classifier
 from augment.data import dataset_from_frame
-from augment.experiment import generator_of
+from augment.experiment.pairing import generator_of
 from augment.suite import SuiteTable, classical_arms, registry_arm, run_suite
 from augment.suite.protocol import CLASSIFIER_SEED
 
@@ -92,4 +92,4 @@ def test_seed_pairing_is_written_once():
         for p in sorted((ROOT / folder).rglob("*.py"))
         for line in _seed_mod_expressions(p)
     }
-    assert len(found) == 1 and next(iter(found)).startswith("augment/experiment.py:"), found
+    assert len(found) == 1 and next(iter(found)).startswith("augment/experiment/pairing.py:"), found

@@ -1,5 +1,6 @@
-"""A GAN fitted in a child process (`augment.fit_process`): the same weights as in this process,
-its epochs relayed in order, its errors raised here with their type, and stopped on demand."""
+"""A GAN fitted in a child process (`augment.experiment.fit_process`): the same weights as in
+this process, its epochs relayed in order, its errors raised here with their type, and stopped
+on demand."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from augment.config import GANConfig
 from augment.data import LabeledDataset
 from augment.exceptions import InvalidDataError
 from augment.experiment import fit_generator
-from augment.fit_process import FitProcess, FitStopped
+from augment.experiment.fit_process import FitProcess, FitStopped
 from augment.gan.persist import model_payload
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -74,7 +75,7 @@ _UNGUARDED = """
 from augment import load_dataset
 from augment.config import GANConfig
 from augment.data import make_splits
-from augment.fit_process import FitProcess
+from augment.experiment.fit_process import FitProcess
 
 print("script body runs", flush=True)  # no `if __name__ == "__main__":` guard
 train = make_splits(load_dataset("builtin:wine"), 0.3, 0, None, 0.2).train

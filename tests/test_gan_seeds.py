@@ -7,7 +7,8 @@ import pytest
 from augment.cli import main
 from augment.config import build_config
 from augment.exceptions import ConfigError
-from augment.experiment import gan_seeds, generator_of, per_generator_means
+from augment.experiment.pairing import gan_seeds, generator_of
+from augment.experiment.quality import per_generator_means
 from augment.table import generator_lines
 
 

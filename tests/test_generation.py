@@ -1,4 +1,5 @@
-"""`augment.generation.draw`: the rows the arms and the over-sampler generated before it."""
+"""`augment.experiment.generation.draw`: the rows the arms and the over-sampler generated
+before it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 import augment.sampler
-from augment.generation import Seeds, draw
+from augment.experiment.generation import Seeds, draw
 from augment.selection import DEFAULT_SELECTION, make_selector
 
 

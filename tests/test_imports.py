@@ -67,7 +67,7 @@ def test_the_graph_is_read():
     graph = _graph()
     assert "augment.gan.image" in graph["augment.gan"]  # the package imports its models
     assert "augment.torchutil" in graph["augment.cnn"]
-    assert "augment.preflight" in graph["flows.augmentation"]
+    assert "augment.experiment.preflight" in graph["flows.augmentation"]
 
 
 def test_no_import_circles():
@@ -170,4 +170,23 @@ def test_the_gan_does_not_import_the_downstream_classifier():
         if d in DOWNSTREAM or d.startswith(tuple(f"{p}." for p in DOWNSTREAM))
     ]
     assert not offenders, offenders
-    assert "augment.imagemetrics" in _reaches(graph, "augment.experiment")  # the check can see
+    # the check can see: the run's quality step does reach them
+    assert "augment.imagemetrics" in _reaches(graph, "augment.experiment.quality")
+
+
+def test_the_gan_and_its_fit_do_not_import_the_experiment():
+    """The run's steps sit on the GAN, never under it: no module under augment/gan/ reaches
+    `augment.experiment`, and the fit (a root of the GAN cache key) reaches none of the other
+    steps, so changing them keeps the cached GANs."""
+    graph = _graph()
+    gan = [m for m in graph if m == "augment.gan" or m.startswith("augment.gan.")]
+    offenders = [
+        f"{m} reaches {d}"
+        for m in sorted(gan)
+        for d in sorted(_reaches(graph, m))
+        if d == "augment.experiment" or d.startswith("augment.experiment.")
+    ]
+    assert not offenders, offenders
+    fit = _reaches(graph, "augment.experiment.gan_fit")
+    assert "augment.gan" in fit  # the check can see
+    assert not {d for d in fit if d.startswith("augment.experiment")}, fit

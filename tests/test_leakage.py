@@ -12,8 +12,8 @@ import pytest
 
 from augment.cli import main
 from augment.data import load_dataset, make_splits
+from augment.experiment.leakage import LeakageError, check_no_leakage, gan_arm_synthetic
 from augment.gan import TabularCGAN, TabularGANConfig
-from augment.leakage import LeakageError, check_no_leakage, gan_arm_synthetic
 
 CFG = TabularGANConfig(epochs=1, batch_size=64, hidden=16)
 
@@ -107,7 +107,7 @@ def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_rai
 ):
     import logging
 
-    from augment.leakage import row_hashes, row_keys
+    from augment.experiment.leakage import row_hashes, row_keys
 
     splits = _integer_table(tmp_path)
     train, test = splits.train.X, splits.test.X
@@ -118,7 +118,7 @@ def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_rai
     assert len(unseen) >= 3, "the data should leave test rows absent from train"
     chance = test.iloc[unseen[:3]]
     synthetic = pd.concat([chance, chance.iloc[:1], train.iloc[:20]], ignore_index=True)
-    with caplog.at_level(logging.WARNING, logger="augment.leakage"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.leakage"):
         report = check_no_leakage(splits, [synthetic], splits.test.content_hash())
     assert report["passed"] and report["synthetic_rows_checked"] == 24
     assert report["test_rows_equal_to_synthetic"] == len(row_hashes(chance)) > 0
@@ -129,14 +129,14 @@ def test_chance_overlap_in_a_table_of_categories_and_integers_is_counted_not_rai
 def test_test_rows_in_the_synthetic_rows_of_an_integer_table_are_logged(tmp_path, caplog):
     import logging
 
-    from augment.leakage import row_hashes, row_keys
+    from augment.experiment.leakage import row_hashes, row_keys
 
     splits = _integer_table(tmp_path)
     train, test = splits.train.X, splits.test.X
     unseen = [i for i, k in enumerate(row_keys(test)) if k not in row_hashes(train)]
     # the test split itself reached the synthetic rows: every unseen test row is made
     synthetic = pd.concat([test, train.iloc[:5]], ignore_index=True)
-    with caplog.at_level(logging.WARNING, logger="augment.leakage"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.leakage"):
         report = check_no_leakage(splits, [synthetic], splits.test.content_hash())
     assert report["passed"] and report["overlap_above_chance"] is True
     n = report["test_rows_equal_to_synthetic"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from augment.data import LabeledDataset
-from augment.memorisation import COPYING_RATIO, MIN_SYNTHETIC_ROWS, memorisation
+from augment.experiment.memorisation import COPYING_RATIO, MIN_SYNTHETIC_ROWS, memorisation
 
 
 def _table(n, seed, shift=0.0):
@@ -22,7 +22,7 @@ def test_copied_rows_are_reported_and_fresh_rows_are_not(caplog):
     rare = train.X[train.y == 1]
     copies = pd.concat([rare, rare.iloc[:10]], ignore_index=True)  # the generator replays them
     fresh = _table(400, 2).X[_table(400, 2).y == 1].iloc[:50].reset_index(drop=True)
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         copied = memorisation(train, test, copies, np.ones(len(copies), int))
     honest = memorisation(train, test, fresh, np.ones(len(fresh), int))
     rare_copied, rare_honest = copied["per_class"]["rare"], honest["per_class"]["rare"]
@@ -55,7 +55,7 @@ def test_near_copies_have_a_ratio_strictly_between_zero_and_the_threshold(caplog
     rare = train.X[train.y == 1].reset_index(drop=True)
     noise = np.random.default_rng(3).normal(0, 0.05, size=rare.shape)
     near = rare + noise
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         out = memorisation(train, test, near, np.ones(len(near), int))
     got = out["per_class"]["rare"]
     assert 0.0 < got["ratio"] < COPYING_RATIO / 2  # well below, not 0: no row is identical
@@ -69,7 +69,7 @@ def test_a_class_with_one_synthetic_row_is_not_judged(caplog):
     # one copied row: its distance is 0, the ratio 0, and it says nothing about the generator
     train, test = _table(200, 0), _table(200, 1)
     one = train.X[train.y == 1].iloc[:1].reset_index(drop=True)
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         out = memorisation(train, test, one, np.ones(1, int))
     assert out["per_class"]["rare"]["ratio"] == 0.0 and out["per_class"]["rare"]["n_synthetic"] == 1
     assert out["copying"] == [] and "copying" not in caplog.text
@@ -102,7 +102,7 @@ def test_a_table_of_every_combination_does_not_alarm_but_a_copying_generator_doe
     rng = np.random.default_rng(1)
     # an honest generator makes valid rows of the class: training rows and unseen ones alike
     honest = X[y == 1].iloc[rng.choice(int((y == 1).sum()), 200)].reset_index(drop=True)
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         out = memorisation(train, test, honest, np.ones(len(honest), int))
     odd = out["per_class"]["odd"]
     assert odd["ratio"] == 0.0 and odd["exact_copies"] > 100 and odd["unseen_matches"] > 30
@@ -111,7 +111,7 @@ def test_a_table_of_every_combination_does_not_alarm_but_a_copying_generator_doe
     # a copying generator replays its training rows only
     seen = train.X[train.y == 1]
     copier = seen.iloc[rng.choice(len(seen), 200)].reset_index(drop=True)
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         out = memorisation(train, test, copier, np.ones(len(copier), int))
     assert out["per_class"]["odd"]["unseen_matches"] == 0
     assert out["copying"] == ["odd"] and "'odd'" in caplog.text
@@ -134,13 +134,13 @@ def test_copies_no_more_frequent_than_the_data_s_own_duplicates_are_not_copying(
 
     train, test = table(300, 0, 0.45), table(100, 1, 0.45)
     honest = table(100, 2, 0.6).X
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         out = memorisation(train, test, honest, np.zeros(len(honest), int))
     got = out["per_class"]["only"]
     assert got["ratio"] == 0.0 and 0.3 < got["holdout_exact_share"] < 0.5
     assert out["copying"] == [] and "copying" not in caplog.text
     # replaying training rows is still copying, duplicates in the data or not
     replay = train.X.iloc[:100].reset_index(drop=True)
-    with caplog.at_level(logging.WARNING, logger="augment.memorisation"):
+    with caplog.at_level(logging.WARNING, logger="augment.experiment.memorisation"):
         out = memorisation(train, test, replay, np.zeros(len(replay), int))
     assert out["copying"] == ["only"] and "'only'" in caplog.text

@@ -100,7 +100,7 @@ def test_low_cardinality_integer_columns_are_discrete_with_a_note(tmp_path, capl
 
 def test_data_discrete_reaches_the_gan_transformer(tmp_path):
     from augment.config import GANConfig
-    from augment.gan_fit import fit_generator
+    from augment.experiment.gan_fit import fit_generator
 
     path = tmp_path / "t.csv"
     _coded(200).to_csv(path, index=False)

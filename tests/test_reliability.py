@@ -67,8 +67,8 @@ def test_leakage_check_with_nothing_generated_for_images():
     import numpy as np
 
     from augment.data import LabeledDataset, make_splits
-    from augment.generation import draw
-    from augment.leakage import check_no_leakage, gan_arm_synthetic
+    from augment.experiment.generation import draw
+    from augment.experiment.leakage import check_no_leakage, gan_arm_synthetic
 
     rng = np.random.default_rng(0)
     X = rng.random((20, 1, 4, 4)).astype(np.float32)

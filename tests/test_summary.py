@@ -1,4 +1,5 @@
-"""`augment.summary.Summary`: the JSON summary key for key, the late facts added in one place."""
+"""`augment.experiment.summary.Summary`: the JSON summary key for key, the late facts added in
+one place."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from augment.experiment.summary import Summary
+from augment.experiment.verdict import verdict
 from augment.report import render
-from augment.summary import Summary
 from augment.table import comparison_table, markdown_summary
-from augment.verdict import verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"

@@ -3,7 +3,7 @@
 import pytest
 
 from augment.evaluate import aggregate, deltas_and_gap, summarize_arms
-from augment.verdict import verdict
+from augment.experiment.verdict import verdict
 
 
 def _summary(per_arm: dict[str, list[float]], c2st: float | None = None) -> dict:

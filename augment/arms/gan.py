@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from augment import generation
 from augment.arms._common import features, unchanged
 from augment.arms._registry import Arm, Draw, register
+from augment.experiment import generation
 
 
 def build(draw: Draw):

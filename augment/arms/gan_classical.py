@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from augment import generation
 from augment.arms._common import classical_copies, features
 from augment.arms._registry import Arm, Draw, register
+from augment.experiment import generation
 
 
 def build(draw: Draw):

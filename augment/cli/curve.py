@@ -1,10 +1,10 @@
 """``augment curve``: the induced-imbalance run at several fractions of the minority classes'
 real rows, and what each arm is worth in real rows (`augment.curve`).
 
-Each fraction is checked by `augment.preflight.preflight` (all of them before any work), then
-run here, in this process, without Prefect: the GAN fits in child processes
-(`augment.fit_process`, cached under the run's cache key, so a fraction already run costs
-nothing), the arms x seeds in a thread pool (`augment.arms.run_arm`, cached as the flow caches
+Each fraction is checked by `augment.experiment.preflight.preflight` (all of them before any
+work), then run here, in this process, without Prefect: the GAN fits in child processes
+(`augment.experiment.fit_process`, cached under the run's cache key, so a fraction already run
+costs nothing), the arms x seeds in a thread pool (`augment.arms.run_arm`, cached as the flow caches
 them). One MLflow run holds the curve, its PNG and its JSON.
 """
 
@@ -177,7 +177,7 @@ def _generators(prepared, progress) -> tuple[list[Any], bool]:
     """The fraction's K generators, loaded from the cache or fitted (child processes, at most
     one per core at a time) and saved under their cache keys; and whether all were cached."""
     from augment.exceptions import IntegrityError, InvalidDataError
-    from augment.fit_process import FitProcess
+    from augment.experiment.fit_process import FitProcess
     from augment.gan.persist import load_model, save_payload
 
     if not prepared.uses_generator:
@@ -233,7 +233,7 @@ def _evaluate(prepared, models: list[Any], progress) -> dict[str, Any]:
     merged per arm (`augment.arms.ArmResult`)."""
     from augment.arms import ArmResult, get, run_arm
     from augment.cache import eval_cache_key, read_cached, write_cached
-    from augment.experiment import generator_of
+    from augment.experiment.pairing import generator_of
 
     cfg, splits = prepared.cfg, prepared.splits
 
@@ -350,10 +350,10 @@ def command(args: argparse.Namespace) -> int:
         table_text,
         with_worth,
     )
-    from augment.curve_plot import curve_plot
-    from augment.curve_report import write_curve_report
+    from augment.curve.plot import curve_plot
+    from augment.curve.report import write_curve_report
+    from augment.experiment.preflight import preflight
     from augment.outputs import inside, write_json_atomic
-    from augment.preflight import preflight
     from augment.progress import display
     from augment.tracking import load_tracking_config
     from augment.tracking.curve import log_curve

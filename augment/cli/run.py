@@ -199,9 +199,9 @@ def command(args: argparse.Namespace) -> int:
     check_store(tracking_config(), write=True)
     from augment.cli.boundary import stop_on_sigterm
     from augment.config import load_config
+    from augment.experiment.preflight import preflight
+    from augment.experiment.summary import Summary
     from augment.outputs import write_json_atomic
-    from augment.preflight import preflight
-    from augment.summary import Summary
     from augment.table import comparison_table
     from augment.tracking import load_tracking_config
 

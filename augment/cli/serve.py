@@ -43,7 +43,7 @@ def command(args: argparse.Namespace) -> int:
             "serving needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
             "(e.g. http://127.0.0.1:4200/api)"
         )
-    from augment.preflight import preflight
+    from augment.experiment.preflight import preflight
 
     preflight(cfg)  # bad data or settings fail now, not at the first scheduled run
     from flows.augmentation import augmentation_flow

@@ -177,7 +177,7 @@ def test_smote_and_the_gan_run_on_normalised_dtypes(tmp_path):
 
 def test_preflight_accepts_and_refuses(tmp_path, monkeypatch):
     from augment.config import build_config
-    from augment.preflight import preflight
+    from augment.experiment.preflight import preflight
 
     monkeypatch.chdir(tmp_path)
     path = _parquet(tmp_path)

@@ -108,7 +108,7 @@ def wine_plan():
 def test_flow_arm_seed_keys_recompute_on_each_input_and_replay_otherwise(tmp_path, wine_plan):
     """The flow's arm x seed tasks: a changed classifier, augmentation pipeline, plan, seed or
     arm computes anew; more seeds, more arms or other orchestration settings replay the rest."""
-    from augment.preflight import GeneratorSpec, Prepared
+    from augment.experiment.preflight import GeneratorSpec, Prepared
     from flows.evaluation import run_arms
     from flows.runners import make_task_runner
 
@@ -175,12 +175,17 @@ def test_gan_code_version_covers_what_the_fit_imports():
 
     root = Path(augment.__file__).parent
     hashed = {f.relative_to(root).as_posix() for f in import_closure(*_FIT_ROOTS)}
-    assert {"torchutil.py", "gan/features.py", "gan_fit.py", "gan/image.py"} <= hashed
+    assert {"torchutil.py", "gan/features.py", "experiment/gan_fit.py", "gan/image.py"} <= hashed
     assert not {f for f in hashed if f.startswith(("cli/", "tracking/"))}
+    # of the run's steps only the fit (and the package's lazy __init__) shapes a fitted GAN
+    assert {f for f in hashed if f.startswith("experiment/")} == {
+        "experiment/__init__.py",
+        "experiment/gan_fit.py",
+    }
     script = (
         "import sys\n"
         "from augment.config import GANConfig\n"
-        "from augment.gan_fit import fit_generator\n"
+        "from augment.experiment.gan_fit import fit_generator\n"
         "from augment.data import load_dataset, make_splits\n"
         "splits = make_splits(load_dataset('builtin:wine'), 0.3, 0, None, 0.2)\n"
         "fit_generator(splits.train, GANConfig(epochs=1), progress=False)\n"

@@ -11,8 +11,8 @@ from augment.arms import run_arm
 from augment.balance import balance_plan
 from augment.config import build_config
 from augment.experiment import prepare
+from augment.experiment.preflight import preflight
 from augment.gan.persist import load_model
-from augment.preflight import preflight
 from flows import augmentation_flow
 from flows.augmentation import run_local
 
@@ -105,7 +105,7 @@ def test_k_generators_cached_one_by_one_and_paired_with_seeds(tmp_path, mlflow_t
 
 def test_a_run_interrupted_before_its_flow_leaves_no_fit_running(tmp_path, mlflow_tmp):
     from augment.config import build_config
-    from augment.preflight import preflight
+    from augment.experiment.preflight import preflight
     from flows import generators
 
     cfg = _cfg(tmp_path, gan_seeds=2).model_dump()

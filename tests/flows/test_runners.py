@@ -52,7 +52,7 @@ def test_a_dask_address_is_checked_with_one_short_connect():
     import socket
 
     from augment.exceptions import ConfigError
-    from augment.preflight import check_dask_address
+    from augment.experiment.preflight import check_dask_address
 
     with socket.socket() as listening:
         listening.bind(("127.0.0.1", 0))

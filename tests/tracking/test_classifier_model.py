@@ -16,7 +16,7 @@ from mlflow.tracking import MlflowClient
 from augment.arms import features, get, run_arm, training_set
 from augment.config import build_config
 from augment.exceptions import IntegrityError
-from augment.preflight import preflight
+from augment.experiment.preflight import preflight
 from augment.tracking import load_classifier, load_tracking_config
 from augment.tracking.config import TrackingConfig
 from augment.tracking.fluent import tracking_store

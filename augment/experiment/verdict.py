@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from augment.evaluate import METRICS, t_interval
-from augment.summary import Summary
 
 METRIC = "balanced_accuracy"
 SEPARABLE_C2ST = 0.95  # a C2ST AUC above this: real and synthetic rows are trivially told apart
@@ -33,24 +32,23 @@ def paired_interval(a: list[float], b: list[float]) -> tuple[float, float] | Non
     return t_interval(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))
 
 
-def verdict(summary: Summary | Mapping[str, Any]) -> dict[str, Any]:
+def verdict(summary: Any) -> dict[str, Any]:
     """``{"best", "runner_up", "difference", "paired_ci95", "separated", "losses_vs_baseline",
     "lines"}`` of a `Summary`, or of its JSON (``arms``, ``delta_vs_baseline``,
-    ``gap_recovered`` and ``synthetic_quality`` are read).
+    ``gap_recovered`` and ``synthetic_quality`` are read; a missing one reads as empty).
 
     ``separated`` is True when the paired interval of best minus runner-up excludes 0;
     ``losses_vs_baseline``: the other metrics on which the best arm's mean is more than
     `OTHER_METRIC_LOSS` below the baseline's, with the difference.
     """
-    s = Summary.of(summary)
-    arms = {a: r[METRIC] for a, r in s.arms.items() if a != "oracle"}
+    arms = {a: r[METRIC] for a, r in _part(summary, "arms").items() if a != "oracle"}
     if not arms:
         return {"best": None, "lines": []}
     ranked = sorted(arms, key=lambda a: -arms[a]["mean"])
     best = ranked[0]
     b = arms[best]
     out: dict[str, Any] = {"best": best, "runner_up": None, "difference": None}
-    deltas = s.delta_vs_baseline or {}
+    deltas = _part(summary, "delta_vs_baseline")
     lines = [
         f"verdict: {best} is best on {METRIC.replace('_', ' ')}, "
         f"{b['mean']:.3f} [{b['ci95'][0]:.3f}, {b['ci95'][1]:.3f}]"
@@ -85,7 +83,7 @@ def verdict(summary: Summary | Mapping[str, Any]) -> dict[str, Any]:
     }
     out["losses_vs_baseline"] = losses
     if base is not None:
-        gap = (s.gap_recovered or {}).get(best)
+        gap = _part(summary, "gap_recovered").get(best)
         oracle = deltas.get("oracle", {}).get(METRIC)
         lines.append(f"  {base[METRIC]:+.3f} over the baseline{_gap_words(gap, oracle)}")
     if losses:
@@ -96,7 +94,7 @@ def verdict(summary: Summary | Mapping[str, Any]) -> dict[str, Any]:
             f"  but {best} loses on other metrics: {said} vs the baseline (more than"
             f" {OTHER_METRIC_LOSS:.2f}); balanced accuracy alone does not show it"
         )
-    c2st = (s.synthetic_quality or {}).get("c2st_auc")
+    c2st = _part(summary, "synthetic_quality").get("c2st_auc")
     if c2st is not None and c2st >= SEPARABLE_C2ST:
         lines.append(
             f"  note: c2st_auc {c2st:.3f}: a classifier tells the synthetic rows from real ones"
@@ -110,6 +108,13 @@ def verdict(summary: Summary | Mapping[str, Any]) -> dict[str, Any]:
         )
     out["lines"] = lines
     return out
+
+
+def _part(summary: Any, key: str) -> dict[str, Any]:
+    """One part of a `Summary` (its attribute) or of its JSON (its key); empty when missing.
+    Read by name, so this module need not import `augment.experiment.summary` (which imports it)."""
+    value = summary.get(key) if isinstance(summary, Mapping) else getattr(summary, key, None)
+    return value or {}
 
 
 def _gap_words(gap: float | None, oracle: float | None) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from augment.data import LabeledDataset, Splits
-from augment.generation import draw, run_selector
+from augment.experiment.generation import draw, run_selector
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ import torch
 
 from augment.config import GANConfig
 from augment.data import LabeledDataset
-from augment.experiment import fit_generator
+from augment.experiment.gan_fit import fit_generator
 from augment.gan.persist import model_payload
 
 EpochFn = Callable[[int, dict[str, float]], None]

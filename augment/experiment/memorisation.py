@@ -59,7 +59,7 @@ def memorisation(
     held-out rows) and ``unseen_matches`` (synthetic rows equal to a held-out row that no
     training row equals). See the module docstring for when a class counts as copied.
     """
-    from augment.leakage import row_keys
+    from augment.experiment.leakage import row_keys
 
     space = RowSpace(train.X) if train.kind == "table" else None
     train_raw = train.X if train.kind == "table" else train.features_2d()

@@ -1,8 +1,9 @@
 """Everything a run checks before it writes anything: one pass, one value object.
 
-`preflight` loads and splits the data, keeps the arms that can run on it (with the reason for
-each one dropped), builds the balance plan, checks every place the run will use (GAN device,
-image size, checkpoint and cache folders, the tracking store) and computes the cache keys.
+`preflight` loads and splits the data (`prepare`), keeps the arms that can run on it (with the
+reason for each one dropped), builds the balance plan, checks every place the run will use (GAN
+device, image size, checkpoint and cache folders, the tracking store) and computes the cache
+keys.
 The CLI calls it before Prefect or MLflow start; the flow calls it (or is handed its result)
 before it opens an MLflow run. A user mistake therefore exits 2 with one line and leaves no
 MLflow run and no file behind.
@@ -19,10 +20,10 @@ from urllib.parse import urlsplit
 from augment.arms import applicable_arms, get
 from augment.balance import balance_plan
 from augment.cache import cache_paths, gan_cache_key
-from augment.config import GANConfig, RunConfig
-from augment.data import LabeledDataset, Splits
+from augment.config import DataConfig, GANConfig, RunConfig
+from augment.data import LabeledDataset, Splits, load_dataset, make_splits
 from augment.exceptions import ConfigError
-from augment.experiment import gan_seeds, generator_config, prepare
+from augment.experiment.pairing import gan_seeds, generator_config
 
 DASK_PORT = 8786  # a scheduler's default port, when an address names none
 
@@ -66,6 +67,20 @@ class Prepared:
     def eval_key(self) -> str:
         """The GAN key the non-GAN arms' cached results are filed under."""
         return self.generators[0].key
+
+
+def prepare(cfg: DataConfig) -> tuple[LabeledDataset, Splits]:
+    """Load and split the data; the test split is real only and made before any generation."""
+    data = load_dataset(cfg.source, cfg.label, cfg.missing, cfg.min_class_rows, cfg.discrete)
+    splits = make_splits(
+        data,
+        cfg.test_size,
+        cfg.split_seed,
+        cfg.imbalance_classes,
+        cfg.imbalance_fraction,
+        cfg.min_class_rows,
+    )
+    return data, splits
 
 
 def check_cache_dir(path: str) -> None:

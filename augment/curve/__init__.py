@@ -5,8 +5,9 @@ train rows. The baseline's balanced accuracy against those fractions is the curv
 rows buy; an arm's **worth** at a fraction is the real fraction the baseline would need to match
 it, read off that curve backwards by linear interpolation. Its interval comes from the arm's
 95% interval (over classifier seeds) read off the same curve; the baseline's own noise is not
-in it. This module is the pure part: fractions and configs, one point per fraction, worth,
-the table. Running the arms is `augment.cli.curve`'s job.
+in it. This package's top is the pure part: fractions and configs, one point per fraction,
+worth, the table; `augment.curve.plot` draws the figure and `augment.curve.report` writes the
+HTML page. Running the arms is `augment.cli.curve`'s job.
 """
 
 from __future__ import annotations
