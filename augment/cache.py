@@ -84,7 +84,7 @@ def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> s
     parts = {
         "data": data_hash,
         "split": data_cfg.model_dump(mode="json", exclude={"source", "label"}),
-        "gan": gan_cfg.model_dump(mode="json", exclude={"seeds"}),
+        "gan": gan_cfg.model_dump(mode="json", exclude={"n_generators"}),
         "code": code_version(),
     }
     blob = json.dumps(parts, sort_keys=True).encode()

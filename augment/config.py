@@ -53,8 +53,11 @@ def _default_arms() -> list[str]:
 
 
 class _Strict(BaseModel):
-    # floats are finite: nan / inf pass no range check and reach the models otherwise
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # floats are finite: nan / inf pass no range check and reach the models otherwise; a field
+    # whose Python name differs from its YAML key (``alias``) is read and dumped by the key only
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, serialize_by_alias=True
+    )
 
 
 class DataConfig(_Strict):
@@ -152,10 +155,11 @@ class GANConfig(_Strict):
     lr_g: float | None = Field(None, gt=0)  # None: the model's default
     lr_d: float | None = Field(None, gt=0)  # images use a faster D (two time-scale rule)
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
-    seed: int = Field(0, **SEED)
-    # generators fitted per run, GAN seeds seed, seed + 1, ...; classifier seed s of a GAN arm
-    # uses generator s mod K, so the CIs include generator variance. None: min(2, run seeds)
-    seeds: int | None = Field(None, ge=1, le=MAX_GAN_SEEDS)
+    seed: int = Field(0, **SEED)  # the GAN seed of the first generator
+    # YAML gan.seeds: generators fitted per run, GAN seeds seed, seed + 1, ...; classifier seed
+    # s of a GAN arm uses generator s mod K, so the CIs include generator variance.
+    # None: `RunConfig.n_generators` decides (min(2, seeds))
+    n_generators: int | None = Field(None, ge=1, le=MAX_GAN_SEEDS, alias="seeds")
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     # quality checks every N epochs: images per-class diversity (mode-collapse warnings) and,
     # with patience, domain FID; tables (only with patience) the held-out val_distance
@@ -239,7 +243,8 @@ class RunConfig(_Strict):
     gan: GANConfig = GANConfig()
     # the arms to compare (augment/arms/: one module each); default: every arm marked default
     arms: list[str] = Field(default_factory=_default_arms)
-    seeds: int = Field(5, ge=1, le=MAX_SEEDS)  # classifier (and generation) seeds per arm
+    # YAML seeds: classifier (and generation) seeds per arm, 0 .. n - 1
+    n_classifier_seeds: int = Field(5, ge=1, le=MAX_SEEDS, alias="seeds")
     classifier: str = "auto"
     sampling_strategy: Any = "auto"  # imbalanced-learn semantics: str, float or {class: n}
     orchestration: OrchestrationConfig = OrchestrationConfig()  # not part of any cache key
@@ -261,9 +266,10 @@ class RunConfig(_Strict):
 
     @model_validator(mode="after")
     def _every_generator_used(self) -> RunConfig:
-        if self.gan.seeds is not None and self.seeds < self.gan.seeds:
+        n_seeds, asked = self.n_classifier_seeds, self.gan.n_generators
+        if asked is not None and n_seeds < asked:
             raise ValueError(
-                f"seeds ({self.seeds}) must be >= gan.seeds ({self.gan.seeds}): classifier seed s"
+                f"seeds ({n_seeds}) must be >= gan.seeds ({asked}): classifier seed s"
                 " uses generator s mod gan.seeds, so every generator needs a seed; raise seeds"
                 " or lower gan.seeds"
             )
@@ -279,7 +285,7 @@ class RunConfig(_Strict):
     @property
     def n_generators(self) -> int:
         """K, the generators the GAN arms use: ``gan.seeds``, or min(2, ``seeds``) when unset."""
-        return self.gan.seeds or min(DEFAULT_GAN_SEEDS, self.seeds)
+        return self.gan.n_generators or min(DEFAULT_GAN_SEEDS, self.n_classifier_seeds)
 
     @field_validator("classifier")
     @classmethod

@@ -13,7 +13,7 @@ from imblearn.utils._validation import _check_X
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from augment.experiment.generation import Seeds, draw
+from augment.experiment.generation import DrawSeeds, draw
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
 from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
 
@@ -190,7 +190,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         y = np.asarray(y)
         chooser = make_selector(self.selection, frame, y)
         # class i of generator g samples with seed + 1 + i + 7919 * g; one selection stream
-        streams = Seeds(seed + 1, shared=seed)
+        streams = DrawSeeds(seed + 1, shared=seed)
         X_new, y_new = draw(
             self.generators_, self.sampling_strategy_, chooser, streams, pool=self.pool, like=frame
         )

@@ -54,8 +54,11 @@ def leakage_check(prepared: Prepared, fitted: list[Fitted]) -> dict:
     rows of any generator (each with the classifier seeds paired with it)."""
     synthetic = []
     for g, gen in enumerate(fitted):
-        seeds = [s for s in range(prepared.cfg.seeds) if generator_of(s, len(fitted)) == g]
-        synthetic += gan_arm_synthetic(gen.model, prepared.splits.train, prepared.plan, seeds)
+        paired = range(prepared.cfg.n_classifier_seeds)
+        classifier_seeds = [s for s in paired if generator_of(s, len(fitted)) == g]
+        synthetic += gan_arm_synthetic(
+            gen.model, prepared.splits.train, prepared.plan, classifier_seeds
+        )
     return check_no_leakage(prepared.splits, synthetic, prepared.test_hash)
 
 

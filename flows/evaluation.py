@@ -64,7 +64,7 @@ def run_arms(
             augmentations=cfg.augmentations,
         )
 
-    cells = [(arm, seed) for arm in prepared.arms for seed in range(cfg.seeds)]
+    cells = [(arm, seed) for arm in prepared.arms for seed in range(cfg.n_classifier_seeds)]
     keys = {cell: key(*cell) for cell in cells}
     k = splits.test.n_classes
     done: dict[tuple[str, int], ArmResult] = {}
@@ -86,7 +86,8 @@ def run_arms(
         write_cached(results_dir, keys[cell], done[cell].to_json())
         progress.advance(1, f"last {cell[0]} seed {cell[1]}")
     return {
-        arm: ArmResult.merge([done[(arm, s)] for s in range(cfg.seeds)]) for arm in prepared.arms
+        arm: ArmResult.merge([done[(arm, s)] for s in range(cfg.n_classifier_seeds)])
+        for arm in prepared.arms
     }
 
 

@@ -173,7 +173,8 @@ def record(
     cfg = prepared.cfg
     for arm, res in results.items():
         # the classifier as resolved (cnn / random_forest / ...), not "auto"
-        params = {"seeds": cfg.seeds, "classifier": summary.classifier, "n_train": res.n_train}
+        params = {"seeds": cfg.n_classifier_seeds, "classifier": summary.classifier}
+        params["n_train"] = res.n_train
         if get(arm).uses_generator:
             params |= {"gan.seeds": cfg.n_generators, "gan_seeds": summary.gan_seeds}
         tracker.log_arm(run_id, arm, res.per_seed, summary.arms[arm], params)

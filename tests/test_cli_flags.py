@@ -28,13 +28,13 @@ def test_data_flags_reach_the_config():
 
 def test_quick_is_a_preset_that_flags_beside_it_override():
     cfg = _cfg("--quick")
-    assert (cfg.gan.epochs, cfg.seeds, cfg.gan.seeds) == (
+    assert (cfg.gan.epochs, cfg.n_classifier_seeds, cfg.gan.n_generators) == (
         QUICK["gan.epochs"],
         QUICK["seeds"],
         QUICK["gan.seeds"],
     )
     cfg = _cfg("--quick", "--seeds", "5")
-    assert (cfg.gan.epochs, cfg.seeds) == (QUICK["gan.epochs"], 5)
+    assert (cfg.gan.epochs, cfg.n_classifier_seeds) == (QUICK["gan.epochs"], 5)
     assert _cfg().gan.epochs != QUICK["gan.epochs"]  # without --quick, the defaults
 
 

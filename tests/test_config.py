@@ -8,7 +8,7 @@ def test_defaults_and_overrides(tmp_path):
     p = tmp_path / "c.yml"
     p.write_text("seeds: 3\ngan:\n  epochs: 7\n")
     cfg = load_config(p, {"data.source": "builtin:wine", "gan.epochs": 2})
-    assert cfg.seeds == 3 and cfg.gan.epochs == 2 and cfg.data.source == "builtin:wine"
+    assert cfg.n_classifier_seeds == 3 and cfg.gan.epochs == 2 and cfg.data.source == "builtin:wine"
 
 
 def test_unknown_and_wrong_types_listed(tmp_path):

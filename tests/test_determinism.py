@@ -32,7 +32,7 @@ def _summary(gan_seed: int) -> dict:
     data, splits = prepare(cfg.data)
     plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     model = fit_generator(splits.train, cfg.gan, progress=False)
-    seeds = list(range(cfg.seeds))
+    seeds = list(range(cfg.n_classifier_seeds))
     results = {
         arm: run_arm(arm, splits, plan, seeds, cfg.classifier, model)
         for arm in applicable_arms(cfg.arms, splits)[0]

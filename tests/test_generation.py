@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import augment.sampler
-from augment.experiment.generation import Seeds, draw
+from augment.experiment.generation import DrawSeeds, draw
 from augment.selection import DEFAULT_SELECTION, make_selector
 
 
@@ -67,7 +67,7 @@ def test_the_gan_arms_rows_are_those_synthesize_made():
     # an int seed is a run's convention: class i of the sorted plan samples with seed*1000 + i
     expected = _Stub().sample(4, 1, random_state=3001)
     pd.testing.assert_frame_equal(first[0].iloc[:4], expected)
-    assert _fingerprint(*draw(_Stub(), PLAN, None, Seeds.of_run(3))) == BEFORE["arm_all"]
+    assert _fingerprint(*draw(_Stub(), PLAN, None, DrawSeeds.of_run(3))) == BEFORE["arm_all"]
 
 
 @pytest.mark.parametrize("selection", ["herd", "all"])
@@ -94,7 +94,7 @@ def test_generators_share_each_classs_candidates_and_streams_are_explicit():
             return super().sample(n, label, random_state)
 
     gens = [Recording(), Recording()]
-    X, y = draw(gens, {0: 3}, None, Seeds(10, shared=4))
+    X, y = draw(gens, {0: 3}, None, DrawSeeds(10, shared=4))
     assert [c[1:] for c in calls] == [(2, 0, 10), (1, 0, 10 + 7919)]
     assert [c[0] for c in calls] == [id(g) for g in gens] and len(X) == 3
 

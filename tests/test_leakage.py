@@ -30,7 +30,7 @@ def test_split_then_generate_passes():
     splits = make_splits(data, 0.3, 0, [], 1.0)
     test_hash = splits.test.content_hash()
     gan = TabularCGAN(CFG, random_state=0, progress=False).fit(splits.train.X, splits.train.y)
-    synthetic = gan_arm_synthetic(gan, splits.train, {0: 5, 1: 0, 2: 9}, seeds=[0, 1])
+    synthetic = gan_arm_synthetic(gan, splits.train, {0: 5, 1: 0, 2: 9}, classifier_seeds=[0, 1])
     report = check_no_leakage(splits, synthetic, test_hash)
     assert report["passed"] and report["synthetic_rows_checked"] == 28
     assert report["test_rows_equal_to_synthetic"] == 0

@@ -31,8 +31,10 @@ SEED_MAX = 2**32 - 1  # numpy's legacy seeding and scikit-learn's random_state a
 
 
 def _numeric_fields(model: type[BaseModel], prefix: str = ""):
-    """(dotted key, field, alternatives) of every int / float field of ``model``, recursively."""
-    for name, field in model.model_fields.items():
+    """(dotted key, field, alternatives) of every int / float field of ``model``, recursively;
+    the key as a YAML config writes it (a field's alias: ``seeds`` for ``n_classifier_seeds``)."""
+    for field_name, field in model.model_fields.items():
+        name = field.alias or field_name
         options = [t for t in _types(field.annotation) if t is not type(None)]
         if len(options) == 1 and isinstance(options[0], type) and issubclass(options[0], BaseModel):
             yield from _numeric_fields(options[0], f"{prefix}{name}.")
@@ -95,9 +97,9 @@ def test_every_int_key_has_a_range_that_is_enforced(key, field):
         build_config(_nested(key, high + 1))
     for good in (low, high):  # the bounds themselves are allowed
         cfg = build_config(_nested(key, good, CONTEXT))
-        node = cfg
+        node = cfg.model_dump()  # read back by the YAML keys, as written
         for part in key.split("."):
-            node = getattr(node, part)
+            node = node[part]
         assert node == good
 
 

@@ -102,7 +102,7 @@ def run_arm(
     arm: str,
     splits: Splits,
     plan: dict[int, int],
-    seeds: list[int],
+    classifier_seeds: list[int],
     classifier: str,
     model: Any = None,
     augmentations: list | None = None,
@@ -120,7 +120,7 @@ def run_arm(
     rows, recalls = [], []
     conf = np.zeros((k, k), dtype=np.int64)
     n_train = 0
-    for seed in seeds:
+    for seed in classifier_seeds:
         X, y = training_set(arm, splits, plan, seed, model, augmentations)
         n_train = n_train or len(y)
         clf = make_classifier(classifier, splits.train, seed, class_weight=spec.class_weight)

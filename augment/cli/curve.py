@@ -164,10 +164,10 @@ def _say_notes(prepared: list) -> None:
                 said.add(arm)
                 at = f"{p.cfg.data.imbalance_fraction:.0%}"
                 print(f"augment: skipping the {arm} arm at {at}: {reason}", file=sys.stderr)
-    seeds = prepared[0].cfg.seeds
-    if seeds < MIN_SEEDS:
+    n_seeds = prepared[0].cfg.n_classifier_seeds
+    if n_seeds < MIN_SEEDS:
         print(
-            f"augment: note: {seeds} seed(s): each point's 95% interval rests on {seeds}"
+            f"augment: note: {n_seeds} seed(s): each point's 95% interval rests on {n_seeds}"
             f" value(s) per arm; use --seeds {MIN_SEEDS} or more to read the worth intervals",
             file=sys.stderr,
         )
@@ -253,7 +253,7 @@ def _evaluate(prepared, models: list[Any], progress) -> dict[str, Any]:
             augmentations=cfg.augmentations,
         )
 
-    cells = [(arm, seed) for arm in prepared.arms for seed in range(cfg.seeds)]
+    cells = [(arm, seed) for arm in prepared.arms for seed in range(cfg.n_classifier_seeds)]
     keys = {cell: key(*cell) for cell in cells}
     k = splits.test.n_classes
     done: dict[tuple[str, int], ArmResult] = {}
@@ -286,7 +286,8 @@ def _evaluate(prepared, models: list[Any], progress) -> dict[str, Any]:
             progress.advance(1, f"last {cell[0]} seed {cell[1]}")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return {a: ArmResult.merge([done[(a, s)] for s in range(cfg.seeds)]) for a in prepared.arms}
+    n = cfg.n_classifier_seeds
+    return {a: ArmResult.merge([done[(a, s)] for s in range(n)]) for a in prepared.arms}
 
 
 def _point(prepared, classes: list[str], progress) -> dict[str, Any]:
@@ -319,7 +320,7 @@ def _meta(cfg, first, classes: list[str], fractions: list[float]) -> dict[str, A
         "classes": classes,
         "fractions": fractions,
         "arms": list(cfg.arms),
-        "seeds": cfg.seeds,
+        "seeds": cfg.n_classifier_seeds,
         "gan_seeds": cfg.n_generators,
         "gan_epochs": cfg.gan.epochs,
         "classifier": resolve_classifier(cfg.classifier, data.kind),

@@ -172,12 +172,12 @@ def _say_precision(prepared) -> None:
     """A stderr line when the intervals will rest on too little: few seeds, a tiny test split."""
     import numpy as np
 
-    seeds = prepared.cfg.seeds
-    if seeds < MIN_SEEDS:
+    n_seeds = prepared.cfg.n_classifier_seeds
+    if n_seeds < MIN_SEEDS:
         print(
-            f"augment: note: {seeds} seed(s): the 95% intervals rest on {seeds} value(s) per arm"
-            f" and are wide (or a single point); use --seeds {MIN_SEEDS} or more to compare"
-            " arms",
+            f"augment: note: {n_seeds} seed(s): the 95% intervals rest on {n_seeds}"
+            f" value(s) per arm and are wide (or a single point); use --seeds {MIN_SEEDS} or"
+            " more to compare arms",
             file=sys.stderr,
         )
     test = prepared.splits.test

@@ -2,7 +2,7 @@
 
 The one generation step of the library: the ``gan`` arms, the run's checks (leakage,
 memorisation, synthetic quality, plots) and `augment.ConditionalGANOverSampler` all call it.
-Each keeps its own random numbers (`Seeds`), so their results are what they were.
+Each keeps its own random numbers (`DrawSeeds`), so their results are what they were.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ GENERATOR_STRIDE = 7919  # generator g of an ensemble samples with random_state 
 
 
 @dataclass(frozen=True)
-class Seeds:
+class DrawSeeds:
     """The random numbers of one `draw`.
 
     Class ``i`` of the sorted plan (classes planned 0 rows counted) is sampled by generator
@@ -37,7 +37,7 @@ class Seeds:
     shared: int | None = None  # one selection stream for all classes (the over-sampler's)
 
     @classmethod
-    def of_run(cls, seed: int) -> Seeds:
+    def of_run(cls, seed: int) -> DrawSeeds:
         """A run's convention (arms, checks, plots): class ``i`` with ``seed * 1000 + i``."""
         return cls(seed * 1000)
 
@@ -54,7 +54,7 @@ def draw(
     generators: Any | Sequence[Any],
     plan: Mapping[Any, int],
     selector: Selector | None = None,
-    seed: int | Seeds = 0,
+    seed: int | DrawSeeds = 0,
     *,
     pool: int = DEFAULT_POOL,
     like: pd.DataFrame | np.ndarray | None = None,
@@ -73,8 +73,8 @@ def draw(
     selector : Selector or None
         Chooses each class's ``n`` rows out of ``pool * n`` candidates (`augment.selection`);
         None keeps the ``n`` rows generated.
-    seed : int or Seeds
-        An int is a run's seed (`Seeds.of_run`: class ``i`` samples with ``seed * 1000 + i``).
+    seed : int or DrawSeeds
+        An int is a run's seed (`DrawSeeds.of_run`: class ``i`` samples with ``seed * 1000 + i``).
     pool : int, default=DEFAULT_POOL
         Candidates per row kept, when there is a selector.
     like : DataFrame, optional
@@ -92,14 +92,14 @@ def draw(
         Each row's class.
     """
     models = list(generators) if isinstance(generators, Sequence) else [generators]
-    seeds = seed if isinstance(seed, Seeds) else Seeds.of_run(seed)
+    streams = seed if isinstance(seed, DrawSeeds) else DrawSeeds.of_run(seed)
     per_row = pool if selector is not None else 1
-    shared = None if seeds.shared is None else np.random.default_rng(seeds.shared)
+    shared = None if streams.shared is None else np.random.default_rng(streams.shared)
     parts, labels = [], []
     for i, (label, n) in enumerate(sorted(plan.items())):
         if n <= 0:
             continue
-        state = seeds.first + i
+        state = streams.first + i
         made = [
             models[g].sample(m, label, random_state=state + GENERATOR_STRIDE * g)
             for g, m in enumerate(near_equal_shares(n * per_row, len(models)))

@@ -62,12 +62,12 @@ def row_hashes(X: pd.DataFrame | np.ndarray) -> set[int]:
 
 
 def gan_arm_synthetic(
-    model: Any, train: LabeledDataset, plan: dict[int, int], seeds: list[int]
+    model: Any, train: LabeledDataset, plan: dict[int, int], classifier_seeds: list[int]
 ) -> list[pd.DataFrame | np.ndarray]:
     """The synthetic rows the ``gan`` arm trains on, per seed, as `augment.arms` makes them."""
     out = []
     chooser = run_selector(train)
-    for seed in seeds:
+    for seed in classifier_seeds:
         X, _ = draw(model, plan, chooser, seed, like=train.X, kind=train.kind)
         if len(X) and train.kind == "table":
             X = X[train.X.columns].astype(train.X.dtypes.to_dict())

@@ -21,4 +21,4 @@ def generator_of(seed: int, n_generators: int) -> int:
 
 def generator_config(cfg: GANConfig, gan_seed: int) -> GANConfig:
     """The config of the one generator with GAN seed ``gan_seed`` (fitted and keyed on)."""
-    return cfg.model_copy(update={"seed": gan_seed, "seeds": None})
+    return cfg.model_copy(update={"seed": gan_seed, "n_generators": None})

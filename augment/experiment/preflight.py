@@ -156,9 +156,8 @@ def preflight(cfg: RunConfig, tracking: bool = True) -> Prepared:
 
         check_reachable(load_tracking_config())
     data_hash = data.content_hash()
-    seeds = gan_seeds(cfg)
     generators = []
-    for i, s in enumerate(seeds):
+    for i, s in enumerate(gan_seeds(cfg)):
         gan = generator_config(cfg.gan, s)
         prefix = "gan_" if i == 0 else f"gan_seed{s}_"
         key = gan_cache_key(data_hash, cfg.data, gan)

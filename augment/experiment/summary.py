@@ -37,7 +37,7 @@ class Summary:
     reduced_classes: list[str]  # the demo's induced imbalance
     # classes left out for having fewer than data.min_class_rows rows: {name: rows}
     dropped_classes: dict[str, int]
-    seeds: int  # classifier seeds per arm
+    seeds: int  # classifier seeds per arm (`RunConfig.n_classifier_seeds`; the JSON key)
     classifier: str  # as resolved: cnn / random_forest / ...
     gan_epochs: int
     sampling_strategy: Any  # the config's, as given (a name, a fraction or {class: rows})
@@ -143,13 +143,15 @@ def build_summary(
         class_counts_train=splits.train.class_counts(),
         reduced_classes=splits.reduced_classes,
         dropped_classes=splits.dropped_classes,
-        seeds=cfg.seeds,
+        seeds=cfg.n_classifier_seeds,
         classifier=resolve_classifier(cfg.classifier, data.kind),
         gan_epochs=cfg.gan.epochs,
         sampling_strategy=cfg.sampling_strategy,
         **compared,
         gan_seeds=gan_seeds(cfg) if gan_arms else [],
-        generator_of_seed=[generator_of(s, k) for s in range(cfg.seeds)] if gan_arms else [],
+        generator_of_seed=(
+            [generator_of(s, k) for s in range(cfg.n_classifier_seeds)] if gan_arms else []
+        ),
         per_generator={a: per_generator_means(results[a].per_seed, k) for a in gan_arms},
         synthetic_quality_per_generator={m: [q[m] for q in per_gen_quality] for m in quality_mean},
         verdict=verdict(compared),

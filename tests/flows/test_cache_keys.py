@@ -19,7 +19,7 @@ HASH = "0" * 64
 DATA_LOCATION = {"source", "label"}
 # GANConfig fields that do not shape one fitted generator: gan.seeds is how many generators a
 # run fits, each cached under its own key (gan.seed + i), so K + 1 reuses the first K
-NOT_IN_GAN_KEY = {"seeds"}
+NOT_IN_GAN_KEY = {"n_generators"}
 
 
 def _changed(model, name: str):
