@@ -91,29 +91,28 @@ def gan_cache_key(data_hash: str, data_cfg: DataConfig, gan_cfg: GANConfig) -> s
     return "gan-" + hashlib.sha256(blob).hexdigest()[:32]
 
 
-# the code an arm's numbers depend on besides the GAN: arms, classifiers, metrics
-_EVAL_FILES = (
-    "arms/*.py",
-    "imageaug.py",
-    "selection.py",
-    "balance.py",
-    "classify.py",
-    "cnn.py",
-    "evaluate.py",
-    "imagemetrics.py",
-    "plots.py",
-)
+# the code an arm's numbers depend on besides the GAN: the arms package (its arm modules are
+# loaded by name, which no import statement shows, so each is a root) and the synthetic-quality
+# metrics, with everything they import (classifiers, metrics, selection, generation, image
+# augmentations): derived, as the GAN's, not a hand-kept list
+_EVAL_ROOTS = ("augment.arms", "augment.experiment.quality")
+
+
+def eval_modules() -> list[str]:
+    """The modules whose import closure an evaluation's key hashes."""
+    arms = Path(augment.__file__).parent / "arms"
+    return [*_EVAL_ROOTS, *(f"augment.arms.{f.stem}" for f in sorted(arms.glob("*.py")))]
 
 
 @lru_cache(maxsize=1)
 def eval_code_version() -> str:
-    """SHA-256 over the source files that turn a training set into downstream metrics."""
+    """SHA-256 over the GAN's code version and the source files that turn a training set into
+    downstream metrics (`eval_modules`, with their import closure)."""
     root = Path(augment.__file__).parent
     h = hashlib.sha256(code_version().encode())
-    for pattern in _EVAL_FILES:
-        for f in sorted(root.glob(pattern)):
-            h.update(f.relative_to(root).as_posix().encode())
-            h.update(f.read_bytes())
+    for f in import_closure(*eval_modules()):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 

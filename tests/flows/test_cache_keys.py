@@ -201,3 +201,42 @@ def test_gan_code_version_covers_what_the_fit_imports():
             if (root / candidate).is_file():
                 imported.add(candidate.as_posix())
     assert imported and imported <= hashed, imported - hashed
+
+
+def test_eval_code_version_covers_what_an_evaluation_imports():
+    """The evaluation key hashes the import closure of the arms (each arm module, loaded by
+    name) and of the quality metrics: the generation and quality code, missing from the old
+    hand-kept list, are in it, and so is every augment module that importing the arms and
+    running one loads; the CLI, tracking and the flows are not."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import augment
+    from augment.cache import eval_modules, import_closure
+
+    root = Path(augment.__file__).parent
+    hashed = {f.relative_to(root).as_posix() for f in import_closure(*eval_modules())}
+    assert {"experiment/generation.py", "experiment/quality.py", "arms/smote.py"} <= hashed
+    assert {f"arms/{f.name}" for f in (root / "arms").glob("*.py")} <= hashed
+    assert not {f for f in hashed if f.startswith(("cli/", "tracking/"))}
+    script = (
+        "import sys\n"
+        "from augment.arms import run_arm\n"
+        "from augment.experiment.quality import synthetic_quality\n"
+        "from augment.data import load_dataset, make_splits\n"
+        "from augment.balance import balance_plan\n"
+        "splits = make_splits(load_dataset('builtin:wine'), 0.3, 0, None, 0.2)\n"
+        "run_arm('smote', splits, balance_plan(splits.train.y, 'auto'), [0], 'auto')\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('augment.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    imported = set()
+    for name in out:
+        rel = Path(*name.split(".")[1:])
+        for candidate in (rel.with_suffix(".py"), rel / "__init__.py"):
+            if (root / candidate).is_file():
+                imported.add(candidate.as_posix())
+    assert imported and imported <= hashed, imported - hashed

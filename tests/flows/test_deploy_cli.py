@@ -149,7 +149,7 @@ def test_prefect_deploy_all_list_a_worker_runs_it_and_stopped_mid_run_leaves_not
                 ours = _descendants(worker.pid)  # flow run, fit, fork server, watchdog
                 worker.send_signal(signal.SIGTERM)  # as `kill`, docker stop, Kubernetes
                 sent = time.monotonic()
-                worker.wait(30)  # Prefect's handler stops it in ~1-2 s
+                worker.wait(180)  # ~1-2 s on an idle box; over 30 s seen under a full suite
                 assert worker.returncode == 0, log.read_text()[-3000:]
                 print(f"worker stopped {time.monotonic() - sent:.1f} s after SIGTERM")
 
@@ -158,12 +158,12 @@ def test_prefect_deploy_all_list_a_worker_runs_it_and_stopped_mid_run_leaves_not
                 state = client.read_flow_run(flow_run.id).state
                 return status != "RUNNING" and state.is_final() and (status, state.type.value)
 
-            ended_as = _wait_for("the runs' end", ended, 120, log)
+            ended_as = _wait_for("the runs' end", ended, 300, log)  # the watchdog imports MLflow
             assert ended_as == ("KILLED", "CRASHED"), log.read_text()[-3000:]
             _wait_for(
                 "the end of the fit, flow-run and watchdog processes",
                 lambda: not _alive(ours),
-                30,
+                120,
                 log,
             )
         finally:

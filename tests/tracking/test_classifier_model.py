@@ -17,6 +17,7 @@ from augment.arms import features, get, run_arm, training_set
 from augment.config import build_config
 from augment.exceptions import IntegrityError
 from augment.experiment.preflight import preflight
+from augment.experiment.summary import Summary
 from augment.tracking import load_classifier, load_tracking_config
 from augment.tracking.config import TrackingConfig
 from augment.tracking.fluent import tracking_store
@@ -100,7 +101,8 @@ def test_image_classifier_is_a_state_dict_and_predicts_as_seed_0(tmp_path, monke
     prepared = preflight(cfg)
     results = {a: run_arm(a, prepared.splits, prepared.plan, [0], "cnn") for a in prepared.arms}
     best = max(results, key=lambda a: results[a].per_seed[0]["balanced_accuracy"])
-    summary = {"verdict": {"best": best, "lines": [f"verdict: {best}"]}, "classifier": "cnn"}
+    verdict = {"best": best, "lines": [f"verdict: {best}"]}
+    summary = Summary.from_json({"verdict": verdict, "classifier": "cnn"})
     tracking = TrackingConfig(tracking_uri=f"sqlite:///{tmp_path}/m.db")
     tracker = Tracker(tracking)
     run_id = tracker.start_parent("r", {}, {})
@@ -199,7 +201,9 @@ def test_all_arms_logged_and_the_best_registered_as_champion(tmp_path, monkeypat
     )
     prepared = preflight(cfg)
     results = {a: run_arm(a, prepared.splits, prepared.plan, [0], "auto") for a in prepared.arms}
-    summary = {"verdict": {"best": "random_oversample", "lines": []}, "classifier": "rf"}
+    summary = Summary.from_json(
+        {"verdict": {"best": "random_oversample", "lines": []}, "classifier": "rf"}
+    )
     tracking = TrackingConfig(
         tracking_uri=f"sqlite:///{tmp_path}/m.db", registered_model="gen", log_classifiers="all"
     )
