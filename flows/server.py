@@ -157,8 +157,6 @@ class TemporaryAPI:
                 try:
                     with urllib.request.urlopen(health, timeout=2) as r:
                         if r.status == 200:
-                            if self._new_db is not None:
-                                server_db.keep(self._new_db)
                             return
                 except (urllib.error.URLError, OSError):
                     pass
@@ -194,6 +192,10 @@ class TemporaryAPI:
                     self._ready = r.status == 200
             except (urllib.error.URLError, OSError):
                 pass
+            if self._ready and self._new_db is not None:
+                # before the run can use it: a copy taken once a flow run exists is refused
+                server_db.keep(self._new_db)
+                self._new_db = None
             if not self._ready:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the temporary Prefect API did not start in {timeout_s} s")

@@ -2,11 +2,12 @@
 
 Creating the temporary server's SQLite database runs every Prefect migration and registers
 every block type: most of a first run's server start (about 12 of 20 s on a busy 2-core box).
-The first server that makes one leaves a copy, taken the moment it answers (migrated, blocks
-registered, no flow run yet), in the user's cache (``$XDG_CACHE_HOME/augment``, default
-``~/.cache/augment``), one per Prefect version; a later first run in another folder starts from
-that copy. A copy that is not a sound SQLite database of that version is removed and not used;
-nothing here is ever required: any failure means the server makes its database as before.
+The first server that makes one leaves a copy (taken when the run first asks for the server,
+before it uses it: migrated, blocks registered, no flow run yet) in the user's cache
+(``$XDG_CACHE_HOME/augment``, default ``~/.cache/augment``), one per Prefect version; a later
+first run in another folder starts from that copy. A copy that is not a sound SQLite database
+of that version is removed and not used; nothing here is ever required: any failure means the
+server makes its database as before.
 """
 
 from __future__ import annotations

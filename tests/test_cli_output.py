@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from _cli import augment_process
 
@@ -34,6 +36,9 @@ def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
     # Prefect's records of the run are in the project's cache folder, not ~/.prefect
     assert (tmp_path / ".augment" / "cache" / "prefect" / "prefect.db").is_file()
     assert not (tmp_path / "home" / ".prefect" / "prefect.db").exists()
+    # ... and an empty copy of its new database is kept in the user's cache for later first runs
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or tmp_path / "home" / ".cache") / "augment"
+    assert list(cache.glob("prefect-*.db")), sorted(cache.parent.rglob("*"))
 
 
 def test_version():
