@@ -4,8 +4,7 @@ The public names are imported lazily (PEP 562), so ``import augment.exceptions``
 ``augment --help`` do not pay for torch, scikit-learn or imbalanced-learn.
 """
 
-from importlib import import_module
-from typing import Any
+from augment._lazy import lazy_exports
 
 _PUBLIC = {
     "AugmentError": "augment.exceptions",
@@ -25,15 +24,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        value = getattr(import_module(_PUBLIC[name]), name)
-        globals()[name] = value  # cache: later lookups skip this hook
-        return value
-    raise AttributeError(f"module 'augment' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

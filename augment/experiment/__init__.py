@@ -17,8 +17,7 @@ one module of the package (the fit's child process imports `gan_fit`) loads no o
 library imports them from their own modules.
 """
 
-from importlib import import_module
-from typing import Any
+from augment._lazy import lazy_exports
 
 # no submodule's name here: importing that submodule would overwrite the package attribute
 _PUBLIC = {
@@ -32,15 +31,4 @@ _PUBLIC = {
 }
 
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        value = getattr(import_module(_PUBLIC[name]), name)
-        globals()[name] = value  # cache: later lookups skip this hook
-        return value
-    raise AttributeError(f"module 'augment.experiment' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

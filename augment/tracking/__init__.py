@@ -14,33 +14,25 @@
 Names are imported lazily (PEP 562): ``check_reachable`` does not pay for MLflow's import.
 """
 
-from importlib import import_module
-from typing import Any
+from augment._lazy import lazy_exports
 
 _PUBLIC = {
-    "TrackingConfig": "config",
-    "load_tracking_config": "config",
-    "check_reachable": "probe",
-    "Tracker": "log",
-    "comparison": "read",
-    "run_tags": "read",
-    "GeneratorModel": "model",
-    "load_generator": "model",
-    "log_generator": "model",
-    "set_generator_model": "model",
-    "ClassifierModel": "classifier_model",
-    "load_classifier": "classifier_model",
-    "log_classifier": "classifier_model",
-    "set_classifier_model": "classifier_model",
-    "log_suite": "suite",
+    "TrackingConfig": ".config",
+    "load_tracking_config": ".config",
+    "check_reachable": ".probe",
+    "Tracker": ".log",
+    "comparison": ".read",
+    "run_tags": ".read",
+    "GeneratorModel": ".model",
+    "load_generator": ".model",
+    "log_generator": ".model",
+    "set_generator_model": ".model",
+    "ClassifierModel": ".classifier_model",
+    "load_classifier": ".classifier_model",
+    "log_classifier": ".classifier_model",
+    "set_classifier_model": ".classifier_model",
+    "log_suite": ".suite",
 }
 
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        value = getattr(import_module(f"{__name__}.{_PUBLIC[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'augment.tracking' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)
