@@ -166,8 +166,6 @@ def test_gan_code_version_covers_what_the_fit_imports():
     """The GAN cache key hashes the fit's import closure, not a hand-kept list: the modules
     the issue found missing are in it, and so is every augment module a process that fits a
     GAN has actually imported; the CLI, tracking and the flows are not."""
-    import subprocess
-    import sys
     from pathlib import Path
 
     import augment
@@ -191,15 +189,7 @@ def test_gan_code_version_covers_what_the_fit_imports():
         "fit_generator(splits.train, GANConfig(epochs=1), progress=False)\n"
         "print('\\n'.join(m for m in sys.modules if m.startswith('augment.')))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.split()
-    imported = set()
-    for name in out:
-        rel = Path(*name.split(".")[1:])
-        for candidate in (rel.with_suffix(".py"), rel / "__init__.py"):
-            if (root / candidate).is_file():
-                imported.add(candidate.as_posix())
+    imported = _augment_files_loaded_by(script)
     assert imported and imported <= hashed, imported - hashed
 
 
@@ -208,8 +198,6 @@ def test_eval_code_version_covers_what_an_evaluation_imports():
     name) and of the quality metrics: the generation and quality code, missing from the old
     hand-kept list, are in it, and so is every augment module that importing the arms and
     running one loads; the CLI, tracking and the flows are not."""
-    import subprocess
-    import sys
     from pathlib import Path
 
     import augment
@@ -230,6 +218,20 @@ def test_eval_code_version_covers_what_an_evaluation_imports():
         "run_arm('smote', splits, balance_plan(splits.train.y, 'auto'), [0], 'auto')\n"
         "print('\\n'.join(m for m in sys.modules if m.startswith('augment.')))\n"
     )
+    imported = _augment_files_loaded_by(script)
+    assert imported and imported <= hashed, imported - hashed
+
+
+def _augment_files_loaded_by(script: str) -> set[str]:
+    """The augment source files (relative to the package) that running ``script`` in a fresh
+    interpreter imports; the script prints the augment modules of ``sys.modules``."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import augment
+
+    root = Path(augment.__file__).parent
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -239,4 +241,4 @@ def test_eval_code_version_covers_what_an_evaluation_imports():
         for candidate in (rel.with_suffix(".py"), rel / "__init__.py"):
             if (root / candidate).is_file():
                 imported.add(candidate.as_posix())
-    assert imported and imported <= hashed, imported - hashed
+    return imported
