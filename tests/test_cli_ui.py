@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import wait_http
+from tests._servers import descendants, wait_http
 
 
 def _listening(port: int) -> bool:
@@ -21,22 +21,13 @@ def _listening(port: int) -> bool:
 @pytest.mark.server
 def _descendant_cmdlines(pid: int) -> list[str]:
     """The command lines of the processes below ``pid`` (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    lines = []
+    for child in descendants(pid):
         try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            try:
-                found.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" "))
-            except OSError:
-                pass
-    return [c.decode(errors="replace") for c in found]
+            lines.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" "))
+        except OSError:
+            pass
+    return [c.decode(errors="replace") for c in lines]
 
 
 def test_ui_serves_the_store_and_stops_with_its_children(tmp_path):

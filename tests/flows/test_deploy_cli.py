@@ -20,29 +20,12 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from _servers import VENV_BIN, prefect_server, process
+from _servers import VENV_BIN, descendants, prefect_server, process
 from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _descendants(pid: int) -> set[int]:
-    """The processes below ``pid`` now (Linux /proc)."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 def _alive(pids: set[int]) -> set[int]:
@@ -147,7 +130,7 @@ def test_prefect_deploy_all_list_a_worker_runs_it_and_stopped_mid_run_leaves_not
                     return "gan_d_loss" in mlflow.get_run(run_id).data.metrics
 
                 _wait_for("the GAN fit's first epoch", fitting, 120, log)
-                ours = _descendants(worker.pid)  # flow run, fit, fork server, watchdog
+                ours = descendants(worker.pid)  # flow run, fit, fork server, watchdog
                 worker.send_signal(signal.SIGTERM)  # as `kill`, docker stop, Kubernetes
                 sent = time.monotonic()
                 worker.wait(180)  # ~1-2 s on an idle box; over 30 s seen under a full suite
