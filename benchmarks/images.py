@@ -90,12 +90,12 @@ def run_paired(arm: str, splits, plan, seeds: int, clf: str, gans: list):
 
 
 def bench(
-    name: str, splits, epochs: int, seeds: int, classifiers: list[str], gan_seeds: int = 1
+    name: str, data, splits, epochs: int, seeds: int, classifiers: list[str], gan_seeds: int = 1
 ) -> dict:
     from augment.balance import balance_plan
-    from augment.evaluate import deltas_and_gap, summarize_arms
+    from augment.config import GANConfig, RunConfig
     from augment.experiment import synthetic_quality
-    from augment.experiment.verdict import verdict
+    from augment.experiment.summary import build_summary
     from augment.table import comparison_table
 
     train = splits.train
@@ -140,17 +140,19 @@ def bench(
         results, secs = {}, {}
         for arm in ARMS:
             t0 = time.perf_counter()
-            results[arm] = run_paired(arm, splits, plan, seeds, clf, gans).per_seed
+            results[arm] = run_paired(arm, splits, plan, seeds, clf, gans)
             secs[arm] = time.perf_counter() - t0
-        arms = summarize_arms(results)
-        deltas, gap = deltas_and_gap(arms)
-        summary = {"arms": arms, "delta_vs_baseline": deltas, "gap_recovered": gap}
-        summary |= {"dataset": name, "n_train": len(train), "n_test": len(splits.test)}
-        summary |= {"seeds": seeds, "classifier": clf, "gan_seeds": list(range(gan_seeds))}
-        summary["verdict"] = verdict(summary)
+        # the same typed summary as `augment run` (table, verdict, JSON): one experiment model
+        cfg = RunConfig(
+            arms=ARMS,
+            seeds=seeds,
+            classifier=clf,
+            gan=GANConfig(epochs=epochs, seeds=gan_seeds),
+        )
+        summary = build_summary(cfg, data, splits, results, quality, None, None)
         print(f"\n{name}, classifier {clf}, {seeds} seeds:")
         print(comparison_table(summary))
-        out["by_classifier"][clf] = summary | {"seconds_per_arm": secs}
+        out["by_classifier"][clf] = summary.to_json() | {"seconds_per_arm": secs}
     return out
 
 
@@ -185,17 +187,18 @@ def main(argv: list[str] | None = None) -> int:
     classifiers = args.classifiers.split(",")
     for name in args.datasets.split(","):
         if name == "digits":
-            _, splits = prepare(DataConfig())
+            data, splits = prepare(DataConfig())
             epochs = args.epochs
         elif name == "mnist":
             if not all((mnist / f).is_file() for f in MNIST_FILES):
                 print("skipping " + not_found("mnist", mnist), file=sys.stderr)
                 continue
-            splits = make_splits(load_mnist(mnist, args.mnist_per_class), 0.3, 0, None, 0.1)
+            data = load_mnist(mnist, args.mnist_per_class)
+            splits = make_splits(data, 0.3, 0, None, 0.1)
             epochs = args.mnist_epochs
         else:
             raise SystemExit(f"unknown dataset {name!r}; use digits, mnist")
-        res = bench(name, splits, epochs, args.seeds, classifiers, args.gan_seeds)
+        res = bench(name, data, splits, epochs, args.seeds, classifiers, args.gan_seeds)
         path = results_dir / f"images_{name}.json"
         path.write_text(json.dumps(res, indent=2, default=float), encoding="utf-8")
         print(f"wrote {path}")
