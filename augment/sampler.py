@@ -39,7 +39,10 @@ class ConditionalGANOverSampler(BaseOverSampler):
     sampling_strategy : float, str, dict or callable, default="auto"
         What to generate; see imbalanced-learn's over-samplers.
     epochs : int, default=300
-        GAN training epochs.
+        GAN training epochs (ignored when ``step_budget`` is set).
+    step_budget : float or None, default=None
+        Train for ``ceil(step_budget * sqrt(rows))`` optimiser steps (rounded up to whole
+        epochs) instead of ``epochs``: a budget that grows with the table. None: ``epochs``.
     batch_size : int or None, default=None
         GAN batch size; None picks one from the table size.
     discrete : list, optional
@@ -90,6 +93,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "epochs": [Interval(Integral, 1, None, closed="left")],
+        "step_budget": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 2, None, closed="left"), None],
         "discrete": ["array-like", None],
         "pac": [Interval(Integral, 1, None, closed="left")],
@@ -109,6 +113,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self,
         sampling_strategy="auto",
         epochs: int = 300,
+        step_budget: float | None = None,
         batch_size: int | None = None,
         discrete: list | None = None,
         pac: int = 10,
@@ -125,6 +130,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
+        self.step_budget = step_budget
         self.batch_size = batch_size
         self.discrete = discrete
         self.pac = pac
@@ -171,6 +177,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         cfg = TabularGANConfig(
             epochs=self.epochs,
+            step_budget=self.step_budget,
             batch_size=self.batch_size,
             pac=self.pac,
             device=self.device,

@@ -163,6 +163,7 @@ def test_defaults_are_the_documented_ones():
     assert ConditionalGANOverSampler().get_params() == {
         "sampling_strategy": "auto",
         "epochs": 300,
+        "step_budget": None,
         "batch_size": None,
         "discrete": None,
         "pac": 10,

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from augment.exceptions import InvalidDataError
+from augment.gan.adam import Adam
 from augment.gan.base import ConditionalGAN, Training
 from augment.gan.checkpoint import fingerprint
 from augment.gan.loop import EpochCallback, LoopConfig
@@ -289,6 +290,7 @@ class TabularCGAN(ConditionalGAN):
             reuse_fake=True,
             gp_every=cfg.gp_every,
             fused_adam=True,
+            light_adam=True,
             freeze_d_for_g=True,
         )
         monitor = None
@@ -388,7 +390,7 @@ def _aux_loss(data: torch.Tensor, codes: np.ndarray, k: int, weight: float, gen:
     clf = nn.Sequential(
         nn.Linear(data.shape[1], 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, k)
     ).to(data.device)
-    opt = torch.optim.Adam(clf.parameters(), lr=1e-3, weight_decay=1e-4)
+    opt = Adam(clf.parameters(), lr=1e-3, weight_decay=1e-4)  # ours: no torch.optim import
     w = (len(y) / (k * counts)).to(data.device)
     bs = min(256, len(y))
     for _ in range(300):

@@ -234,6 +234,7 @@ def test_loop_config_defaults_keep_the_original_behaviour():
         "reuse_fake": False,
         "gp_every": 1,
         "fused_adam": False,
+        "light_adam": False,
         "freeze_d_for_g": False,
         "joint_d_pass": False,
     }
