@@ -1,9 +1,11 @@
 """The arm registry: every arm of the comparison is one `Arm` declared in its own module.
 
 An arm says what it is called, whether it trains on a generator's samples, which data kinds it
-runs on, why it cannot run on some data (the reason is shown to the user) and how it builds the
-classifier's training set for one seed. Config validation, the CLI help, the flow and the summary
-all read this registry; adding an arm is one module in ``augment/arms/`` (plus its test).
+runs on, why it cannot run on some data (the reason is shown to the user), how it builds the
+classifier's training set for one seed and, optionally, how it changes the classifier itself
+(``wrap_classifier``: the ``threshold`` arm tunes the decision threshold). Config validation,
+the CLI help, the flow and the summary all read this registry; adding an arm is one module in
+``augment/arms/`` (plus its test).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class Arm:
     requires: Callable[[Splits, str], str | None] | None = None
     class_weight: str | None = None  # the classifier's class_weight in this arm
     reference: bool = False  # a yardstick (held-back real data), never a remedy
+    # (classifier, seed, training labels) -> the classifier this arm trains, or None: as made
+    wrap_classifier: Callable[[Any, int, np.ndarray], Any] | None = None
 
     @property
     def classical(self) -> bool:
@@ -62,6 +66,14 @@ class Arm:
         if kind not in self.kinds:
             return f"the {self.name} arm runs on {' and '.join(self.kinds)} data, not a {kind}"
         return self.requires(splits, classifier) if self.requires else None
+
+    def wrap(self, classifier: Any, seed: int, y: np.ndarray) -> Any:
+        """The classifier this arm trains on labels ``y``: ``classifier`` (from
+        `augment.classify.make_classifier`) through ``wrap_classifier``, or as it is.
+
+        The one place an arm's classifier is changed, for `augment run` and the suite alike.
+        """
+        return self.wrap_classifier(classifier, seed, y) if self.wrap_classifier else classifier
 
 
 _ARMS: dict[str, Arm] = {}

@@ -124,6 +124,7 @@ def run_arm(
         X, y = training_set(arm, splits, plan, seed, model, augmentations)
         n_train = n_train or len(y)
         clf = make_classifier(classifier, splits.train, seed, class_weight=spec.class_weight)
+        clf = spec.wrap(clf, seed, y)
         pred = clf.fit(X, y).predict(features(test))
         rows.append(downstream_metrics(test.y, pred, minority))
         conf += confusion_matrix(test.y, pred, labels=list(range(k)))
