@@ -1,8 +1,11 @@
 """The compared arms: name -> factory(seed, context) -> an imblearn-style sampler, or None.
 
 The classical arms are the run's registry arms (`augment.arms`: ``baseline``,
-``random_oversample``, ``smote``, ``class_weight``), each wrapped as a sampler by `ArmSampler`
-so the suite and `augment run` share their names and their code. ``gan`` is by default
+``random_oversample``, ``smote``, ``class_weight``, ``threshold``), each wrapped as a sampler by
+`ArmSampler` so the suite and `augment run` share their names and their code; an arm that
+changes the classifier (``threshold``) changes it through the registry (`Arm.wrap`), and one
+that cannot run on a table (``threshold`` on more than two classes) is skipped there with the
+registry's reason. ``gan`` is by default
 `augment.ConditionalGANOverSampler` with its defaults; variants are further generator arms.
 Factories are module-level callables or `functools.partial` objects so they reach worker
 processes by reference.
@@ -17,17 +20,20 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from augment.exceptions import ConfigError
 
+if TYPE_CHECKING:
+    from augment.data import LabeledDataset
+
 #: the suite's former arm names -> the registry's (old reports and CLI arguments still read)
 ARM_ALIASES = {"none": "baseline", "random_oversampling": "random_oversample", "ours": "gan"}
 #: the registry arms the suite runs by default, in column order
-CLASSICAL = ("baseline", "random_oversample", "smote", "class_weight")
+CLASSICAL = ("baseline", "random_oversample", "smote", "class_weight", "threshold")
 
 
 def canonical_arm(name: str) -> str:
@@ -70,12 +76,33 @@ class Arm:
         A classical remedy (competes for "best classical" of a row).
     gan_seeds : bool
         Fit it ``gan_seeds`` times per fold with different seeds (the generator's variance).
+    registry : str, optional
+        The `augment.arms` arm it is: its classifier wrapper and its requirements apply.
     """
 
     factory: Callable[[int, FoldContext], Any]
     class_weight: str | None = None
     classical: bool = True
     gan_seeds: bool = False
+    registry: str | None = None
+
+    def why_not(self, data: LabeledDataset, classifier: str) -> str | None:
+        """Why the registry arm cannot run on a fold of ``data`` with ``classifier``, or None."""
+        if self.registry is None:
+            return None
+        from augment.arms import get
+        from augment.data import Splits
+
+        splits = Splits(train=data, test=data, oracle=None, reduced_classes=[])
+        return get(self.registry).why_not(splits, classifier)
+
+    def wrap(self, classifier: Any, seed: int, y: np.ndarray) -> Any:
+        """The classifier this arm trains on labels ``y`` (the registry arm's `Arm.wrap`)."""
+        if self.registry is None:
+            return classifier
+        from augment.arms import get
+
+        return get(self.registry).wrap(classifier, seed, y)
 
 
 @dataclass(frozen=True)
@@ -126,7 +153,7 @@ def registry_arm(name: str) -> Arm:
             f"the suite runs the classical table arms of the registry, not {name!r}; "
             "generator arms enter as gan / variants"
         )
-    return Arm(partial(arm_sampler, name), class_weight=spec.class_weight)
+    return Arm(partial(arm_sampler, name), class_weight=spec.class_weight, registry=name)
 
 
 def gan_oversampler(seed: int, ctx: FoldContext, **params: Any):
@@ -147,7 +174,7 @@ def ours(fn: Callable[[int], Any] | None = None) -> Arm:
 
 
 def classical_arms() -> dict[str, Arm]:
-    """baseline, random_oversample, smote (SMOTE/SMOTENC/SMOTEN) and class_weight."""
+    """baseline, random_oversample, smote (SMOTE/SMOTENC/SMOTEN), class_weight, threshold."""
     return {name: registry_arm(name) for name in CLASSICAL}
 
 

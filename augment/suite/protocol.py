@@ -90,13 +90,16 @@ def init_worker() -> None:
 def run_fold(job: FoldJob) -> dict:
     """Evaluate every arm x classifier on one fold.
 
+    An arm that cannot run on this table (the registry's reason, e.g. ``threshold`` on three
+    classes) is left out of the records and its reason kept under ``skipped``.
+
     Returns
     -------
     dict
-        ``{"records": [...], "wall_s", "cpu_s"}``; a record is ``{table, repeat, fold, arm,
-        classifier, k, seed, balanced_accuracy, resample_s, fit_s}`` (``k``: generator seed
-        index; resample_s / resample_cpu_s: the sampler's ``fit_resample`` wall / CPU seconds, fit_s
-        the classifier's).
+        ``{"records": [...], "skipped": {arm: reason}, "wall_s", "cpu_s"}``; a record is
+        ``{table, repeat, fold, arm, classifier, k, seed, balanced_accuracy, resample_s,
+        fit_s}`` (``k``: generator seed index; resample_s / resample_cpu_s: the sampler's
+        ``fit_resample`` wall / CPU seconds, fit_s the classifier's).
     """
     t0, c0 = time.perf_counter(), time.process_time()
     table = job.table
@@ -110,8 +113,14 @@ def run_fold(job: FoldJob) -> dict:
         n_min=int(np.bincount(y_tr).min()),
     )
     schema = fold_dataset(X_tr, y_tr, list(table.nominal), table.class_names)
-    records = []
+    records, skipped = [], {}
     for name, arm in job.arms.items():
+        reasons = {c: arm.why_not(schema, c) for c in job.classifiers}
+        classifiers = [c for c in job.classifiers if reasons[c] is None]
+        if len(classifiers) < len(reasons):
+            skipped[name] = next(r for r in reasons.values() if r is not None)
+        if not classifiers:
+            continue
         for k in range(job.gan_seeds if arm.gan_seeds else 1):
             seed = fold_seed(job.seed, job.repeat, job.fold, k)
             sampler = arm.factory(seed, ctx)
@@ -119,8 +128,9 @@ def run_fold(job: FoldJob) -> dict:
             X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
             resample_s = time.perf_counter() - start
             resample_cpu_s = time.process_time() - cpu  # one thread: the idle-machine time
-            for clf_name in job.classifiers:
+            for clf_name in classifiers:
                 clf = make_classifier(clf_name, schema, CLASSIFIER_SEED, arm.class_weight)
+                clf = arm.wrap(clf, seed, y_fit)  # the arm's seed, as its sampler's
                 start = time.perf_counter()
                 clf.fit(X_fit, y_fit)
                 fit_s = time.perf_counter() - start
@@ -142,6 +152,7 @@ def run_fold(job: FoldJob) -> dict:
                 )
     return {
         "records": records,
+        "skipped": skipped,
         "wall_s": time.perf_counter() - t0,
         "cpu_s": time.process_time() - c0,
     }

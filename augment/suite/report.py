@@ -10,7 +10,8 @@ _SHORT = {"logistic_regression": "LR", "hist_gradient_boosting": "HGB"}
 def format_table(result: SuiteResult) -> str:
     """The suite as markdown: a row per table x classifier, then counts, ranks, cost.
 
-    Each arm cell is ``mean [CI95]`` of balanced accuracy over folds; per generator arm (``gan``,
+    Each arm cell is ``mean [CI95]`` of balanced accuracy over folds (``n/a``: the arm cannot
+    run on that table, the reasons listed below the table); per generator arm (``gan``,
     variants) the best classical arm, the difference, the corrected t-test p-value and
     win/tie/loss.
     """
@@ -24,14 +25,21 @@ def format_table(result: SuiteResult) -> str:
     for row in s["rows"]:
         cells = [row["table"], _SHORT.get(row["classifier"], row["classifier"])]
         for a in arms:
-            v = row["arms"][a]
-            cells.append(f"{v['mean']:.3f} [{v['ci95'][0]:.3f},{v['ci95'][1]:.3f}]")
+            v = row["arms"].get(a)
+            cells.append(f"{v['mean']:.3f} [{v['ci95'][0]:.3f},{v['ci95'][1]:.3f}]" if v else "n/a")
         cells.append(row["best_classical"] or "-")
         for o in ours:
             c = row["vs_best"].get(o)
             cells += [f"{c['diff']:+.3f}", f"{c['p']:.3f}", c["outcome"]] if c else ["-"] * 3
         lines.append("| " + " | ".join(cells) + " |")
     out = ["\n".join(lines), ""]
+    not_run: dict[tuple[str, str], list[str]] = {}
+    for row in s["rows"]:
+        for a, reason in row.get("skipped", {}).items():
+            tables = not_run.setdefault((a, reason), [])
+            tables += [] if row["table"] in tables else [row["table"]]
+    for (a, reason), tables in not_run.items():
+        out.append(f"{a} n/a on {', '.join(tables)}: {reason}")
     for o in ours:
         c = s["counts"][o]
         out.append(
@@ -46,13 +54,15 @@ def format_table(result: SuiteResult) -> str:
         + f" (of {s['n_rows']})"
     )
     ranks = sorted(s["ranks"].items(), key=lambda kv: kv[1])
-    out.append("mean rank (1 = best): " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
+    n_ranked = s.get("n_ranked", s["n_rows"])  # results saved before arms could be n/a
+    over = "" if n_ranked == s["n_rows"] else f" over the {n_ranked} rows where every arm ran"
+    out.append(f"mean rank (1 = best){over}: " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
     if s["friedman"]:
         f = s["friedman"]
         out.append(
             f"Friedman chi2 = {f['chi2']:.2f} (p = {f['p_chi2']:.3g}), Iman-Davenport F = "
             f"{f['iman_davenport_f']:.2f} (p = {f['p_f']:.3g}); Nemenyi CD (alpha 0.05) = "
-            f"{s['cd']:.2f} over N = {s['n_rows']} rows, k = {len(arms)} arms"
+            f"{s['cd']:.2f} over N = {n_ranked} rows, k = {len(arms)} arms"
         )
     out.append("")
     out.append(format_cost(result))

@@ -162,7 +162,9 @@ def result_from_outputs(
 
     Tables without all ``folds * repeats`` jobs are left out (logged, and listed in
     ``timing["incomplete_tables"]``). Records under the suite's former arm names (saved by an
-    older version) are read under today's (`augment.suite.arms.ARM_ALIASES`).
+    older version) are read under today's (`augment.suite.arms.ARM_ALIASES`). An arm without a
+    record on any table (one that could run nowhere, or jobs saved before the arm existed) is
+    left out of the result (logged, and listed in ``timing["arms_without_records"]``).
     """
     arms = _canonical(arms)
     outputs = [
@@ -184,9 +186,16 @@ def result_from_outputs(
         key=lambda r: (r["table"], r["repeat"], r["fold"], r["arm"], r["classifier"], r["k"]),
     )
     per_table: dict[str, float] = {}
+    skipped: dict[str, dict[str, str]] = {}
     for out in outputs:
         name = out["records"][0]["table"]
         per_table[name] = per_table.get(name, 0.0) + out["cpu_s"]
+        skipped.setdefault(name, {}).update(out.get("skipped", {}))  # absent in older saves
+    seen = {r["arm"] for r in records}
+    unseen = [a for a in arms if a not in seen]
+    if unseen:
+        log.warning("left out, no records: %s", ", ".join(unseen))
+        arms = {n: a for n, a in arms.items() if n in seen}
     summary = summarize(
         records,
         [t.name for t in complete],
@@ -194,6 +203,7 @@ def result_from_outputs(
         {name: arm.classical for name, arm in arms.items()},
         folds,
         alpha,
+        skipped,
     )
     config = {
         "folds": folds,
@@ -218,6 +228,7 @@ def result_from_outputs(
         "job_wall_s": sum(o["wall_s"] for o in outputs),
         "jobs": len(outputs),
         "incomplete_tables": missing,
+        "arms_without_records": unseen,
         "per_table_cpu_s": per_table,
     }
     tables_info = [

@@ -53,8 +53,14 @@ def summarize(
     arms: dict[str, bool],
     folds: int,
     alpha: float = 0.05,
+    skipped: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Rows, win/tie/loss counts, mean ranks, Friedman and Nemenyi CD.
+
+    An arm that did not run on a table (``skipped``: e.g. ``threshold`` on three classes) is
+    absent from that table's rows (``row["skipped"]`` says why); the best classical arm, the
+    comparisons and the "top" counts of a row are over the arms it has, and the mean ranks,
+    Friedman and CD over the ``n_ranked`` rows where every arm ran (a complete block design).
 
     Parameters
     ----------
@@ -66,9 +72,12 @@ def summarize(
         ``arm -> is classical`` (in column order).
     folds : int
         k of the k-fold (n_test / n_train = 1 / (k - 1)).
+    skipped : dict, optional
+        ``table -> {arm: reason}`` of the arms that could not run there.
     """
     ratio = 1.0 / (folds - 1)
     scores = fold_scores(records)
+    skipped = skipped or {}
     classical = [a for a, c in arms.items() if c]
     ours = [a for a, c in arms.items() if not c]
     rows, means = [], []
@@ -78,11 +87,15 @@ def summarize(
     top = dict.fromkeys(arms, 0)
     for table in tables:
         for clf in classifiers:
-            if (table, clf, next(iter(arms))) not in scores:
+            ran = {a: scores[(table, clf, a)] for a in arms if (table, clf, a) in scores}
+            if not ran:
                 continue
+            # every arm of a row is scored on the same folds (paired); one that missed a fold
+            # is left out of the row
+            n_folds = max(len(v) for v in ran.values())
+            ran = {a: v for a, v in ran.items() if len(v) == n_folds}
             row: dict[str, Any] = {"table": table, "classifier": clf, "arms": {}, "vs_best": {}}
-            for arm in arms:
-                v = scores[(table, clf, arm)]
+            for arm, v in ran.items():
                 mean, lo, hi = mean_ci(v, ratio)
                 resample_s, resample_cpu_s, fit_s = _mean_times(records, table, arm, clf)
                 row["arms"][arm] = {
@@ -93,29 +106,34 @@ def summarize(
                     "resample_cpu_s": resample_cpu_s,
                     "fit_s": fit_s,
                 }
-            best = best_classical({a: row["arms"][a]["mean"] for a in arms}, classical)
+            missing = [a for a in arms if a not in ran]
+            if missing:
+                why = skipped.get(table, {})
+                row["skipped"] = {a: why.get(a, "not run on every fold") for a in missing}
+            row_means = {a: row["arms"][a]["mean"] for a in ran}
+            best = best_classical(row_means, classical)
             row["best_classical"] = best
-            for o in ours if best else []:
-                diff = row["arms"][o]["mean"] - row["arms"][best]["mean"]
-                t, p = corrected_ttest(scores[(table, clf, o)], scores[(table, clf, best)], ratio)
+            for o in [o for o in ours if o in ran] if best else []:
+                diff = row_means[o] - row_means[best]
+                t, p = corrected_ttest(ran[o], ran[best], ratio)
                 outcome = win_tie_loss(diff, p, alpha)
                 counts[o][outcome] += 1
                 counts[o]["mean_above"] += int(diff > 0)
                 row["vs_best"][o] = {"diff": diff, "t": t, "p": p, "outcome": outcome}
             rows.append(row)
-            means.append([row["arms"][a]["mean"] for a in arms])
-            for a, mean in zip(arms, means[-1], strict=True):
-                top[a] += all(
-                    other < mean for b, other in zip(arms, means[-1], strict=True) if b != a
-                )
-    n, k = len(rows), len(arms)
-    ranks = mean_ranks(np.array(means)) if rows else np.full(k, np.nan)
+            if not missing:
+                means.append([row_means[a] for a in arms])
+            for a, mean in row_means.items():
+                top[a] += all(other < mean for b, other in row_means.items() if b != a)
+    n, n_ranked, k = len(rows), len(means), len(arms)
+    ranks = mean_ranks(np.array(means)) if means else np.full(k, np.nan)
     return {
         "rows": rows,
         "counts": counts,
         "top": top,
         "ranks": dict(zip(arms, map(float, ranks), strict=True)),
-        "friedman": friedman(ranks, n) if n >= 2 and k >= 2 else None,
-        "cd": nemenyi_cd(k, n) if n >= 1 and k >= 2 else None,
+        "friedman": friedman(ranks, n_ranked) if n_ranked >= 2 and k >= 2 else None,
+        "cd": nemenyi_cd(k, n_ranked) if n_ranked >= 1 and k >= 2 else None,
         "n_rows": n,
+        "n_ranked": n_ranked,
     }

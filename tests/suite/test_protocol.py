@@ -67,7 +67,9 @@ def test_resampler_sees_only_training_rows_of_its_fold():
 
 
 def test_suite_arms_are_the_registry_arms_as_samplers():
-    assert list(classical_arms()) == ["baseline", "random_oversample", "smote", "class_weight"]
+    assert list(classical_arms()) == [
+        "baseline", "random_oversample", "smote", "class_weight", "threshold"
+    ]  # fmt: skip
     assert classical_arms()["class_weight"].class_weight == "balanced"
     assert registry_arm("none").factory.args == ("baseline",)  # a former name still reads
     with pytest.raises(ConfigError, match="gan"):
@@ -125,7 +127,7 @@ def test_mixed_table_all_arms_and_classifiers_run_deterministically():
     b = run_suite([table], classical_arms(), **kw)
     score = [r["balanced_accuracy"] for r in a.records]
     assert score == [r["balanced_accuracy"] for r in b.records]
-    assert len(score) == 4 * 2 * 2 and all(0 <= s <= 1 for s in score)
+    assert len(score) == 5 * 2 * 2 and all(0 <= s <= 1 for s in score)
     assert a.summary["n_rows"] == 2
 
 
@@ -140,6 +142,8 @@ def test_real_gan_oversampler_as_ours(one_thread):
     arms = {**classical_arms(), "ours": ours(tiny_gan)}  # "ours": the former name of gan
     res = run_suite([table], arms, ["logistic_regression"], folds=2, repeats=1)
     row = res.summary["rows"][0]
-    assert set(row["arms"]) == {"baseline", "random_oversample", "smote", "class_weight", "gan"}
+    assert set(row["arms"]) == {
+        "baseline", "random_oversample", "smote", "class_weight", "threshold", "gan"
+    }  # fmt: skip
     assert row["vs_best"]["gan"]["outcome"] in {"win", "tie", "loss"}
     assert row["arms"]["gan"]["resample_s"] > 0 and row["arms"]["gan"]["resample_cpu_s"] > 0
