@@ -4,11 +4,15 @@ Every case runs in a fresh process (a child that starts the worker and reads the
 RSS with ``resource.getrusage(RUSAGE_CHILDREN)``), at 1 torch thread and at all cores. The table
 is synthetic (`make_table`): 60% continuous columns (normal, bimodal, log-normal, counts), 40%
 text categories (2-20 values), each shifted by an imbalanced label. Training runs a fixed number
-of epochs (``--epochs``), so the time also shows how the steps per epoch grow with the rows.
+of epochs (``--epochs``), so the time also shows how the steps per epoch grow with the rows, or
+``ceil(a * sqrt(rows))`` steps with ``--step-budget a``.
 
     python -m benchmarks.speed --quick            # small grid (a few minutes)
     python -m benchmarks.speed                    # rows 1k..100k, columns 10..500, classes 2..200
     python -m benchmarks.speed --million          # adds 1M rows
+    python -m benchmarks.speed --resample --threads 1 --csv ../shared/data/keel/x.csv --mixed
+        # whole ConditionalGANOverSampler(random_state=0).fit_resample at its defaults (one-off
+        # costs included) on a CSV (label column "label") and the 10k x 20 x 3 mixed table
 
 Prints a markdown table and writes it as JSON (``--json``).
 """
@@ -70,6 +74,39 @@ def make_table(
     return pd.DataFrame(cols), y
 
 
+def _table(case: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """The case's table: a CSV (``case["csv"]``, label column "label") or `make_table`."""
+    if case.get("csv"):
+        X = pd.read_csv(case["csv"])
+        return X.drop(columns="label"), X["label"].to_numpy()
+    return make_table(case["rows"], case["columns"], case["classes"])
+
+
+def resample_work(case: dict) -> dict:
+    """Time one whole ``ConditionalGANOverSampler(random_state=0).fit_resample`` (its defaults
+    but for ``case["epochs"]`` / ``case["step_budget"]`` when given) in this fresh process."""
+    import torch
+
+    from augment import ConditionalGANOverSampler
+    from augment.gan.tabular import batch_plan
+
+    torch.set_num_threads(case["threads"])
+    X, y = _table(case)
+    given = {k: case[k] for k in ("epochs", "step_budget") if case.get(k) is not None}
+    sampler = ConditionalGANOverSampler(random_state=0, **given)
+    start = time.perf_counter()
+    X_res, _ = sampler.fit_resample(X, y)
+    resample_s = time.perf_counter() - start
+    gan = sampler.generator_
+    steps_per_epoch = batch_plan(len(X), sampler.batch_size, sampler.pac)[2]
+    return {
+        "resample_s": resample_s,
+        "steps": steps_per_epoch * len(gan.history_.rows),
+        "rows_added": len(X_res) - len(X),
+        "encoded_dim": gan.transformer_.output_dim_,
+    }
+
+
 def work(case: dict) -> dict:
     """Fit the GAN on one synthetic table and sample as many rows; runs in the worker process."""
     import torch
@@ -80,10 +117,14 @@ def work(case: dict) -> dict:
 
     threads = case["threads"]
     torch.set_num_threads(threads)
-    X, y = make_table(case["rows"], case["columns"], case["classes"])
-    cfg = TabularGANConfig(epochs=case["epochs"], num_threads=threads, device="cpu")
+    X, y = _table(case)
+    cfg = TabularGANConfig(
+        epochs=case["epochs"],
+        step_budget=case.get("step_budget"),
+        num_threads=threads,
+        device="cpu",
+    )
     steps_per_epoch = batch_plan(len(X), cfg.batch_size, cfg.pac)[2]
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # torch's one-off lazy imports
     ends: list[float] = []  # when each epoch ended: steps timed apart from the set-up
     start = time.perf_counter()
     gan = TabularCGAN(cfg, random_state=0, progress=False).fit(
@@ -154,6 +195,32 @@ def cases(grid: dict, base: tuple[int, int, int], epochs: int, threads: list[int
     return out
 
 
+def resample_cases(csvs: list[str], mixed: bool, threads: list[int], a) -> list[dict]:
+    """A `resample_work` case per table (each CSV, the 10k x 20 x 3 mixed one) and thread count."""
+    tables = [{"csv": c, "axis": Path(c).stem} for c in csvs]
+    if mixed or not csvs:
+        tables.append(dict(zip(("rows", "columns", "classes"), BASE, strict=True), axis="mixed"))
+    knobs = {"epochs": a.epochs, "step_budget": a.step_budget, "resample": True}
+    return [{**t, **knobs, "threads": n} for t in tables for n in threads]
+
+
+def resample_markdown(rows: list[dict]) -> str:
+    lines = [
+        "| table | threads | steps | fit_resample s | rows added | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        head = f"| {r['axis']} | {r['threads']} |"
+        if "error" in r:
+            lines.append(f"{head} error: {r['error']} | | | |")
+            continue
+        lines.append(
+            f"{head} {r['steps']} | {r['resample_s']:.2f} | {r['rows_added']} |"
+            f" {r['peak_rss_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict]) -> str:
     cols = [
         "axis",
@@ -199,8 +266,23 @@ def main(argv: list[str] | None = None) -> None:
         "--epochs",
         type=int,
         default=None,
-        help="training epochs per case (default: 10, --quick: 2)",
+        help="training epochs per case (default: 10, --quick: 2; --resample: the sampler's)",
     )
+    p.add_argument(
+        "--step-budget",
+        type=float,
+        default=None,
+        help="train ceil(a * sqrt(rows)) steps instead of --epochs (TabularGANConfig.step_budget)",
+    )
+    p.add_argument(
+        "--resample",
+        action="store_true",
+        help="time whole ConditionalGANOverSampler(random_state=0).fit_resample calls instead",
+    )
+    p.add_argument(
+        "--csv", action="append", default=[], help="--resample: a table (label column 'label')"
+    )
+    p.add_argument("--mixed", action="store_true", help="--resample: the 10k x 20 x 3 mixed table")
     p.add_argument(
         "--threads", default="1,all", help="comma-separated torch thread counts; 'all' = every core"
     )
@@ -213,8 +295,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--case", help=argparse.SUPPRESS)  # internal: measure one case (a child)
     p.add_argument("--work", help=argparse.SUPPRESS)  # internal: run one case (a grandchild)
     a = p.parse_args(argv)
-    if a.work or a.case:
-        print(json.dumps(work(json.loads(a.work)) if a.work else measure(json.loads(a.case))))
+    if a.work:
+        case = json.loads(a.work)
+        print(json.dumps(resample_work(case) if case.get("resample") else work(case)))
+        return
+    if a.case:
+        print(json.dumps(measure(json.loads(a.case))))
         return
     grid = {k: list(v) for k, v in (QUICK if a.quick else FULL).items()}
     if a.million:
@@ -222,12 +308,23 @@ def main(argv: list[str] | None = None) -> None:
     cores = os.cpu_count() or 1
     threads = sorted({cores if t == "all" else int(t) for t in a.threads.split(",")})
     epochs = a.epochs if a.epochs is not None else (2 if a.quick else 10)
+    if a.resample:
+        todo = resample_cases(a.csv, a.mixed, threads, a)
+    else:
+        todo = cases(grid, QUICK_BASE if a.quick else BASE, epochs, threads)
+        for case in todo:
+            case["step_budget"] = a.step_budget
     rows = []
-    for case in cases(grid, QUICK_BASE if a.quick else BASE, epochs, threads):
+    for case in todo:
         rows.append(_run("--case", case))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print(f"epochs per case: {epochs}; cores: {cores}\n")
-    print(markdown(rows))
+    if a.resample:
+        print(f"fit_resample (epochs {a.epochs}, step_budget {a.step_budget}); cores: {cores}\n")
+        print(resample_markdown(rows))
+    else:
+        budget = f"step budget {a.step_budget}" if a.step_budget else f"epochs per case: {epochs}"
+        print(f"{budget}; cores: {cores}\n")
+        print(markdown(rows))
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps(rows, indent=1))
 
