@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from augment.arms import ArmResult, features, get, training_set
+from augment.arms import ArmResult, arm_classifier, features, get, training_set
 from augment.experiment.preflight import Prepared
 from augment.experiment.summary import Summary
 from augment.names import safe_name
@@ -26,13 +26,10 @@ log = logging.getLogger("augment.tracking")
 
 def refit(prepared: Prepared, arm: str, fitted: list[Fitted]) -> Any:
     """The arm's classifier as its seed 0 was trained in the run (generator ``0 mod K``)."""
-    from augment.classify import make_classifier
-
     cfg, splits = prepared.cfg, prepared.splits
     model = generator_for(0, fitted).model if get(arm).uses_generator and fitted else None
     X, y = training_set(arm, splits, prepared.plan, 0, model, cfg.augmentations)
-    clf = make_classifier(cfg.classifier, splits.train, 0, class_weight=get(arm).class_weight)
-    return clf.fit(X, y)
+    return arm_classifier(arm, cfg.classifier, splits, 0, y).fit(X, y)
 
 
 def reproduces(prepared: Prepared, clf: Any, result: ArmResult) -> bool:

@@ -22,7 +22,7 @@ from augment.arms._registry import (
     register,
     unregister,
 )
-from augment.arms._run import ArmResult, applicable_arms, run_arm, training_set
+from augment.arms._run import ArmResult, applicable_arms, arm_classifier, run_arm, training_set
 
 for _mod in pkgutil.iter_modules(__path__):
     if not _mod.name.startswith("_"):
@@ -41,6 +41,7 @@ __all__ = [
     "get",
     "names",
     "register",
+    "arm_classifier",
     "run_arm",
     "training_set",
     "unregister",

@@ -98,6 +98,17 @@ class ArmResult:
         return res if ok and len(res.per_seed) == n_seeds else None
 
 
+def arm_classifier(arm: str, classifier: str, splits: Splits, seed: int, y: np.ndarray) -> Any:
+    """The unfitted classifier the ``arm`` trains for ``seed`` on labels ``y``: the run's
+    classifier with the arm's ``class_weight``, through the arm's wrapper (`Arm.wrap`). The one
+    recipe for the run's arms and for the classifier a run logs."""
+    from augment.classify import make_classifier
+
+    spec = get(arm)
+    clf = make_classifier(classifier, splits.train, seed, class_weight=spec.class_weight)
+    return spec.wrap(clf, seed, y)
+
+
 def run_arm(
     arm: str,
     splits: Splits,
@@ -110,10 +121,8 @@ def run_arm(
     """Train the downstream classifier on the arm's training set per seed; evaluate on real test."""
     from sklearn.metrics import confusion_matrix, recall_score
 
-    from augment.classify import make_classifier
     from augment.evaluate import downstream_metrics, minority_classes
 
-    spec = get(arm)
     test = splits.test
     k = test.n_classes
     minority = minority_classes(splits.train.y, k)
@@ -123,8 +132,7 @@ def run_arm(
     for seed in classifier_seeds:
         X, y = training_set(arm, splits, plan, seed, model, augmentations)
         n_train = n_train or len(y)
-        clf = make_classifier(classifier, splits.train, seed, class_weight=spec.class_weight)
-        clf = spec.wrap(clf, seed, y)
+        clf = arm_classifier(arm, classifier, splits, seed, y)
         pred = clf.fit(X, y).predict(features(test))
         rows.append(downstream_metrics(test.y, pred, minority))
         conf += confusion_matrix(test.y, pred, labels=list(range(k)))

@@ -37,9 +37,21 @@ from augment.tracking.model_files import (
 )
 from augment.tracking.quiet import quiet_mlflow, register_model
 
-# the only non-builtin types skops may build when loading a classifier: what a fitted random
-# forest holds besides numpy and the scikit-learn estimators skops trusts by default
-TRUSTED_SKOPS_TYPES = ("sklearn.tree._tree.Tree",)
+# the only non-builtin types skops may build when loading a classifier, besides numpy and the
+# scikit-learn estimators skops trusts by default: the trees of a random forest and of gradient
+# boosting, and what the threshold arm's tuned classifier holds (its class, its seeded k-fold,
+# its balanced-accuracy scorer; plain data and a scikit-learn metric, no code from the file)
+TRUSTED_SKOPS_TYPES = (
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "augment.arms.threshold.TunedThresholdOrPlain",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.metrics._classification.balanced_accuracy_score",
+    "sklearn.metrics._scorer._CurveScorer",
+    "sklearn.metrics._scorer._Scorer",
+    "sklearn.utils._metadata_requests.MetadataRequest",
+    "sklearn.utils._metadata_requests.MethodMetadataRequest",
+)
 FORMATS = ("skops", "torch")  # the weights file's format, in the metadata's ``format``
 WEIGHTS = {"skops": "classifier.skops", "torch": "classifier.pt"}
 

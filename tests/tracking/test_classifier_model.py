@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from augment.arms import features, get, run_arm, training_set
+from augment.arms import arm_classifier, features, get, run_arm, training_set
 from augment.config import build_config
 from augment.exceptions import IntegrityError
 from augment.experiment.preflight import preflight
@@ -29,10 +29,8 @@ from flows.classifier import arms_to_log, log_classifiers
 def _seed0(prepared, arm: str, model=None) -> list[str]:
     """The class names the run's seed-0 classifier of ``arm`` predicts on the test split: its
     training set and classifier built as `augment.arms.run_arm` builds them for seed 0."""
-    from augment.classify import make_classifier
-
     X, y = training_set(arm, prepared.splits, prepared.plan, 0, model)
-    clf = make_classifier(prepared.cfg.classifier, prepared.splits.train, 0, get(arm).class_weight)
+    clf = arm_classifier(arm, prepared.cfg.classifier, prepared.splits, 0, y)
     codes = clf.fit(X, y).predict(features(prepared.splits.test))
     return [prepared.splits.train.class_names[c] for c in codes]
 
@@ -238,3 +236,31 @@ def test_log_classifiers_takes_best_all_or_none(tmp_path):
     cfg = load_tracking_config(path)
     assert cfg.log_classifiers == "none" and cfg.classifier_name == "g-classifier"
     assert cfg.classifier_alias == "champion"
+
+
+@pytest.mark.parametrize(
+    "classifier", ["logistic_regression", "random_forest", "hist_gradient_boosting"]
+)
+@pytest.mark.parametrize("arm", ["baseline", "threshold"])
+def test_every_table_classifier_and_the_tuned_threshold_save_and_load_as_fitted(
+    tmp_path, classifier, arm
+):
+    """What a run logs for each table classifier, plain and threshold-tuned (the arm's own
+    classifier, `arm_classifier`), is written by skops and read back with only our trusted
+    types, predicting what the fitted one predicts."""
+    import skops.io
+
+    from augment import load_dataset
+    from augment.data import make_splits
+    from augment.tracking.classifier_model import TRUSTED_SKOPS_TYPES, save_classifier
+
+    splits = make_splits(load_dataset("builtin:breast_cancer"), 0.3, 0, None, 0.2)
+    X, y = training_set(arm, splits, {}, 0)
+    clf = arm_classifier(arm, classifier, splits, 0, y).fit(X, y)
+    path, meta = save_classifier(clf, tmp_path)
+    back = skops.io.load(path, trusted=list(TRUSTED_SKOPS_TYPES))
+    test = features(splits.test)
+    assert (back.predict(test) == clf.predict(test)).all()
+    assert meta["codes"] == [0, 1]
+    if arm == "threshold":
+        assert type(back).__name__ == "TunedThresholdOrPlain" and back.best_threshold_ != 0.5
