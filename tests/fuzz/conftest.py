@@ -220,9 +220,10 @@ def models(fuzz_out) -> dict:
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)
             info = {"db": str(root / "mlflow.db"), "root": str(root)}
-            try:
-                for kind in ("table", "image"):
-                    info[kind] = _build_model(root, kind)
+            try:  # both runs at once: at the end of a busy suite this fixture is the tail
+                started = {kind: _start_model(root, kind) for kind in ("table", "image")}
+                for kind, proc in started.items():
+                    info[kind] = _model_of(root, kind, proc)
             except Exception as err:
                 failed.write_text(str(err))
                 raise
@@ -231,7 +232,9 @@ def models(fuzz_out) -> dict:
     return info
 
 
-def _build_model(root: Path, kind: str) -> dict:
+def _start_model(root: Path, kind: str) -> subprocess.Popen:
+    """Start `augment run` on a tiny table or image folder of ``kind`` in ``root/kind``, logging
+    its generator into the shared store ``root/mlflow.db``."""
     import numpy as np
 
     cwd = root / kind
@@ -256,12 +259,24 @@ def _build_model(root: Path, kind: str) -> dict:
     cmd = [sys.executable, "-m", "augment.cli", "run", *data, "--epochs", "1", "--seeds", "1"]
     cmd += ["--arms", "gan", "--json", "s.json", "--no-progress"]
     env = _env() | {"MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}", "HOME": str(cwd)}
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _model_of(root: Path, kind: str, proc: subprocess.Popen) -> dict:
+    """Wait for the run `_start_model` started: its run id and its logged generator's folder."""
+    try:
+        _, stderr = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise RuntimeError(f"building the {kind} generator took over 600 s") from None
     if proc.returncode != 0:
         raise RuntimeError(
-            f"building the {kind} generator failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+            f"building the {kind} generator failed (exit {proc.returncode}):\n{stderr[-3000:]}"
         )
-    run_id = json.loads((cwd / "s.json").read_text())["mlflow_run_id"]
+    run_id = json.loads((root / kind / "s.json").read_text())["mlflow_run_id"]
     # the experiment's artifact folder is where its first run was made: search the whole root
     for spec in root.glob("*/mlruns/*/models/*/artifacts/MLmodel"):
         text = spec.read_text(encoding="utf-8")  # the run also logs its classifier: skip it
