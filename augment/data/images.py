@@ -96,6 +96,8 @@ def load_image_folder(root: Path) -> LabeledDataset:
         files = sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         names.append(d.name)
         for f in files:
+            if not f.is_file():  # a FIFO would block the reader; a device never ends
+                raise InvalidDataError(f"{f}: not a regular file; an image must be a PNG/JPEG file")
             arr = _read_image(f)
             if first_shape is None:
                 first_shape, first_path = arr.shape, f

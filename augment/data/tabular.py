@@ -33,6 +33,8 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
     if fmt is None:
         allowed = ", ".join(sorted(TABLE_SUFFIXES))
         raise InvalidDataError(f"{path}: unsupported file type {path.suffix!r}; allowed: {allowed}")
+    if not path.is_file():  # a FIFO blocks a reader, a device never ends (links followed)
+        raise InvalidDataError(f"{path}: not a regular file; give a {fmt} file")
     if path.stat().st_size == 0:
         raise InvalidDataError(f"{path}: file is empty")
     try:

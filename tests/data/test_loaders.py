@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,3 +147,33 @@ def test_tsv_labels_too_and_features_keep_pandas_missing_values(tmp_path):
     p = _csv(tmp_path, "a,y\n1,x\nNA,x\n3,z\n4,z\n")  # a feature's NA is still missing
     with pytest.raises(InvalidDataError, match=r"column 'a' has 1 missing"):
         load_dataset(p, label="y")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "device_link"])
+def test_a_data_path_that_is_not_a_regular_file_is_named_so_and_not_read(tmp_path, kind):
+    """A FIFO (a reader would block on it) or a character device (endless bytes) named as a
+    table is refused for what it is, before anything reads it."""
+    import os
+
+    path = tmp_path / "t.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device_link":
+        path.symlink_to("/dev/zero")
+    else:
+        path = Path("/dev/zero")
+    if kind == "device":  # no suffix: the suffix check speaks first; name a .csv device
+        (tmp_path / "z.csv").symlink_to("/dev/null")
+        path = tmp_path / "z.csv"
+    with pytest.raises(InvalidDataError, match=r"not a regular file") as err:
+        load_dataset(path, label="y")
+    assert "\n" not in str(err.value)
+
+
+def test_an_image_that_is_a_fifo_is_refused_by_name_instead_of_blocking(tmp_path):
+    import os
+
+    root = png_folder(tmp_path / "imgs", {"a": [(4, 4)] * 3, "b": [(4, 4)] * 3})
+    os.mkfifo(root / "b" / "9.png")  # opening it to read would wait for a writer forever
+    with pytest.raises(InvalidDataError, match=r"9\.png: not a regular file"):
+        load_dataset(root)

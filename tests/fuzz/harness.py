@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,9 @@ def base_env(example: Example, home: Path) -> dict[str, str]:
 
 
 def _digest(path: Path) -> str:
+    mode = os.lstat(path).st_mode
+    if not stat.S_ISREG(mode):  # a FIFO would block the read: record what it is
+        return f"special:{stat.S_IFMT(mode):o}"
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -15,6 +15,7 @@ options of ``augment generate`` / ``compare`` / ``serve``.
 from __future__ import annotations
 
 import csv
+import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -427,7 +428,12 @@ class ImageRecipe:
         for k, (ci, kind) in enumerate(self.extras):
             folder = root / self.classes[ci % len(self.classes)]
             name, data = _odd_file(kind, k)
-            (folder / name).write_bytes(data)
+            if kind == "fifo":  # a reader that opens it waits for a writer forever
+                os.mkfifo(folder / name)
+            elif kind == "device_link":  # endless zeros behind an image's name
+                (folder / name).symlink_to("/dev/zero")
+            else:
+                (folder / name).write_bytes(data)
             if kind != "text":
                 culprits.append(name)
         for name in self.loose:
@@ -484,6 +490,8 @@ def _odd_file(kind: str, k: int) -> tuple[str, bytes]:
         return f"notes{k}.txt", b"just notes\n"
     if kind == "truncated_png":
         return f"trunc{k}.png", png_header_only(8, 8)[:40]
+    if kind in ("fifo", "device_link"):  # not regular files: made by `ImageRecipe.write`
+        return f"{kind}{k}.png", b""
     raise AssertionError(kind)
 
 
@@ -496,6 +504,8 @@ ODD_FILES = (
     "jpeg_as_png",
     "text",
     "truncated_png",
+    "fifo",
+    "device_link",
 )
 
 
