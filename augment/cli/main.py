@@ -55,13 +55,6 @@ def _quiet_third_party(verbose: bool) -> None:
     warnings.filterwarnings("ignore", module=r"(mlflow|prefect|pydantic|albumentations)(\.|$)")
 
 
-def _not_prefect(record: logging.LogRecord) -> bool:
-    """Off the terminal: Prefect's records of a task or flow run (a failure is the boundary's one
-    line, its traceback in the log file); Prefect's own handlers (its API, its UI) still get
-    them, and ``-v`` shows them."""
-    return not record.name.startswith("prefect")
-
-
 def _hide_no_space_tracebacks() -> None:
     """A full disk is said once by the boundary, not also as Prefect's and MLflow's records."""
     from augment.nospace import HideNoSpaceTracebacks
@@ -69,7 +62,6 @@ def _hide_no_space_tracebacks() -> None:
     hide = HideNoSpaceTracebacks()
     for handler in logging.getLogger().handlers:
         handler.addFilter(hide)
-        handler.addFilter(_not_prefect)
     for name in ("prefect.flow_runs", "prefect.task_runs", "mlflow.store.db.utils"):
         logging.getLogger(name).addFilter(hide)
 
