@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _cli import augment_process
+from _cli import augment_process, python_process
 
 
 def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
@@ -48,3 +48,31 @@ def test_version():
         [sys.executable, "-m", "augment.cli", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and out.stdout.strip() == f"augment {__version__}"
+
+
+CRASHING_ARM = """
+import sys
+from augment.arms import Arm, register
+from augment.cli import main
+
+def build(draw):
+    raise RuntimeError("the crash arm broke")
+
+register(Arm(name="crash", help="raises", build=build, order=99, default=False, kinds=("table",)))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_task_that_fails_in_the_flow_is_one_line_without_prefects_records(tmp_path):
+    """A failure inside a flow task (an arm that raises) is the boundary's one line naming the
+    log file; Prefect's own ERROR records of the task and the flow stay off the terminal
+    (``-v`` shows them)."""
+    args = "run --data builtin:wine --epochs 1 --seeds 1 --arms baseline,crash --no-progress"
+    code = CRASHING_ARM.replace("sys.argv[1:]", repr(args.split()))
+    out = python_process(code, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    lines = [x for x in out.stderr.splitlines() if not x.startswith("augment: note:")]
+    assert len(lines) == 1 and lines[0].startswith("augment: failed: "), out.stderr
+    assert "the crash arm broke" in lines[0] and "prefect" not in out.stderr.lower(), out.stderr
+    verbose = python_process(code.replace("'--no-progress'", "'--no-progress', '-v'"), tmp_path)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr, verbose.stderr[-2000:]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import import_module
 
 from augment.cli.boundary import guarded
@@ -55,15 +57,53 @@ def _quiet_third_party(verbose: bool) -> None:
     warnings.filterwarnings("ignore", module=r"(mlflow|prefect|pydantic|albumentations)(\.|$)")
 
 
-def _hide_no_space_tracebacks() -> None:
-    """A full disk is said once by the boundary, not also as Prefect's and MLflow's records."""
-    from augment.nospace import HideNoSpaceTracebacks
+class TerminalHandler(logging.StreamHandler):
+    """The CLI's own handler on the root logger: the terminal's stderr as it is when a record
+    comes (a test's captured stream too), with the CLI's filters on it and on nothing else.
+    Its name has no leading underscore: Prefect leaves the root logger to a user's handler
+    (its own console handler would print every flow's and task's records again)."""
 
-    hide = HideNoSpaceTracebacks()
-    for handler in logging.getLogger().handlers:
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # StreamHandler.__init__ assigns it
+        pass
+
+
+def _not_prefect(record: logging.LogRecord) -> bool:
+    """Off the terminal: Prefect's records of a task or flow run (a failure is the boundary's
+    one line, its traceback in the log file); Prefect's own handlers (its API) still get them,
+    and ``-v`` shows them."""
+    return not record.name.startswith("prefect")
+
+
+@contextmanager
+def _terminal_logging(verbose: bool) -> Iterator[None]:
+    """Records of WARNING and above (and the checkpoint's resume line) on stderr for the
+    command's duration. Without ``-v``, a full disk is said once by the boundary, not also as
+    Prefect's and MLflow's records, and Prefect's own records stay off the terminal."""
+    handler = TerminalHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        from augment.nospace import HideNoSpaceTracebacks
+
+        hide = HideNoSpaceTracebacks()
         handler.addFilter(hide)
-    for name in ("prefect.flow_runs", "prefect.task_runs", "mlflow.store.db.utils"):
-        logging.getLogger(name).addFilter(hide)
+        handler.addFilter(_not_prefect)
+        for name in ("prefect.flow_runs", "prefect.task_runs", "mlflow.store.db.utils"):
+            logging.getLogger(name).addFilter(hide)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    logging.getLogger("augment.gan.checkpoint").setLevel(logging.INFO)  # say when it resumes
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,8 +137,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     verbose = bool(getattr(args, "verbose", False))
     _quiet_third_party(verbose)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("augment.gan.checkpoint").setLevel(logging.INFO)  # say when it resumes
-    if not verbose:
-        _hide_no_space_tracebacks()
-    return guarded(lambda: args.handler(args), args.command, verbose)
+    with _terminal_logging(verbose):
+        return guarded(lambda: args.handler(args), args.command, verbose)
