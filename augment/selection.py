@@ -61,17 +61,29 @@ class RowSpace:
                 std = float(np.nanstd(v)) if np.isfinite(v).any() else 0.0
                 self.numeric[col] = (mean, std if std > 0 else 1.0)
 
+    @property
+    def width(self) -> int:
+        """Coordinates per point: one per number, one per category (1 for a table of neither)."""
+        if not (self.numeric or self.categories):
+            return 1
+        return len(self.numeric) + sum(map(len, self.categories.values()))
+
     def points(self, X: pd.DataFrame) -> np.ndarray:
-        parts = []
+        """``(len(X), width)`` float64 points; each row depends on that row of ``X`` alone."""
+        out = np.zeros((len(X), self.width))  # filled in place: no second copy of the rows
+        j = 0
         for col, (mean, std) in self.numeric.items():
             v = (_as_float(X[col]) - mean) / std
-            parts.append(np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0)[:, None])
+            out[:, j] = np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0)
+            j += 1
         for col, cats in self.categories.items():
             text = X[col].astype(str).where(X[col].notna(), None).to_numpy()
-            parts.append((text[:, None] == np.asarray(cats, dtype=object)[None, :]) / np.sqrt(2))
-        if not parts:
-            return np.zeros((len(X), 1))
-        return np.hstack(parts).astype(np.float64)
+            k = len(cats)
+            out[:, j : j + k] = (
+                text[:, None] == np.asarray(cats, dtype=object)[None, :]
+            ) / np.sqrt(2)
+            j += k
+        return out
 
 
 def _as_float(values: pd.Series) -> np.ndarray:
@@ -196,31 +208,41 @@ class HerdedRows:
     """Fitted on the real rows; `choose` picks ``n`` of a class's generated candidates by kernel
     herding towards that class's real rows (see `herd`).
 
+    Memory stays linear in the rows, whatever their number: points are made only for the real
+    rows herding matches (at most `HERD_REAL_MAX` per class, a seeded subsample past that) and
+    for one block of candidates at a time (`HERD_BLOCK` rows kept each), never for the whole
+    table or the whole pool. The rows kept are those of `herd` on all the points.
+
     Parameters
     ----------
     X, y : the real rows (a DataFrame) and their labels.
     """
 
     def __init__(self, X: pd.DataFrame, y) -> None:
+        self.X = X
         self.y = np.asarray(y)
         self.space = RowSpace(X)
-        self.points = self.space.points(X)
 
     def choose(self, candidates: pd.DataFrame, label, n: int, rng: np.random.Generator):
         """Indices (into ``candidates``) of the ``n`` rows to keep for class ``label``."""
         m = len(candidates)
         if n >= m:
             return np.arange(m)
-        real = self.points[self.y == label]
-        if not len(real):  # nothing to match: any n
+        own = np.flatnonzero(self.y == label)
+        if not len(own):  # nothing to match: any n
             return np.sort(rng.choice(m, n, replace=False))
-        return herd(real, self.space.points(candidates), n, rng)
+        own = _real_sample(own, rng)  # the draw `herd` would make on all the class's points
+        real = self.space.points(self.X.iloc[own])
+        return _herd(real, m, lambda rows: self.space.points(candidates.iloc[rows]), n, rng)
 
 
 #: herding is quadratic in the rows kept; past this many it runs on blocks of candidates
 HERD_BLOCK = 2000
 #: real rows a class's kernel mean is estimated on (a seeded subsample past this)
 HERD_REAL_MAX = 2000
+#: candidates whose kernels to the real rows are computed at once (a (rows, 512) buffer); the
+#: blocks of the defaults (``pool`` 5 x `HERD_BLOCK`) are smaller, so they take one pass
+KERNEL_ROWS = 16_384
 
 
 def herd(real: np.ndarray, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -237,16 +259,33 @@ def herd(real: np.ndarray, candidates: np.ndarray, n: int, rng: np.random.Genera
     m = len(candidates)
     if n >= m:
         return np.arange(m)
-    if len(real) > HERD_REAL_MAX:
-        real = real[rng.choice(len(real), HERD_REAL_MAX, replace=False)]
-    gamma = 0.5 / _median_distance(real, candidates) ** 2
+    return _herd(real[_real_sample(np.arange(len(real)), rng)], m, candidates.__getitem__, n, rng)
+
+
+def _real_sample(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``rows``, or a seeded subsample of `HERD_REAL_MAX` of them past that many."""
+    if len(rows) > HERD_REAL_MAX:
+        return rows[rng.choice(len(rows), HERD_REAL_MAX, replace=False)]
+    return rows
+
+
+def _herd(
+    real: np.ndarray,
+    m: int,
+    points: Callable[[np.ndarray], np.ndarray],
+    n: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """`herd` on ``m`` candidates whose points ``points(rows)`` gives for the rows asked for,
+    one block at a time; ``real`` already subsampled."""
+    gamma = 0.5 / _median_distance(real, points, m) ** 2
     blocks = -(-n // HERD_BLOCK)
     if blocks == 1:
-        return _herd_block(real, candidates, n, gamma)
+        return _herd_block(real, points(np.arange(m)), n, gamma)
     order = rng.permutation(m)
     out = []
     for part, want in zip(np.array_split(order, blocks), near_equal_shares(n, blocks), strict=True):
-        out.append(part[_herd_block(real, candidates[part], want, gamma)])
+        out.append(part[_herd_block(real, points(part), want, gamma)])
     return np.sort(np.concatenate(out))
 
 
@@ -257,10 +296,13 @@ def _herd_block(real: np.ndarray, C: np.ndarray, n: int, gamma: float) -> np.nda
 
 
 def mean_kernel(C: np.ndarray, R: np.ndarray, gamma: float) -> np.ndarray:
-    """Mean Gaussian kernel ``exp(-gamma d^2)`` of each row of ``C`` to the rows of ``R``."""
+    """Mean Gaussian kernel ``exp(-gamma d^2)`` of each row of ``C`` to the rows of ``R``, in
+    tiles of at most `KERNEL_ROWS` x 512 (each row's sum is the same whatever the tiling)."""
     mu = np.zeros(len(C))
-    for i in range(0, len(R), 512):
-        mu += np.exp(-gamma * _sq_distances(C, R[i : i + 512])).sum(axis=1)
+    for c in range(0, len(C), KERNEL_ROWS):
+        rows = slice(c, c + KERNEL_ROWS)
+        for i in range(0, len(R), 512):
+            mu[rows] += np.exp(-gamma * _sq_distances(C[rows], R[i : i + 512])).sum(axis=1)
     return mu / len(R)
 
 
@@ -290,10 +332,11 @@ def _sq_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.maximum(d2, 0.0)
 
 
-def _median_distance(real: np.ndarray, candidates: np.ndarray) -> float:
-    """Median distance between real rows (to the candidates when there is one real row)."""
+def _median_distance(real: np.ndarray, points: Callable[[np.ndarray], np.ndarray], m: int) -> float:
+    """Median distance between (at most 500) real rows, or from the one real row to the first
+    500 of the ``m`` candidates (``points(rows)``)."""
     A = real[:500]
-    B = A if len(A) > 1 else candidates[:500]
+    B = A if len(A) > 1 else points(np.arange(min(m, 500)))
     d = np.sqrt(_sq_distances(A, B))
     d = d[d > 1e-9]
     return float(np.median(d)) if len(d) else 1.0

@@ -339,23 +339,23 @@ class TabularCGAN(ConditionalGAN):
 
     def _sample(self, n: int, code: int, gen: torch.Generator) -> pd.DataFrame:
         """``n`` rows of class ``code``: every row has exactly that class."""
-        with _threads(self.settings_.num_threads):
-            chunks = self._generate(n, code, gen)
         Z = np.zeros((n, self.transformer_.output_dim_), dtype=np.float32)
-        if chunks:
-            Z[:, self.order_] = torch.cat(chunks).numpy()  # back to the transformer's order
+        with _threads(self.settings_.num_threads):
+            for i, chunk in self._generate(n, code, gen):  # one copy of the rows, not two
+                Z[i : i + len(chunk), self.order_] = chunk.numpy()  # the transformer's order
         return self.transformer_.inverse_transform(
             Z, random_state=int(torch.randint(2**31, (1,), generator=gen))
         )
 
-    def _generate(self, n: int, code: int, gen: torch.Generator) -> list[torch.Tensor]:
-        chunks = []
+    def _generate(
+        self, n: int, code: int, gen: torch.Generator
+    ) -> Iterator[tuple[int, torch.Tensor]]:
+        """``(first row, rows)`` of ``n`` generated rows, 16,384 at a time."""
         # the Gumbel noise of SpanActivation draws from torch's global RNG: seed a fork of it
         seed = int(torch.randint(2**62, (1,), generator=gen))
         with seeded_torch_rng(seed, self.device_):
             for i in range(0, int(n), 16384):
-                chunks.append(self._chunk(min(16384, int(n) - i), code, gen))
-        return chunks
+                yield i, self._chunk(min(16384, int(n) - i), code, gen)
 
     def _chunk(self, m: int, code: int, gen: torch.Generator) -> torch.Tensor:
         z = torch.randn(m, self.noise_dim_, generator=gen)
