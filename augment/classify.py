@@ -15,10 +15,33 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from augment.data import LabeledDataset
+from augment.exceptions import ConfigError
 
 #: scikit-learn classifiers (tables and flattened images); "cnn" takes images only
 SKLEARN_CLASSIFIERS = ("random_forest", "logistic_regression", "hist_gradient_boosting")
 CLASSIFIERS = (*SKLEARN_CLASSIFIERS, "cnn")
+
+
+#: the smallest image side the CNN takes (`augment.gan.features.SmallCNN` pools by 2 once)
+CNN_MIN_SIDE = 2
+
+
+def check_classifier(name: str, data: LabeledDataset) -> None:
+    """Raise `ConfigError` (one line) when classifier ``name`` cannot take ``data``: the CNN on
+    a table, or on images smaller than it pools. Called before a run starts."""
+    if resolve_classifier(name, data.kind) != "cnn":
+        return
+    if data.kind != "image":
+        raise ConfigError(
+            "classifier 'cnn' takes images, not a table; use one of"
+            f" {', '.join(SKLEARN_CLASSIFIERS)} (or auto)"
+        )
+    _, h, w = data.image_shape
+    if min(h, w) < CNN_MIN_SIDE:
+        raise ConfigError(
+            f"classifier 'cnn' needs images of at least {CNN_MIN_SIDE}x{CNN_MIN_SIDE} pixels; these"
+            f" are {h}x{w}: use a scikit-learn classifier ({', '.join(SKLEARN_CLASSIFIERS)})"
+        )
 
 
 def resolve_classifier(name: str, kind: str) -> str:

@@ -209,6 +209,19 @@ CASES = {
         _images_with_config("gan:\n  checkpoint_dir: imgs/a/0.png/ck\n", "baseline,gan+classical"),
         "checkpoint folder imgs/a/0.png/ck cannot be created or written",
     ),
+    # the classifier asked for cannot take this data (found by the fuzzer's long profile)
+    "cnn_on_a_table": (
+        _config("classifier: cnn\n"),
+        "classifier 'cnn' takes images, not a table",
+    ),
+    "cnn_on_images_too_small": (
+        _with(_images({"a": [(1, 1)] * 8, "b": [(1, 1)] * 8}), "--classifier", "cnn"),
+        "classifier 'cnn' needs images of at least 2x2 pixels; these are 1x1",
+    ),
+    "cnn_on_images_too_small_by_default": (
+        _images({"a": [(1, 5)] * 8, "b": [(1, 5)] * 8}),
+        "classifier 'cnn' needs images of at least 2x2 pixels; these are 1x5",
+    ),
 }
 
 

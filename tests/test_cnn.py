@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from augment import load_dataset
 from augment.classify import make_classifier, resolve_classifier
@@ -43,3 +44,14 @@ def test_auto_classifier_is_cnn_for_images_only():
     assert isinstance(make_classifier("auto", digits, 0), CNNClassifier)
     with pytest.raises(ValueError, match="image"):
         make_classifier("cnn", load_dataset("builtin:wine"), 0)
+
+
+def test_the_smallest_side_the_cnn_takes_is_the_one_preflight_checks():
+    """`augment.classify.CNN_MIN_SIDE` is the network's: it runs there and fails one below."""
+    from augment.classify import CNN_MIN_SIDE
+    from augment.gan.features import SmallCNN
+
+    for h, w in ((CNN_MIN_SIDE, CNN_MIN_SIDE), (CNN_MIN_SIDE, 9)):
+        assert SmallCNN(1, 3, width=4, side=min(h, w))(torch.zeros(2, 1, h, w)).shape == (2, 3)
+    with pytest.raises(RuntimeError):
+        SmallCNN(1, 3, width=4, side=CNN_MIN_SIDE - 1)(torch.zeros(2, 1, CNN_MIN_SIDE - 1, 9))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from augment.arms import applicable_arms, get
 from augment.balance import balance_plan
 from augment.cache import cache_paths, gan_cache_key
+from augment.classify import check_classifier
 from augment.config import DataConfig, GANConfig, RunConfig
 from augment.data import LabeledDataset, Splits, load_dataset, make_splits
 from augment.exceptions import ConfigError
@@ -144,6 +145,7 @@ def preflight(cfg: RunConfig, tracking: bool = True) -> Prepared:
     problem. ``tracking=False`` skips the tracking-store probe (library use without MLflow)."""
     data, splits = prepare(cfg.data)
     cfg.gan.check_applies(splits.train.kind)
+    check_classifier(cfg.classifier, splits.train)
     arms, skipped = applicable_arms(cfg.arms, splits, cfg.classifier)
     plan = balance_plan(splits.train.y, cfg.sampling_strategy, splits.train.class_names)
     if any(get(a).uses_generator for a in arms):
