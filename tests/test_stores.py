@@ -207,3 +207,29 @@ def test_a_refused_run_keeps_a_state_folder_another_live_run_uses(tmp_path):
     api.created = tmp_path / "cache"  # as if this run had made it
     api.discard()  # B is gone: its marker is stale
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("uri", ["mlruns", "{tmp}/mlruns", "file://{tmp}/mlruns"])
+def test_a_file_store_is_refused_at_start_unless_mlflow_is_told_to_allow_it(
+    uri, tmp_path, monkeypatch, capsys
+):
+    """MLflow 3 refuses its file store (a folder of runs) unless MLFLOW_ALLOW_FILE_STORE=true:
+    said at start, not after the run's work (found by the fuzzer's long profile)."""
+    from augment.cli import main
+    from augment.exceptions import ConfigError
+    from augment.tracking import TrackingConfig
+    from augment.tracking.probe import check_store
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    uri = uri.format(tmp=tmp_path)
+    for write in (True, False):
+        with pytest.raises(ConfigError, match="file store.*MLFLOW_ALLOW_FILE_STORE"):
+            check_store(TrackingConfig(tracking_uri=uri), write=write)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert main([*RUN, "--json", "out.json"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sqlite:///" in err[0] and uri in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no mlruns, no cache, no JSON
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    check_store(TrackingConfig(tracking_uri=uri), write=True)  # the user's choice: allowed

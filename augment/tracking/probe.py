@@ -236,9 +236,17 @@ def _writable_dir(path: Path) -> bool:
 
 
 def _check_file_store(cfg: TrackingConfig, write: bool) -> None:
-    """MLflow's file store (``file:`` or a plain path): a folder that exists (reads) or can be
-    made (writes)."""
+    """MLflow's file store (``file:`` or a plain path): allowed by MLflow (it refuses one unless
+    ``MLFLOW_ALLOW_FILE_STORE`` is true), a folder that exists (reads) or can be made (writes)."""
     uri = cfg.tracking_uri
+    from mlflow.environment_variables import MLFLOW_ALLOW_FILE_STORE
+
+    if not MLFLOW_ALLOW_FILE_STORE.get():  # what MLflow 3's FileStore checks first
+        raise ConfigError(
+            f"MLflow tracking URI {uri} is a file store (a folder of runs), which this MLflow"
+            " refuses; use a database, e.g. sqlite:///mlflow.db (`mlflow migrate-filestore`"
+            " moves existing runs), or set MLFLOW_ALLOW_FILE_STORE=true"
+        )
     folder = Path(uri[len("file://") :] if uri.lower().startswith("file://") else uri)
     if write:
         if not _writable_dir(folder):
