@@ -79,3 +79,14 @@ def test_points_hold_one_copy_of_the_rows():
         tracemalloc.stop()
     assert P.shape == (20_000, 10)
     assert peak < 2 * P.nbytes  # the points and one column's temporaries, not 2-3 copies
+
+
+def test_the_gan_reorders_its_encoded_rows_in_place():
+    from augment.gan.tabular import _grouped_in_place
+
+    Z = np.arange(70, dtype=np.float32).reshape(10, 7)
+    order = np.array([3, 0, 6, 1, 5, 2, 4])
+    want = Z[:, order]
+    out = _grouped_in_place(Z, order, rows=3)  # blocks of 3, 3, 3, 1 rows
+    assert out is Z
+    np.testing.assert_array_equal(out, want)

@@ -254,7 +254,7 @@ class TabularCGAN(ConditionalGAN):
         G = TabularGenerator(cfg.noise_dim, cond_dim, cfg.hidden, spans, cfg.tau)
         D = TabularCritic(dim, cond_dim, cfg.critic_hidden, pac, cfg.critic_dropout)
         G, D = G.to(self.device_), D.to(self.device_)
-        data = torch.from_numpy(self._encoded[:, self.order_]).to(self.device_)
+        data = torch.from_numpy(_grouped_in_place(self._encoded, self.order_)).to(self.device_)
         del self._encoded
         sampler, eye = self.conditions_, torch.eye(k)
 
@@ -361,6 +361,14 @@ class TabularCGAN(ConditionalGAN):
         z = torch.randn(m, self.noise_dim_, generator=gen)
         cond = self.conditions_.generator_input(np.full(m, code), gen)
         return self.generator_(z.to(self.device_), cond.to(self.device_)).cpu()
+
+
+def _grouped_in_place(Z: np.ndarray, order: np.ndarray, rows: int = 65_536) -> np.ndarray:
+    """``Z[:, order]`` written over ``Z`` a block of rows at a time: the encoded table is held
+    once, not twice (plus one block)."""
+    for i in range(0, len(Z), rows):
+        Z[i : i + rows] = Z[i : i + rows][:, order]
+    return Z
 
 
 @contextmanager
