@@ -13,6 +13,9 @@ of epochs (``--epochs``), so the time also shows how the steps per epoch grow wi
     python -m benchmarks.speed --resample --threads 1 --csv ../shared/data/keel/x.csv --mixed
         # whole ConditionalGANOverSampler(random_state=0).fit_resample at its defaults (one-off
         # costs included) on a CSV (label column "label") and the 10k x 20 x 3 mixed table
+    python -m benchmarks.speed --scale --million --step-budget 1
+        # the grid above through the whole fit_resample (selection included), with the fit's
+        # CPU seconds, its own peak RSS and the load average beside the wall seconds
 
 Prints a markdown table and writes it as JSON (``--json``).
 """
@@ -82,28 +85,62 @@ def _table(case: dict) -> tuple[pd.DataFrame, np.ndarray]:
     return make_table(case["rows"], case["columns"], case["classes"])
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS so far, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def resample_work(case: dict) -> dict:
     """Time one whole ``ConditionalGANOverSampler(random_state=0).fit_resample`` (its defaults
-    but for ``case["epochs"]`` / ``case["step_budget"]`` when given) in this fresh process."""
+    but for ``case["epochs"]`` / ``case["step_budget"]`` when given) in this fresh process.
+
+    The GAN's ``fit`` is timed apart (wall and CPU seconds, the peak RSS when it returns); the
+    rest (``sample``) is the generation of the candidates, the selection and the concatenation.
+    """
     import torch
 
     from augment import ConditionalGANOverSampler
-    from augment.gan.tabular import batch_plan
+    from augment.gan.tabular import TabularCGAN, batch_plan
 
     torch.set_num_threads(case["threads"])
     X, y = _table(case)
+    table_mb = _peak_mb()
+    fits: list[dict] = []
+    fit = TabularCGAN.fit
+
+    def timed_fit(self, *args, **kwargs):  # the sampler's own fit call, timed
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fit(self, *args, **kwargs)
+        fits.append(
+            {
+                "fit_s": time.perf_counter() - wall,
+                "fit_cpu_s": time.process_time() - cpu,
+                "fit_peak_mb": _peak_mb(),
+            }
+        )
+        return out
+
+    TabularCGAN.fit = timed_fit  # this worker process only
     given = {k: case[k] for k in ("epochs", "step_budget") if case.get(k) is not None}
     sampler = ConditionalGANOverSampler(random_state=0, **given)
-    start = time.perf_counter()
+    load = os.getloadavg()[0]
+    start, cpu = time.perf_counter(), time.process_time()
     X_res, _ = sampler.fit_resample(X, y)
-    resample_s = time.perf_counter() - start
+    resample_s, resample_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     gan = sampler.generator_
     steps_per_epoch = batch_plan(len(X), sampler.batch_size, sampler.pac)[2]
     return {
         "resample_s": resample_s,
+        "resample_cpu_s": resample_cpu_s,
+        **fits[0],
+        "sample_s": resample_s - fits[0]["fit_s"],
+        "sample_cpu_s": resample_cpu_s - fits[0]["fit_cpu_s"],
+        "table_mb": table_mb,
         "steps": steps_per_epoch * len(gan.history_.rows),
         "rows_added": len(X_res) - len(X),
         "encoded_dim": gan.transformer_.output_dim_,
+        "load_start": load,
+        "load_end": os.getloadavg()[0],
     }
 
 
@@ -176,8 +213,13 @@ def measure(case: dict) -> dict:
     out = _run("--work", case, env)
     out["process_s"] = time.perf_counter() - start
     if "error" not in out:
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-        out = {**case, **out, "peak_rss_mb": peak_kib / 1024}
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = {
+            **case,
+            **out,
+            "peak_rss_mb": child.ru_maxrss / 1024,  # KiB on Linux
+            "process_cpu_s": child.ru_utime + child.ru_stime,
+        }
     return out
 
 
@@ -202,6 +244,28 @@ def resample_cases(csvs: list[str], mixed: bool, threads: list[int], a) -> list[
         tables.append(dict(zip(("rows", "columns", "classes"), BASE, strict=True), axis="mixed"))
     knobs = {"epochs": a.epochs, "step_budget": a.step_budget, "resample": True}
     return [{**t, **knobs, "threads": n} for t in tables for n in threads]
+
+
+def scale_markdown(rows: list[dict]) -> str:
+    """The ``--scale`` table: one line per case, wall and CPU seconds side by side."""
+    lines = [
+        "| axis | rows | columns | classes | threads | encoded dim | steps | rows added |"
+        " fit CPU s | fit wall s | sample CPU s | sample wall s | peak RSS MB |"
+        " fit peak MB | load 1 min |",
+        "|" + "---|" * 15,
+    ]
+    for r in rows:
+        head = f"| {r['axis']} | {r['rows']:,} | {r['columns']} | {r['classes']} | {r['threads']} |"
+        if "error" in r:
+            lines.append(f"{head} error: {r['error']} |" + " |" * 9)
+            continue
+        lines.append(
+            f"{head} {r['encoded_dim']} | {r['steps']} | {r['rows_added']:,} |"
+            f" {r['fit_cpu_s']:.1f} | {r['fit_s']:.1f} | {r['sample_cpu_s']:.1f} |"
+            f" {r['sample_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['fit_peak_mb']:.0f} |"
+            f" {r['load_start']:.1f}-{r['load_end']:.1f} |"
+        )
+    return "\n".join(lines)
 
 
 def resample_markdown(rows: list[dict]) -> str:
@@ -280,6 +344,16 @@ def main(argv: list[str] | None = None) -> None:
         help="time whole ConditionalGANOverSampler(random_state=0).fit_resample calls instead",
     )
     p.add_argument(
+        "--scale",
+        action="store_true",
+        help="the synthetic grid (--quick / full, --million) through the whole fit_resample",
+    )
+    p.add_argument(
+        "--only",
+        default=None,
+        help="--scale: shapes to keep, ;-separated rows,columns,classes: 1000000,20,3;1000,20,3",
+    )
+    p.add_argument(
         "--csv", action="append", default=[], help="--resample: a table (label column 'label')"
     )
     p.add_argument("--mixed", action="store_true", help="--resample: the 10k x 20 x 3 mixed table")
@@ -310,6 +384,14 @@ def main(argv: list[str] | None = None) -> None:
     epochs = a.epochs if a.epochs is not None else (2 if a.quick else 10)
     if a.resample:
         todo = resample_cases(a.csv, a.mixed, threads, a)
+    elif a.scale:
+        todo = cases(grid, QUICK_BASE if a.quick else BASE, a.epochs, threads)
+        keep = {tuple(int(v) for v in s.split(",")) for s in (a.only or "").split(";") if s}
+        todo = [
+            {**c, "step_budget": a.step_budget, "resample": True}
+            for c in todo
+            if not keep or (c["rows"], c["columns"], c["classes"]) in keep
+        ]
     else:
         todo = cases(grid, QUICK_BASE if a.quick else BASE, epochs, threads)
         for case in todo:
@@ -318,9 +400,9 @@ def main(argv: list[str] | None = None) -> None:
     for case in todo:
         rows.append(_run("--case", case))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    if a.resample:
+    if a.resample or a.scale:
         print(f"fit_resample (epochs {a.epochs}, step_budget {a.step_budget}); cores: {cores}\n")
-        print(resample_markdown(rows))
+        print(scale_markdown(rows) if a.scale else resample_markdown(rows))
     else:
         budget = f"step budget {a.step_budget}" if a.step_budget else f"epochs per case: {epochs}"
         print(f"{budget}; cores: {cores}\n")
