@@ -22,7 +22,8 @@ import mlflow
 import numpy as np
 
 from augment.names import renamed, safe_name
-from augment.tracking.config import TrackingConfig
+from augment.tracking import store_template
+from augment.tracking.config import TrackingConfig, sqlite_target
 
 log = logging.getLogger("augment.tracking")
 
@@ -104,11 +105,18 @@ class Tracker:
         self.cfg = cfg
         from augment.tracking.quiet import quiet_mlflow
 
-        # the client creates / migrates the store (under a lock, without its INFO lines)
+        # the client creates / migrates the store (under a lock, without its INFO lines); a
+        # new SQLite store starts from the user's migrated empty copy when there is one
         with _sqlite_store_lock(cfg.tracking_uri), quiet_mlflow():
+            uri = cfg.tracking_uri
+            db = sqlite_target(uri) if uri.lower().startswith("sqlite:///") else None
+            new = db is not None and not db.exists()
+            seeded = new and store_template.seed(db)
             self.client = MlflowClient(tracking_uri=cfg.tracking_uri)
             self.client.search_experiments(max_results=1)  # tracking tables
             self.client.search_registered_models(max_results=1)  # registry tables, same file
+            if new and not seeded:
+                store_template.keep(db)
 
     def experiment_id(self) -> str:
         """Get or create the experiment; also proves the tracking URI is reachable."""
