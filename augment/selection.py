@@ -37,6 +37,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 
 DEFAULT_SELECTION = "herd"  # the sampler's and the gan arm's
 DEFAULT_POOL = 5  # generated candidates per row kept (the sampler's ``pool``, the gan arm's)
@@ -314,11 +315,19 @@ def herd_greedy(C: np.ndarray, mu: np.ndarray, n: int, gamma: float) -> np.ndarr
     taken = np.zeros(m)  # summed kernel to the rows taken so far
     free = np.ones(m, dtype=bool)
     chosen = np.empty(n, dtype=np.int64)
-    for t in range(n):
-        i = int(np.argmax(np.where(free, mu - taken / (t + 1), -np.inf)))
-        chosen[t], free[i] = i, False
-        taken += np.exp(-gamma * np.maximum(c2 + c2[i] - 2.0 * C @ C[i], 0.0))
+    # one BLAS thread: a step's matrix-vector product is too small to share (two threads made
+    # herding 20x slower on a busy 2-core machine) and its sums would depend on the threads
+    with threadpool_limits(1, user_api="blas"):
+        for t in range(n):
+            i = int(np.argmax(np.where(free, mu - taken / (t + 1), -np.inf)))
+            chosen[t], free[i] = i, False
+            taken += _kernel_row(C, c2, i, gamma)
     return np.sort(chosen)
+
+
+def _kernel_row(C: np.ndarray, c2: np.ndarray, i: int, gamma: float) -> np.ndarray:
+    """Gaussian kernel of every row of ``C`` to row ``i`` (``c2``: the rows' squared norms)."""
+    return np.exp(-gamma * np.maximum(c2 + c2[i] - 2.0 * C @ C[i], 0.0))
 
 
 def near_equal_shares(n: int, k: int) -> list[int]:

@@ -1,5 +1,6 @@
 """Memory of the row selection stays linear in the rows (issue 27): no buffer of candidates x
-real rows, no points for the whole table or the whole pool, one copy of the points.
+real rows, no points for the whole table or the whole pool, one copy of the points; and
+herding's many small products run on one BLAS thread whatever the caller's.
 
 The caps are shrunk with monkeypatch so that tiny tables cross them; the rows kept must be those
 of `herd` on all the points, bit for bit.
@@ -90,3 +91,20 @@ def test_the_gan_reorders_its_encoded_rows_in_place():
     out = _grouped_in_place(Z, order, rows=3)  # blocks of 3, 3, 3, 1 rows
     assert out is Z
     np.testing.assert_array_equal(out, want)
+
+
+def test_herding_steps_run_on_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen: list[int] = []
+    row = selection._kernel_row
+
+    def recorded(*args):
+        seen.append(max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"))
+        return row(*args)
+
+    monkeypatch.setattr(selection, "_kernel_row", recorded)
+    C = np.random.default_rng(4).normal(size=(50, 3))
+    with threadpool_limits(2, user_api="blas"):
+        keep = selection.herd_greedy(C, np.ones(50), 3, 0.5)
+    assert len(keep) == 3 and seen == [1, 1, 1]
