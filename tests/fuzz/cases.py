@@ -67,7 +67,7 @@ def table_example(r: TableRecipe, base: Path) -> Example:
         store=root / "work" / "mlflow.db",
     )
     suffix = Path(r.file_name).suffix.lower()
-    if r.n_rows == 0 or r.damage == "empty" or suffix == ".txt":
+    if r.n_rows == 0 or r.damage in ("empty", "fifo", "device_link") or suffix == ".txt":
         _user_error(ex, r.file_name)
     elif r.label_arg not in r.names or len(r.classes) == 1:
         _user_error(ex, r.file_name, r.label_arg)

@@ -119,7 +119,7 @@ class TableRecipe:
     quoting: int = csv.QUOTE_MINIMAL
     encoding: str = "utf-8"
     line_end: str = "\n"
-    damage: str = "none"  # none, truncate, nul, ragged, garbage
+    damage: str = "none"  # none, truncate, nul, ragged, garbage, empty, fifo, device_link
     missing: str | None = None  # --missing
     arms: str = "baseline,gan"
     seed: int = 0
@@ -285,6 +285,13 @@ def _damage(path: Path, how: str) -> None:
     """Spoil a written file the way disks, editors and transfers do."""
     if how == "none":
         return
+    if how in ("fifo", "device_link"):  # not a regular file where the table should be
+        path.unlink()
+        if how == "fifo":  # a reader that opens it waits for a writer forever
+            os.mkfifo(path)
+        else:  # endless zeros behind the table's name
+            path.symlink_to("/dev/zero")
+        return
     data = path.read_bytes()
     if how == "truncate":
         data = data[: max(0, len(data) * 2 // 3)]
@@ -353,7 +360,11 @@ def tables(draw) -> TableRecipe:
             ),
             encoding=draw(st.sampled_from(("utf-8", "utf-8-sig", "latin-1", "utf-16"))),
             line_end=draw(st.sampled_from(("\n", "\r\n", "\r"))),
-            damage=draw(st.sampled_from(("none", "truncate", "nul", "ragged", "garbage", "empty"))),
+            damage=draw(
+                st.sampled_from(
+                    ("none", "truncate", "nul", "ragged", "garbage", "empty", "fifo", "device_link")
+                )
+            ),
         )
     else:
         label_arg = names[label_pos]
