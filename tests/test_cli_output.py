@@ -74,5 +74,30 @@ def test_a_task_that_fails_in_the_flow_is_one_line_without_prefects_records(tmp_
     lines = [x for x in out.stderr.splitlines() if not x.startswith("augment: note:")]
     assert len(lines) == 1 and lines[0].startswith("augment: failed: "), out.stderr
     assert "the crash arm broke" in lines[0] and "prefect" not in out.stderr.lower(), out.stderr
-    verbose = python_process(code.replace("'--no-progress'", "'--no-progress', '-v'"), tmp_path)
-    assert verbose.returncode == 1 and "Traceback" in verbose.stderr, verbose.stderr[-2000:]
+
+
+def test_the_cli_handler_keeps_prefects_records_for_verbose_and_leaves_other_handlers(capsys):
+    """Without ``-v`` only the CLI's own handler drops Prefect's records (a handler of someone
+    else, e.g. pytest's, still gets them); with ``-v`` the terminal shows them; the handler is
+    gone when the command ends."""
+    import logging
+
+    from augment.cli.main import TerminalHandler, _terminal_logging
+
+    seen: list[str] = []
+    other = logging.Handler()
+    other.emit = lambda record: seen.append(record.getMessage())
+    root = logging.getLogger()
+    root.addHandler(other)
+    try:
+        for verbose in (False, True):
+            with _terminal_logging(verbose):
+                logging.getLogger("prefect.task_runs").error("task failed %s", verbose)
+                logging.getLogger("augment.x").warning("ours %s", verbose)
+            err = capsys.readouterr().err
+            assert ("task failed True" in err) if verbose else ("task failed" not in err), err
+            assert f"ours {verbose}" in err
+    finally:
+        root.removeHandler(other)
+    assert seen == ["task failed False", "ours False", "task failed True", "ours True"]
+    assert not [h for h in root.handlers if isinstance(h, TerminalHandler)]
