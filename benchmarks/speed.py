@@ -46,13 +46,16 @@ QUICK_BASE = (1_000, 20, 3)
 
 
 def make_table(
-    n: int, n_cols: int, n_classes: int, seed: int = 0
+    n: int, n_cols: int, n_classes: int, seed: int = 0, minority: float | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``n`` rows x ``n_cols`` mixed features with ``n_classes`` imbalanced labels (every class
-    has at least 2 rows)."""
+    has at least 2 rows); ``minority``: the last class's share of the rows."""
     rng = np.random.default_rng(seed)
     p = 1 / np.sqrt(np.arange(1, n_classes + 1))  # imbalanced: class i ~ 1 / sqrt(i + 1)
-    y = rng.choice(n_classes, n, p=p / p.sum())
+    p /= p.sum()
+    if minority is not None:  # the others keep their proportions
+        p = np.r_[p[:-1] / p[:-1].sum() * (1 - minority), minority]
+    y = rng.choice(n_classes, n, p=p)
     y[: 2 * n_classes] = np.arange(2 * n_classes) % n_classes
     centred = (y - y.mean()) / max(y.std(), 1e-9)
     cols = {}
@@ -82,7 +85,7 @@ def _table(case: dict) -> tuple[pd.DataFrame, np.ndarray]:
     if case.get("csv"):
         X = pd.read_csv(case["csv"])
         return X.drop(columns="label"), X["label"].to_numpy()
-    return make_table(case["rows"], case["columns"], case["classes"])
+    return make_table(case["rows"], case["columns"], case["classes"], minority=case.get("minority"))
 
 
 def _peak_mb() -> float:
@@ -351,7 +354,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--only",
         default=None,
-        help="--scale: shapes to keep, ;-separated rows,columns,classes: 1000000,20,3;1000,20,3",
+        help="--scale: these shapes instead of the grid, ;-separated rows,columns,classes: "
+        "1000000,20,3;1000,20,3",
+    )
+    p.add_argument(
+        "--minority",
+        type=float,
+        default=None,
+        help="--scale: the last class's share of the rows (default: class i ~ 1/sqrt(i))",
     )
     p.add_argument(
         "--csv", action="append", default=[], help="--resample: a table (label column 'label')"
@@ -386,12 +396,16 @@ def main(argv: list[str] | None = None) -> None:
         todo = resample_cases(a.csv, a.mixed, threads, a)
     elif a.scale:
         todo = cases(grid, QUICK_BASE if a.quick else BASE, a.epochs, threads)
-        keep = {tuple(int(v) for v in s.split(",")) for s in (a.only or "").split(";") if s}
-        todo = [
-            {**c, "step_budget": a.step_budget, "resample": True}
-            for c in todo
-            if not keep or (c["rows"], c["columns"], c["classes"]) in keep
-        ]
+        if a.only:  # these shapes instead of the grid
+            shapes = [[int(v) for v in s.split(",")] for s in a.only.split(";") if s]
+            todo = [
+                {**dict(zip(("rows", "columns", "classes"), shape, strict=True)), "threads": t}
+                | {"epochs": a.epochs, "axis": "only"}
+                for shape in shapes
+                for t in threads
+            ]
+        knobs = {"step_budget": a.step_budget, "resample": True, "minority": a.minority}
+        todo = [{**c, **knobs} for c in todo]
     else:
         todo = cases(grid, QUICK_BASE if a.quick else BASE, epochs, threads)
         for case in todo:
