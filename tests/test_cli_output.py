@@ -92,7 +92,7 @@ def test_the_cli_handler_keeps_prefects_records_for_verbose_and_leaves_other_han
     try:
         for verbose in (False, True):
             with _terminal_logging(verbose):
-                logging.getLogger("prefect.task_runs").error("task failed %s", verbose)
+                logging.getLogger("prefect.augment_test").error("task failed %s", verbose)
                 logging.getLogger("augment.x").warning("ours %s", verbose)
             err = capsys.readouterr().err
             assert ("task failed True" in err) if verbose else ("task failed" not in err), err
