@@ -31,6 +31,22 @@ def template_path(package: str) -> Path | None:
     return Path(cache) / "augment" / f"{package}-{safe}.db"
 
 
+def sound(path: Path, empty: tuple[str, ...], head: str | None = None) -> bool:
+    """An SQLite file that passes its integrity check, carries one migration stamp (``head``
+    when given) and whose tables ``empty`` hold no row."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone() == ("ok",)
+            stamp = [r[0] for r in con.execute("SELECT version_num FROM alembic_version")]
+            rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in empty)
+        finally:
+            con.close()
+    except (sqlite3.Error, ValueError):  # ValueError: a damaged page's text is not UTF-8
+        return False
+    return ok and len(stamp) == 1 and (head is None or stamp == [head]) and rows == 0
+
+
 def seed(template: Path | None, db: Path, sound: Callable[[Path], bool]) -> bool:
     """Copy ``template`` to ``db`` (which must not exist); True when ``db`` now holds it."""
     if template is None or db.exists() or not template.is_file():

@@ -10,7 +10,6 @@ copy. A copy that is not a sound SQLite database of that version is removed and 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from augment import dbtemplate
@@ -22,19 +21,9 @@ def template_path() -> Path | None:
 
 
 def _sound(path: Path) -> bool:
-    """An SQLite file that passes its integrity check, carries Prefect's migration stamp and
-    holds no flow run (a template taken a moment too late would carry one into every project)."""
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            ok = con.execute("PRAGMA quick_check").fetchone() == ("ok",)
-            stamp = con.execute("SELECT version_num FROM alembic_version").fetchall()
-            runs = con.execute("SELECT count(*) FROM flow_run").fetchone()[0]
-        finally:
-            con.close()
-    except (sqlite3.Error, ValueError):  # ValueError: a damaged page's text is not UTF-8
-        return False
-    return ok and len(stamp) == 1 and runs == 0
+    """A sound SQLite file with Prefect's migration stamp and no flow run (a template taken a
+    moment too late would carry one into every project)."""
+    return dbtemplate.sound(path, empty=("flow_run",))
 
 
 def seed(db: Path) -> bool:

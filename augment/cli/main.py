@@ -63,9 +63,6 @@ class TerminalHandler(logging.StreamHandler):
     Its name has no leading underscore: Prefect leaves the root logger to a user's handler
     (its own console handler would print every flow's and task's records again)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):
         return sys.stderr

@@ -24,25 +24,13 @@ def template_path() -> Path | None:
 
 
 def _sound(path: Path) -> bool:
-    """An SQLite file that passes its integrity check, is stamped with the installed MLflow's
-    schema head and holds no experiment, run or registered model."""
+    """A sound SQLite file stamped with the installed MLflow's schema head, holding no
+    experiment, run or registered model (no head known: never sound)."""
     from augment.tracking.probe import _schema_revisions
 
     head = _schema_revisions()[0]
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            ok = con.execute("PRAGMA quick_check").fetchone() == ("ok",)
-            stamp = [r[0] for r in con.execute("SELECT version_num FROM alembic_version")]
-            rows = sum(
-                con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("experiments", "runs", "registered_models")
-            )
-        finally:
-            con.close()
-    except (sqlite3.Error, ValueError):  # ValueError: a damaged page's text is not UTF-8
-        return False
-    return ok and head is not None and stamp == [head] and rows == 0
+    empty = ("experiments", "runs", "registered_models")
+    return head is not None and dbtemplate.sound(path, empty=empty, head=head)
 
 
 def _without_experiments(con: sqlite3.Connection) -> None:
