@@ -56,6 +56,12 @@ class ConditionalGANOverSampler(BaseOverSampler):
         and stay continuous unless listed here (a run lists them in ``data.discrete``).
     pac : int, default=10
         PacGAN pack size.
+    hidden : int, default=128
+        Generator width (each of its two residual blocks).
+    critic_hidden : int, default=256
+        Critic width (its two hidden layers).
+    learning_rate : float, default=2e-4
+        Adam learning rate of the generator and the critic.
     device : str, default="auto"
     random_state : int, RandomState instance or None
         Seeds the GAN and the generation; the global RNGs are not touched.
@@ -102,6 +108,9 @@ class ConditionalGANOverSampler(BaseOverSampler):
         "batch_size": [Interval(Integral, 2, None, closed="left"), None],
         "discrete": ["array-like", None],
         "pac": [Interval(Integral, 1, None, closed="left")],
+        "hidden": [Interval(Integral, 1, None, closed="left")],
+        "critic_hidden": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "progress": ["boolean"],
@@ -122,6 +131,9 @@ class ConditionalGANOverSampler(BaseOverSampler):
         batch_size: int | None = None,
         discrete: list | None = None,
         pac: int = 10,
+        hidden: int = 128,
+        critic_hidden: int = 256,
+        learning_rate: float = 2e-4,
         device: str = "auto",
         random_state=None,
         progress: bool = False,
@@ -139,6 +151,9 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.batch_size = batch_size
         self.discrete = discrete
         self.pac = pac
+        self.hidden = hidden
+        self.critic_hidden = critic_hidden
+        self.learning_rate = learning_rate
         self.device = device
         self.random_state = random_state
         self.progress = progress
@@ -185,6 +200,10 @@ class ConditionalGANOverSampler(BaseOverSampler):
             step_budget=self.step_budget,
             batch_size=self.batch_size,
             pac=self.pac,
+            hidden=self.hidden,
+            critic_hidden=self.critic_hidden,
+            lr_g=self.learning_rate,
+            lr_d=self.learning_rate,
             device=self.device,
             patience=self.patience,
             eval_every=self.eval_every,

@@ -90,6 +90,18 @@ def test_arrays_in_arrays_out_and_seeded():
     np.testing.assert_array_equal(a[0], b[0])
 
 
+def test_network_widths_and_learning_rate_reach_the_gan():
+    X, y = _table()
+    s = ConditionalGANOverSampler(
+        epochs=1, hidden=16, critic_hidden=8, learning_rate=1e-3, random_state=0
+    )
+    s.fit_resample(X, y)
+    cfg = s.generator_.config
+    assert (cfg.hidden, cfg.critic_hidden, cfg.lr_g, cfg.lr_d) == (16, 8, 1e-3, 1e-3)
+    # the fitted generator's residual blocks have the asked width
+    assert s.generator_.generator_.body[0].fc.out_features == 16
+
+
 def test_early_stopping_reaches_the_gan_and_keeps_the_full_data():
     X, y = _table()
     s = ConditionalGANOverSampler(epochs=6, patience=1, eval_every=1, random_state=0)
@@ -167,6 +179,9 @@ def test_defaults_are_the_documented_ones():
         "batch_size": None,
         "discrete": None,
         "pac": 10,
+        "hidden": 128,
+        "critic_hidden": 256,
+        "learning_rate": 2e-4,
         "device": "auto",
         "random_state": None,
         "progress": False,
@@ -186,6 +201,9 @@ def test_defaults_are_the_documented_ones():
         ("epochs", 1, 0),
         ("batch_size", 2, 1),
         ("pac", 1, 0),
+        ("hidden", 1, 0),
+        ("critic_hidden", 1, 0),
+        ("learning_rate", 1e-9, 0.0),
         ("patience", 1, 0),
         ("eval_every", 1, 0),
         ("aux_weight", 0.0, -0.1),
