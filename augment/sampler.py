@@ -61,7 +61,11 @@ class ConditionalGANOverSampler(BaseOverSampler):
     critic_hidden : int, default=256
         Critic width (its two hidden layers).
     learning_rate : float, default=2e-4
-        Adam learning rate of the generator and the critic.
+        Adam learning rate of the generator and the critic. A narrower network with a
+        ``step_budget`` fits in a few CPU seconds (``hidden=64, critic_hidden=128,
+        learning_rate=5e-4, step_budget=40``: ~4x cheaper than the default) but on the benchmark
+        suite every such setting ranked below the default and lost logistic regression rows of
+        the separable tables (``benchmarks/reports/speed_tabular_network.md``).
     device : str, default="auto"
     random_state : int, RandomState instance or None
         Seeds the GAN and the generation; the global RNGs are not touched.
