@@ -38,12 +38,38 @@ def one_thread():
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    """A real, temporary Prefect API for the whole session (started once: ~10 s)."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_api(tmp_path_factory):
+    """One real Prefect API server per test process (an xdist worker), started on first use:
+    the CLI's own temporary server (`flows.server.TemporaryAPI`), whose database is a copy of
+    the migrated empty one in the user cache, as for a user's second run (Prefect's
+    `prefect_test_harness` migrates a new database every session: ~8 CPU s per worker).
+    Its URL, for the tests' own processes that are not about the temporary server itself."""
+    from flows.server import TemporaryAPI
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    api = TemporaryAPI(tmp_path_factory.mktemp("prefect-api")).start()
+    try:
+        yield api.url(timeout_s=300)
+    finally:
+        api.stop()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_api):
+    """Prefect in this process points at `prefect_api` for the whole session, as
+    `prefect.testing.utilities.prefect_test_harness` does (the setting, and the process-global
+    settings context that threads started elsewhere read)."""
+    import prefect.context
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.server import _drain
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        current = prefect.context.get_settings_context()
+        with prefect.context._temporary_global_settings_context(current):
+            try:
+                yield
+            finally:
+                _drain()  # queued logs and events go before the server stops
 
 
 @pytest.fixture

@@ -63,13 +63,13 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_a_task_that_fails_in_the_flow_is_one_line_without_prefects_records(tmp_path):
+def test_a_task_that_fails_in_the_flow_is_one_line_without_prefects_records(tmp_path, prefect_api):
     """A failure inside a flow task (an arm that raises) is the boundary's one line naming the
     log file; Prefect's own ERROR records of the task and the flow stay off the terminal
     (``-v`` shows them)."""
     args = "run --data builtin:wine --epochs 1 --seeds 1 --arms baseline,crash --no-progress"
     code = CRASHING_ARM.replace("sys.argv[1:]", repr(args.split()))
-    out = python_process(code, cwd=tmp_path)
+    out = python_process(code, cwd=tmp_path, prefect_api=prefect_api)
     assert out.returncode == 1, out.stderr
     lines = [x for x in out.stderr.splitlines() if not x.startswith("augment: note:")]
     assert len(lines) == 1 and lines[0].startswith("augment: failed: "), out.stderr

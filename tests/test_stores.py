@@ -38,14 +38,19 @@ def store(tmp_path_factory) -> Path:
     return db
 
 
-def _commands(cwd: Path, uri: str, names=tuple(COMMANDS)) -> dict[str, tuple[int, str, float]]:
+def _commands(
+    cwd: Path, uri: str, names=tuple(COMMANDS), prefect_api: str | None = None
+) -> dict[str, tuple[int, str, float]]:
     """Each command in its own process, all at once, in ``cwd`` with tracking URI ``uri``
-    (written to ``cwd/mlflow.yml``): name -> (exit code, stderr, seconds)."""
+    (written to ``cwd/mlflow.yml``): name -> (exit code, stderr, seconds). ``prefect_api``: the
+    session's Prefect server instead of each run's temporary one (the store is the subject)."""
     (cwd / "mlflow.yml").write_text(f"tracking_uri: '{uri}'\n")
 
     def one(name: str) -> tuple[int, str, float]:
         start = time.monotonic()
-        done = augment_process(*COMMANDS[name], cwd=cwd, timeout=400, tracking_env=False)
+        done = augment_process(
+            *COMMANDS[name], cwd=cwd, timeout=400, tracking_env=False, prefect_api=prefect_api
+        )
         return done.returncode, done.stderr, time.monotonic() - start
 
     with ThreadPoolExecutor(len(names)) as pool:
@@ -71,11 +76,15 @@ def _listing(folder: Path) -> dict[str, bytes | None]:
     }
 
 
-def test_a_file_that_is_not_a_database_is_refused_by_every_command(tmp_path):
+def test_a_file_that_is_not_a_database_is_refused_by_every_command(tmp_path, prefect_api):
     db = tmp_path / "mlflow.db"
     db.write_text("experiment,run\nnot,a database\n")
     before = _listing(tmp_path)
-    _refused(_commands(tmp_path, f"sqlite:///{db}"), str(db), "not an SQLite database")
+    _refused(
+        _commands(tmp_path, f"sqlite:///{db}", prefect_api=prefect_api),
+        str(db),
+        "not an SQLite database",
+    )
     assert _listing(tmp_path) == before  # no lock file, no cache folder, no Prefect state
 
 
@@ -95,16 +104,22 @@ def _with_revision(store: Path, folder: Path, revision: str) -> Path:
     ids=["newer", "older"],
 )
 def test_a_store_of_another_mlflow_version_is_refused_and_not_migrated(
-    store, tmp_path, revision, said
+    store, tmp_path, revision, said, prefect_api
 ):
     db = _with_revision(store, tmp_path, revision)
     before = _listing(tmp_path)
-    _refused(_commands(tmp_path, f"sqlite:///{db}"), str(db), revision, said)
+    _refused(
+        _commands(tmp_path, f"sqlite:///{db}", prefect_api=prefect_api), str(db), revision, said
+    )
     assert _listing(tmp_path) == before  # not migrated, nothing beside it
 
 
-def test_an_in_memory_store_is_refused_by_every_command(tmp_path):
-    _refused(_commands(tmp_path, "sqlite:///:memory:"), "sqlite:///:memory:", "in-memory")
+def test_an_in_memory_store_is_refused_by_every_command(tmp_path, prefect_api):
+    _refused(
+        _commands(tmp_path, "sqlite:///:memory:", prefect_api=prefect_api),
+        "sqlite:///:memory:",
+        "in-memory",
+    )
     assert _listing(tmp_path) == {}
 
 
@@ -114,16 +129,18 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # closed again when the socket is
 
 
-def test_an_unreachable_server_is_refused_in_seconds_by_every_command(tmp_path):
+def test_an_unreachable_server_is_refused_in_seconds_by_every_command(tmp_path, prefect_api):
     uri = f"http://127.0.0.1:{_closed_port()}"
-    _refused(_commands(tmp_path, uri), uri, "connection refused")
+    _refused(_commands(tmp_path, uri, prefect_api=prefect_api), uri, "connection refused")
     assert _listing(tmp_path) == {}
 
 
 @pytest.mark.parametrize(("status", "said"), [(404, "404"), (None, "no answer within")])
-def test_a_server_that_answers_404_or_never_is_refused_in_seconds(tmp_path, status, said):
+def test_a_server_that_answers_404_or_never_is_refused_in_seconds(
+    tmp_path, status, said, prefect_api
+):
     with answering(status) as uri:
-        _refused(_commands(tmp_path, uri), uri, said)
+        _refused(_commands(tmp_path, uri, prefect_api=prefect_api), uri, said)
     assert _listing(tmp_path) == {}
 
 
@@ -149,19 +166,24 @@ def test_compare_reads_a_read_only_store_and_writes_nothing(store, tmp_path):
         folder.chmod(0o755)
 
 
-def test_run_refuses_a_read_only_store_at_start(store, tmp_path):
+def test_run_refuses_a_read_only_store_at_start(store, tmp_path, prefect_api):
     db = tmp_path / "mlflow.db"
     shutil.copyfile(store, db)
     _read_only(db)
     before = _listing(tmp_path)
-    _refused(_commands(tmp_path, f"sqlite:///{db}", names=("run",)), str(db), "read-only")
+    _refused(
+        _commands(tmp_path, f"sqlite:///{db}", names=("run",), prefect_api=prefect_api),
+        str(db),
+        "read-only",
+    )
     assert _listing(tmp_path) == before
 
 
-def test_an_unreachable_dask_scheduler_is_caught_before_any_run(tmp_path):
+def test_an_unreachable_dask_scheduler_is_caught_before_any_run(tmp_path, prefect_api):
     address = f"tcp://127.0.0.1:{_closed_port()}"
     start = time.monotonic()
-    done = augment_process(*RUN, "--runner", "dask", "--dask-address", address, cwd=tmp_path)
+    args = (*RUN, "--runner", "dask", "--dask-address", address)
+    done = augment_process(*args, cwd=tmp_path, prefect_api=prefect_api)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2, done.stderr[-2000:]
     assert len(lines) == 1 and address in lines[0] and "Dask scheduler" in lines[0], lines

@@ -205,7 +205,16 @@ def template_store(fuzz_out) -> Path:
 
 
 @pytest.fixture(scope="session")
-def models(fuzz_out) -> dict:
+def shared_prefect(prefect_api) -> str | None:
+    """The Prefect server the examples of the table, image, config and generate families use in
+    the CI profile: this process's session server, ~8 CPU s less per example than each run's
+    temporary server (the environments and commands families, and every family of the long
+    profile, keep the temporary server a user's run starts, and its failure modes)."""
+    return prefect_api if PROFILE == "ci" else None
+
+
+@pytest.fixture(scope="session")
+def models(fuzz_out, prefect_api) -> dict:
     """A tiny logged table generator and image generator in one store, made by `augment run`.
 
     ``{"db": Path, "table": {"run_id", "model_dir"}, "image": {...}, "root": Path}``
@@ -221,7 +230,9 @@ def models(fuzz_out) -> dict:
             root.mkdir(parents=True)
             info = {"db": str(root / "mlflow.db"), "root": str(root)}
             try:  # both runs at once: at the end of a busy suite this fixture is the tail
-                started = {kind: _start_model(root, kind) for kind in ("table", "image")}
+                started = {
+                    kind: _start_model(root, kind, prefect_api) for kind in ("table", "image")
+                }
                 for kind, proc in started.items():
                     info[kind] = _model_of(root, kind, proc)
             except Exception as err:
@@ -232,9 +243,10 @@ def models(fuzz_out) -> dict:
     return info
 
 
-def _start_model(root: Path, kind: str) -> subprocess.Popen:
+def _start_model(root: Path, kind: str, prefect_api: str) -> subprocess.Popen:
     """Start `augment run` on a tiny table or image folder of ``kind`` in ``root/kind``, logging
-    its generator into the shared store ``root/mlflow.db``."""
+    its generator into the shared store ``root/mlflow.db`` (on the Prefect server
+    ``prefect_api``: the models are the fixture, not the subject)."""
     import numpy as np
 
     cwd = root / kind
@@ -259,6 +271,7 @@ def _start_model(root: Path, kind: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "augment.cli", "run", *data, "--epochs", "1", "--seeds", "1"]
     cmd += ["--arms", "gan", "--json", "s.json", "--no-progress"]
     env = _env() | {"MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}", "HOME": str(cwd)}
+    env["PREFECT_API_URL"] = prefect_api
     return subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )

@@ -132,9 +132,10 @@ def make_root(base: Path) -> Path:
     return root
 
 
-def base_env(example: Example, home: Path) -> dict[str, str]:
-    """The example's environment: the store in its folder, no Prefect server of ours, one
-    thread, its own HOME, TMPDIR and log folder."""
+def base_env(example: Example, home: Path, prefect_api: str | None = None) -> dict[str, str]:
+    """The example's environment: the store in its folder, one thread, its own HOME, TMPDIR and
+    log folder; no Prefect server of ours (the run starts its temporary one, as a user's does)
+    unless ``prefect_api`` names one."""
     drop = ("PREFECT_API", "MLFLOW_", "AUGMENT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop) and "DATABASE" not in k}
     env.pop("PREFECT_HOME", None)
@@ -149,6 +150,8 @@ def base_env(example: Example, home: Path) -> dict[str, str]:
         "AUGMENT_LOG_DIR": str(example.root / "logs"),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+    if prefect_api:
+        env["PREFECT_API_URL"] = prefect_api
     for key, value in example.env.items():
         if value is None:
             env.pop(key, None)
@@ -315,8 +318,9 @@ def release_read_only(root: Path) -> None:
 # running one example
 
 
-def run_example(example: Example, home: Path) -> Outcome:
-    """Run ``example`` and check the contract; the outcome with every violation found."""
+def run_example(example: Example, home: Path, prefect_api: str | None = None) -> Outcome:
+    """Run ``example`` and check the contract; the outcome with every violation found.
+    ``prefect_api``: a Prefect server for the run (see `base_env`)."""
     cwd = example.cwd
     zones = [(cwd / example.cache_dir) if example.cache_dir else None]
     zones += store_zones(example.store, cwd)
@@ -328,7 +332,7 @@ def run_example(example: Example, home: Path) -> Outcome:
     extra_before = [snapshot(r, skip=special) for r, _ in example.extra_roots]
 
     token = uuid.uuid4().hex
-    env = base_env(example, home) | {TOKEN_VAR: token}
+    env = base_env(example, home, prefect_api) | {TOKEN_VAR: token}
     argv = [sys.executable, "-c", _LAUNCH, str(MEMORY_CAP), *example.argv]
     violations: list[dict[str, str]] = []
     start = time.monotonic()

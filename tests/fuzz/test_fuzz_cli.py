@@ -77,32 +77,32 @@ def _seed(request):
     return None if PROFILE == "ci" else request.config._fuzz_seed
 
 
-def test_tables(findings, examples_dir, fuzz_home, request):
+def test_tables(findings, examples_dir, fuzz_home, shared_prefect, request):
     """CSV dialects and encodings, Parquet dtypes, hostile names and labels, 0-80 rows."""
 
     def one(recipe):
         ex = table_example(recipe, examples_dir)
-        return run_example(ex, fuzz_home)
+        return run_example(ex, fuzz_home, shared_prefect)
 
     _fuzz(findings, tables(), one, _seed(request))
 
 
-def test_images(findings, examples_dir, fuzz_home, request):
+def test_images(findings, examples_dir, fuzz_home, shared_prefect, request):
     """Image folders: modes, sizes, bit depths, hostile class folders, damaged files."""
 
     def one(recipe):
         ex = image_example(recipe, examples_dir)
-        return run_example(ex, fuzz_home)
+        return run_example(ex, fuzz_home, shared_prefect)
 
     _fuzz(findings, image_folders(), one, _seed(request))
 
 
-def test_configs(findings, examples_dir, fuzz_home, request):
+def test_configs(findings, examples_dir, fuzz_home, shared_prefect, request):
     """Run configs and mlflow.yml: wrong types, ranges, unknown keys, aliases, roots."""
 
     def one(recipe):
         ex = config_example(recipe, examples_dir)
-        return run_example(ex, fuzz_home)
+        return run_example(ex, fuzz_home, shared_prefect)
 
     _fuzz(findings, configs(), one, _seed(request))
 
@@ -121,12 +121,12 @@ def test_environments(findings, examples_dir, fuzz_home, loopback_servers, templ
     _fuzz(findings, environments(), one, _seed(request))
 
 
-def test_generate(findings, examples_dir, fuzz_home, models, request):
+def test_generate(findings, examples_dir, fuzz_home, models, shared_prefect, request):
     """`augment generate` on logged generators: URIs, --n, --class, --out, --seed, --force."""
 
     def one(recipe):
         with generate_example(recipe, examples_dir, models) as ex:
-            return run_example(ex, fuzz_home)
+            return run_example(ex, fuzz_home, shared_prefect)
 
     _fuzz(findings, generate_options(), one, _seed(request))
 
