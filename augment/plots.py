@@ -196,10 +196,8 @@ def class_marginals(
                 v = both.to_numpy(dtype=float)
                 lo, hi = np.nanmin(v), np.nanmax(v)
                 bins = np.linspace(lo, hi if hi > lo else lo + 1, 16)
-                ax.hist(r.to_numpy(dtype=float), bins=bins, density=True, alpha=0.55, label="real")
-                ax.hist(
-                    s.to_numpy(dtype=float), bins=bins, density=True, alpha=0.55, label="synthetic"
-                )
+                _density(ax, r.to_numpy(dtype=float), bins, "real")
+                _density(ax, s.to_numpy(dtype=float), bins, "synthetic")
             ax.tick_params(labelsize=6)
             if i == 0:
                 ax.set_title(_text(class_names[code]), fontsize=8)
@@ -214,6 +212,14 @@ def class_marginals(
         title += "\n" + textwrap.fill(shown_line, 110)  # long names wrap, not widen the figure
     fig.suptitle(title)
     return _save(fig, path)
+
+
+def _density(ax: Any, values: np.ndarray, bins: np.ndarray, label: str) -> None:
+    """A filled density histogram as one outline (``stairs``): the look of ``ax.hist``, one
+    artist instead of a patch per bin (the marginals figure draws in about half the time)."""
+    values = values[np.isfinite(values)]
+    counts = np.histogram(values, bins=bins, density=True)[0] if values.size else bins[1:] * 0
+    ax.stairs(counts, bins, fill=True, alpha=0.55, label=label)
 
 
 def compare_runs(runs: list[dict[str, Any]], metric: str, path: Path) -> Path:
