@@ -245,15 +245,14 @@ def test_config_path_that_is_not_a_readable_yaml_file(tmp_path):
         load_config(big)
 
 
-def test_cli_exits_2_on_a_bomb_and_a_bad_seed_leaving_nothing(tmp_path, mixed_csv, prefect_api):
+def test_cli_exits_2_on_a_bomb_and_a_bad_seed_leaving_nothing(tmp_path, mixed_csv):
     bomb = "sampling_strategy:\n" + _bomb(2, items=True)  # before: hung quoting the value
     for i, text in enumerate([bomb, "data: {split_seed: -1}\n"]):
         cwd = tmp_path / f"run{i}"
         cwd.mkdir()
         (cwd / "c.yml").write_text(text)
         args = ["run", "c.yml", "--data", str(mixed_csv), "--label", "outcome", "--epochs", "1"]
-        args += ["--seeds", "1", "--arms", "baseline"]
-        proc = augment_process(*args, cwd=cwd, timeout=120, prefect_api=prefect_api)
+        proc = augment_process(*args, "--seeds", "1", "--arms", "baseline", cwd=cwd, timeout=120)
         assert proc.returncode == 2, proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("augment: error: "), proc.stderr

@@ -76,15 +76,13 @@ def _listing(folder: Path) -> dict[str, bytes | None]:
     }
 
 
-def test_a_file_that_is_not_a_database_is_refused_by_every_command(tmp_path, prefect_api):
+def test_a_file_that_is_not_a_database_is_refused_by_every_command(tmp_path):
+    # each run starts its temporary Prefect server, as a user's does: the refusal must discard
+    # its state folder too (the other store refusals below use the session's server)
     db = tmp_path / "mlflow.db"
     db.write_text("experiment,run\nnot,a database\n")
     before = _listing(tmp_path)
-    _refused(
-        _commands(tmp_path, f"sqlite:///{db}", prefect_api=prefect_api),
-        str(db),
-        "not an SQLite database",
-    )
+    _refused(_commands(tmp_path, f"sqlite:///{db}"), str(db), "not an SQLite database")
     assert _listing(tmp_path) == before  # no lock file, no cache folder, no Prefect state
 
 
