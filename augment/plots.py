@@ -218,7 +218,9 @@ def _density(ax: Any, values: np.ndarray, bins: np.ndarray, label: str) -> None:
     """A filled density histogram as one outline (``stairs``): the look of ``ax.hist``, one
     artist instead of a patch per bin (the marginals figure draws in about half the time)."""
     values = values[np.isfinite(values)]
-    counts = np.histogram(values, bins=bins, density=True)[0] if values.size else bins[1:] * 0
+    counts = (
+        np.histogram(values, bins=bins, density=True)[0] if values.size else np.zeros(len(bins) - 1)
+    )
     ax.stairs(counts, bins, fill=True, alpha=0.55, label=label)
 
 
