@@ -37,13 +37,48 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+# the one Prefect server of an xdist run (`pytest_configure` of the controller) for every worker
+SHARED_API = "AUGMENT_TESTS_PREFECT_API"
+
+
+def pytest_configure(config):
+    """xdist's controller starts the session's Prefect server, for all its workers: it boots
+    while they start and collect, and stops when the run ends (``pytest_unconfigure``). One
+    server instead of one per worker: ~4 CPU s of start-up and its idle loops less per worker."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    from flows.server import TemporaryAPI
+
+    state = tempfile.mkdtemp(prefix="augment-tests-prefect-")
+    api = TemporaryAPI(state).start()
+    config._augment_prefect = (api, state)
+    # the workers are started after this, with this environment
+    os.environ[SHARED_API] = f"http://127.0.0.1:{api.port}/api"
+
+
+def pytest_unconfigure(config):
+    started = getattr(config, "_augment_prefect", None)
+    if started is not None:
+        import shutil
+
+        api, state = started
+        api.stop()
+        shutil.rmtree(state, ignore_errors=True)
+        os.environ.pop(SHARED_API, None)
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory):
-    """One real Prefect API server per test process (an xdist worker), started on first use:
-    the CLI's own temporary server (`flows.server.TemporaryAPI`), whose database is a copy of
-    the migrated empty one in the user cache, as for a user's second run (Prefect's
-    `prefect_test_harness` migrates a new database every session: ~8 CPU s per worker).
+    """One real Prefect API server for the test session: under xdist the controller's (see
+    `pytest_configure`), else one started on first use. It is the CLI's own temporary server
+    (`flows.server.TemporaryAPI`), whose database is a copy of the migrated empty one in the
+    user cache, as for a user's second run (Prefect's `prefect_test_harness` migrates a new
+    database every session: ~8 CPU s per worker).
     Its URL, for the tests' own processes that are not about the temporary server itself."""
+    shared = os.environ.get(SHARED_API)
+    if shared:
+        yield _answering(shared)
+        return
     from flows.server import TemporaryAPI
 
     api = TemporaryAPI(tmp_path_factory.mktemp("prefect-api")).start()
@@ -51,6 +86,25 @@ def prefect_api(tmp_path_factory):
         yield api.url(timeout_s=300)
     finally:
         api.stop()
+
+
+def _answering(url: str, timeout_s: float = 300) -> str:
+    """``url`` once its health check answers (the controller's server may still be booting)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    return url
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the session's Prefect server {url}: no answer in {timeout_s} s")
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def add_parser(sub, verbose: argparse.ArgumentParser) -> None:
         type=int,
         help="generators (GAN seeds) per run; seed s of a GAN arm uses generator s mod K",
     )
-    run.add_argument("--arms", help=_arms_help())
+    run.add_argument("--arms", action=_ArmsOption)
     run.add_argument(
         "--classifier",
         help="auto (cnn for images, random_forest for tables), cnn, random_forest,"
@@ -76,6 +76,23 @@ def add_parser(sub, verbose: argparse.ArgumentParser) -> None:
     run.add_argument("--dask-address", help="Dask scheduler address (default: a LocalCluster)")
     run.add_argument("--cache-dir", help="where fitted GANs are cached (default .augment/cache)")
     run.set_defaults(handler=command)
+
+
+class _ArmsOption(argparse.Action):
+    """``--arms``, whose help names the registered arms: built when help is printed, since the
+    registry imports every arm (scikit-learn, SciPy: ~1 CPU s that every command, a refusal
+    too, would pay when the parser is built)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+
+    @property
+    def help(self) -> str:
+        return _arms_help()
+
+    @help.setter
+    def help(self, _value) -> None:  # argparse.Action.__init__ assigns it
+        pass
 
 
 def _arms_help() -> str:
