@@ -3,6 +3,9 @@ the flow, the summary and the MLflow runs, with nothing else touched (issue 10).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +103,25 @@ def test_classical_arms_are_the_remedies_without_a_generator_or_a_reference(dumm
         classical_arms()
     )
     assert best_classical({"gan": 0.9, "oracle": 0.95, "twice": 0.6, "baseline": 0.5}) == "twice"
+
+
+def test_the_parser_imports_no_arm_until_help_is_printed():
+    """Building the CLI's parser and parsing ``--arms`` import no arm (scikit-learn, SciPy):
+    a command refused by its first check stays a fraction of a second; ``run --help`` still
+    lists the registered arms."""
+    code = (
+        "import sys\n"
+        "from augment.cli.main import parser\n"
+        "args = parser().parse_args(['run', '--arms', 'baseline,smote'])\n"
+        "assert args.arms == 'baseline,smote', args.arms\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('augment.arms', 'sklearn'))))\n"
+        "try:\n"
+        "    parser().parse_args(['run', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    first, *help_text = done.stdout.splitlines()
+    assert first == "[]"
+    assert "smote" in " ".join(help_text) and "`augment arms` describes them" in " ".join(help_text)
