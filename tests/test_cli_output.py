@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,31 @@ def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
     # ... and an empty copy of its new database is kept in the user's cache for later first runs
     cache = Path(os.environ.get("XDG_CACHE_HOME") or tmp_path / "home" / ".cache") / "augment"
     assert list(cache.glob("prefect-*.db")), sorted(cache.parent.rglob("*"))
+
+
+def test_a_read_only_home_adds_no_line_to_stderr(tmp_path, prefect_api):
+    """A HOME the run cannot write (a locked-down service account): matplotlib could not make
+    its config folder there and said so in two WARNING lines (found by the fuzzer's long
+    profile, seed 20261211). Made read-only with ``chattr +i`` as root (root ignores modes)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
+    if immutable:
+        subprocess.run(["chattr", "+i", str(home)], check=True)
+    else:
+        home.chmod(0o555)
+    try:
+        args = ["run", "--data", "builtin:wine", "--seeds", "1", "--arms", "baseline"]
+        out = augment_process(*args, "--no-progress", cwd=tmp_path, prefect_api=prefect_api)
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(home)], check=False)
+        else:
+            home.chmod(0o755)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stderr.splitlines()
+    assert all(line.startswith("augment: ") for line in lines), out.stderr
+    assert list(home.iterdir()) == []
 
 
 def test_version():

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import import_module
+from pathlib import Path
 
 from augment.cli.boundary import guarded
 
@@ -35,13 +36,43 @@ def _env_defaults() -> None:
     # torch leaves a `torchinductor_<user>` folder in the temp folder once its compiler is
     # imported (by a library, during a run): give it one of ours, removed when we exit
     if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
-        import atexit
-        import shutil
-        import tempfile
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = _private_folder("augment-torch-")
+    # matplotlib warns twice on stderr when it cannot write its config or cache folder (a
+    # read-only HOME): give it one of ours then (its font list is then rebuilt for the run)
+    if "MPLCONFIGDIR" not in os.environ and not all(map(_writable, _matplotlib_folders())):
+        os.environ["MPLCONFIGDIR"] = _private_folder("augment-matplotlib-")
 
-        folder = tempfile.mkdtemp(prefix="augment-torch-")
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = folder
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+def _private_folder(prefix: str) -> str:
+    """A new folder in the temp folder, removed when the command exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _matplotlib_folders() -> list[Path]:
+    """Where matplotlib keeps its config and its cache when ``MPLCONFIGDIR`` is not set."""
+    if sys.platform.startswith(("linux", "freebsd")):
+        config = os.environ.get("XDG_CONFIG_HOME") or Path(os.path.expanduser("~")) / ".config"
+        cache = os.environ.get("XDG_CACHE_HOME") or Path(os.path.expanduser("~")) / ".cache"
+        return [Path(config) / "matplotlib", Path(cache) / "matplotlib"]
+    return [Path(os.path.expanduser("~")) / ".matplotlib"]
+
+
+def _writable(folder: Path) -> bool:
+    """``folder`` can be used or made: it, or its first existing parent, is a writable folder."""
+    try:
+        while not folder.exists():
+            if folder.parent == folder:
+                return False
+            folder = folder.parent
+        return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+    except (OSError, RuntimeError):  # no home folder, a path we may not look at
+        return False
 
 
 def _quiet_third_party(verbose: bool) -> None:

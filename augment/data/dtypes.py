@@ -6,6 +6,9 @@ naming the column, its dtype and what to do:
 
 - nullable integers / floats (``Int64``, ``Float64``, Arrow numbers): their numpy dtype, or
   float64 when a value is missing (NA becomes NaN, so the ``missing`` policy applies);
+- unsigned 64-bit integers (``read_csv``'s dtype for integers past ``2**63 - 1``): int64 when
+  every value fits, else float64 (a warning says so); no other part of the pipeline (MLflow's
+  model schema, torch) has that dtype;
 - nullable ``boolean``: ``bool``, or ``object`` True/False/NaN when a value is missing (as
   ``read_csv`` gives a boolean column with blanks);
 - ``string`` and ``category``: text, pandas' own dtype for it (what ``read_csv`` gives);
@@ -44,8 +47,21 @@ def normalise_dtypes(df: pd.DataFrame, where: str, label: str | None = None) -> 
     InvalidDataError
         A column holds values that cannot be used (names the column, its dtype, what to do).
     """
-    columns = {c: _normalise(df[c], c, where, is_label=c == label) for c in df.columns}
+    columns = {}
+    for c in df.columns:
+        s = _normalise(df[c], c, where, is_label=c == label)
+        columns[c] = s if c == label else _signed(s, c, where)
     return pd.DataFrame(columns, index=df.index)
+
+
+def _signed(s: pd.Series, col: str, where: str) -> pd.Series:
+    """A uint64 feature as int64 when every value fits, else float64 (with a warning)."""
+    if s.dtype != np.uint64:
+        return s
+    if len(s) == 0 or s.max() <= np.iinfo(np.int64).max:
+        return s.astype(np.int64)
+    log.warning("%s: column %r holds integers past 2**63 - 1: used as float64", where, col)
+    return s.astype(np.float64)
 
 
 def _refuse(col: str, what: str, where: str, todo: str) -> InvalidDataError:

@@ -32,6 +32,11 @@ CONVERTED = {
     "Int64": (pd.array(INTS, dtype="Int64"), I64, "continuous"),
     "Int64 with NA": (pd.array(_with_na(list(INTS)), dtype="Int64"), F64, "continuous"),
     "UInt8": (pd.array(INTS, dtype="UInt8"), np.dtype("uint8"), "continuous"),
+    # uint64 (read_csv's dtype for integers past 2**63 - 1): int64 where every value fits,
+    # else float64 (MLflow's schema has no unsigned 64-bit integer: it refused the model)
+    "uint64": (INTS.astype("uint64"), I64, "continuous"),
+    "UInt64": (pd.array(INTS, dtype="UInt64"), I64, "continuous"),
+    "uint64 past int64": (INTS.astype("uint64") + np.uint64(2**63), F64, "continuous"),
     "Float64 with NA": (pd.array(_with_na(list(INTS / 2)), dtype="Float64"), F64, "continuous"),
     "int64[pyarrow]": (pd.array(INTS, dtype="int64[pyarrow]"), I64, "continuous"),
     "Sparse[int]": (pd.arrays.SparseArray(INTS), I64, "continuous"),
@@ -173,6 +178,23 @@ def test_smote_and_the_gan_run_on_normalised_dtypes(tmp_path):
     gan.fit(s.train.X, s.train.y)
     X, y = training_set("gan", s, plan, 0, gan)
     assert list(X.columns) == list(s.train.X.columns) and len(X) == len(y)
+
+
+def test_a_run_logs_its_classifier_on_integers_past_int64(tmp_path, mlflow_tmp):
+    # before: "Can not safely convert uint64 to int64" when the run logged its classifier,
+    # after the whole run (found by the long fuzz profile, seed 20261211)
+    import json
+
+    from augment.cli import main
+
+    rng = np.random.default_rng(2)
+    frame = _frame(rng.integers(0, 2**63, N, dtype="uint64") + np.uint64(2**63))
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    assert pd.read_csv(tmp_path / "big.csv")["f"].dtype == np.dtype("uint64")
+    out = tmp_path / "s.json"
+    args = ["run", "--data", str(tmp_path / "big.csv"), "--label", "y", "--arms", "baseline"]
+    assert main([*args, "--seeds", "1", "--json", str(out), "--no-progress"]) == 0
+    assert json.loads(out.read_text())["arms"]["baseline"]
 
 
 def test_preflight_accepts_and_refuses(tmp_path, monkeypatch):
