@@ -1,4 +1,5 @@
-"""Environment variables set for a block of code and restored afterwards."""
+"""Environment variables set for a block of code and restored afterwards; private temporary
+folders for libraries that would otherwise leave theirs in the temp folder."""
 
 from __future__ import annotations
 
@@ -20,3 +21,14 @@ def environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = old
+
+
+def private_folder(prefix: str) -> str:
+    """A new folder in the temp folder, removed with what it holds when this process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

@@ -7,6 +7,7 @@ import os
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from augment.config import OrchestrationConfig
+from augment.environ import private_folder
 from augment.exceptions import ConfigError
 
 
@@ -22,7 +23,9 @@ def make_task_runner(cfg: OrchestrationConfig) -> TaskRunner:
     """``thread``: `ThreadPoolTaskRunner` of ``max_workers`` threads (default: one per usable
     core; Prefect's own default, unbounded, runs every task at once and the threads fight for the
     GIL); ``dask``: `DaskTaskRunner` on ``dask_address`` or a `LocalCluster` started (and closed)
-    by the runner. Needs the ``dask`` extra."""
+    by the runner, its scratch folders in a temporary folder removed when the process exits
+    (Dask's ``temporary-directory``, unless set).
+    Needs the ``dask`` extra."""
     if cfg.runner == "thread":
         return ThreadPoolTaskRunner(max_workers=cfg.max_workers or usable_cores())
     try:
@@ -31,7 +34,14 @@ def make_task_runner(cfg: OrchestrationConfig) -> TaskRunner:
         raise ConfigError("runner 'dask' needs prefect-dask: pip install 'augment[dask]'") from None
     if cfg.dask_address:
         return DaskTaskRunner(address=cfg.dask_address)
-    kwargs = {"processes": True, "threads_per_worker": 1}
+    import dask.config
+
+    # the cluster's scratch folders in one of the process's own, unless the user's Dask config
+    # names one (else a `dask-scratch-space` is left in the temp folder); no dashboard (a
+    # one-run cluster: port 8787 is often someone else's)
+    if dask.config.get("temporary-directory", None) is None:
+        dask.config.set({"temporary-directory": private_folder("augment-dask-")})
+    kwargs = {"processes": True, "threads_per_worker": 1, "dashboard_address": None}
     if cfg.max_workers:
         kwargs["n_workers"] = cfg.max_workers
     return DaskTaskRunner(cluster_kwargs=kwargs)

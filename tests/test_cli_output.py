@@ -127,3 +127,27 @@ def test_the_cli_handler_keeps_prefects_records_for_verbose_and_leaves_other_han
         root.removeHandler(other)
     assert seen == ["task failed False", "ours False", "task failed True", "ours True"]
     assert not [h for h in root.handlers if isinstance(h, TerminalHandler)]
+
+
+def test_a_librarys_info_records_stay_off_the_terminal_without_verbose(capsys):
+    """A library that sets its own logger to INFO (Dask's ``distributed`` does: 40 lines of a
+    LocalCluster's start and stop, found by the fuzzer's long profile, seed 20261211) reaches
+    the terminal from WARNING up; ours (the checkpoint's resume line) from INFO; with ``-v``,
+    all of them."""
+    import logging
+
+    from augment.cli.main import _terminal_logging
+
+    library = logging.getLogger("distributed.augment_test")
+    library.setLevel(logging.INFO)
+    try:
+        for verbose in (False, True):
+            with _terminal_logging(verbose):
+                library.info("scheduler at %s", verbose)
+                library.warning("worker lost %s", verbose)
+                logging.getLogger("augment.gan.checkpoint").info("resumed %s", verbose)
+            err = capsys.readouterr().err
+            assert ("scheduler at True" in err) if verbose else ("scheduler at" not in err), err
+            assert f"worker lost {verbose}" in err and f"resumed {verbose}" in err, err
+    finally:
+        library.setLevel(logging.NOTSET)

@@ -25,6 +25,8 @@ DESCRIPTION = (
 
 
 def _env_defaults() -> None:
+    from augment.environ import private_folder
+
     # no network here: no analytics, no update checks
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
@@ -36,22 +38,11 @@ def _env_defaults() -> None:
     # torch leaves a `torchinductor_<user>` folder in the temp folder once its compiler is
     # imported (by a library, during a run): give it one of ours, removed when we exit
     if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = _private_folder("augment-torch-")
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = private_folder("augment-torch-")
     # matplotlib warns twice on stderr when it cannot write its config or cache folder (a
     # read-only HOME): give it one of ours then (its font list is then rebuilt for the run)
     if "MPLCONFIGDIR" not in os.environ and not all(map(_writable, _matplotlib_folders())):
-        os.environ["MPLCONFIGDIR"] = _private_folder("augment-matplotlib-")
-
-
-def _private_folder(prefix: str) -> str:
-    """A new folder in the temp folder, removed when the command exits."""
-    import atexit
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix=prefix)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+        os.environ["MPLCONFIGDIR"] = private_folder("augment-matplotlib-")
 
 
 def _matplotlib_folders() -> list[Path]:
@@ -110,6 +101,12 @@ def _not_prefect(record: logging.LogRecord) -> bool:
     return not record.name.startswith("prefect")
 
 
+def _warning_or_ours(record: logging.LogRecord) -> bool:
+    """Off the terminal: another library's records below WARNING, which reach the root logger
+    when it sets its own logger's level (Dask's ``distributed``: INFO); ``-v`` shows them."""
+    return record.levelno >= logging.WARNING or record.name.split(".")[0] in ("augment", "flows")
+
+
 @contextmanager
 def _terminal_logging(verbose: bool) -> Iterator[None]:
     """Records of WARNING and above (and the checkpoint's resume line) on stderr for the
@@ -123,6 +120,7 @@ def _terminal_logging(verbose: bool) -> Iterator[None]:
         hide = HideNoSpaceTracebacks()
         handler.addFilter(hide)
         handler.addFilter(_not_prefect)
+        handler.addFilter(_warning_or_ours)
         for name in ("prefect.flow_runs", "prefect.task_runs", "mlflow.store.db.utils"):
             logging.getLogger(name).addFilter(hide)
     root = logging.getLogger()

@@ -54,6 +54,8 @@ def test_dask_local_cluster_matches_the_thread_pool(tmp_path, prefect_api):
     # the session's Prefect server: not one of Prefect's own, migrated anew, for this process
     env["PREFECT_API_URL"] = prefect_api
     env["PYTHONPATH"] = str(ROOT)
+    env["TMPDIR"] = str(tmp_path / "tmp")  # the cluster's scratch folders go here
+    (tmp_path / "tmp").mkdir()
     out = tmp_path / "out.json"
     try:
         run = subprocess.run(
@@ -80,3 +82,7 @@ def test_dask_local_cluster_matches_the_thread_pool(tmp_path, prefect_api):
             metrics["balanced_accuracy"]["values"], abs=1e-12
         ), arm
     assert dask["leakage"] and threads["leakage"]
+    # the workers' `dask-scratch-space` is the run's own temporary folder, gone afterwards
+    assert not any((tmp_path / "tmp").rglob("dask-scratch-space")), sorted(
+        (tmp_path / "tmp").rglob("*")
+    )
