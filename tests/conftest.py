@@ -25,6 +25,19 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Every test leaves ``os.environ`` as it found it. The CLI called in-process sets defaults
+    for its process (e.g. ``PREFECT_LOGGING_LEVEL=WARNING``, MLflow exports its tracking URI):
+    left behind, they reached the processes a later test in the same worker started (a Prefect
+    worker then dropped the flow run's INFO lines that test reads)."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture
 def one_thread():
     """torch on one thread for the test: as the subprocesses and the CLI (float sums comparable

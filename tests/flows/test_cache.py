@@ -57,18 +57,24 @@ def test_second_identical_run_reuses_gan_changed_epochs_or_retrain_trains(tmp_pa
     forced = _tags(mlflow_tmp, forced_summary)
     assert forced["gan_cached"] == "false" and forced["gan_cache_key"] == first["gan_cache_key"]
     assert model_file.stat().st_mtime_ns != mtime
-    _assert_markdown_artifact(forced_summary)
+    _assert_markdown_artifact(forced_summary, forced["prefect_flow_run_id"])
 
 
-def _assert_markdown_artifact(summary: dict) -> None:
-    """The newest `augment-comparison` markdown artifact is this run's table and link."""
+def _assert_markdown_artifact(summary: dict, flow_run_id: str) -> None:
+    """The flow run's `augment-comparison` artifact is a markdown table and link (the session's
+    Prefect server is shared by every test process: the newest one may be another test's)."""
     from prefect.settings import get_current_settings
 
     # raw REST: the client's read_artifacts sends nulls this server version rejects (422)
-    body = {"artifacts": {"key": {"any_": ["augment-comparison"]}}, "sort": "CREATED_DESC"}
+    body = {
+        "artifacts": {
+            "key": {"any_": ["augment-comparison"]},
+            "flow_run_id": {"any_": [flow_run_id]},
+        }
+    }
     url = f"{get_current_settings().api.url}/artifacts/filter"
-    arts = httpx.post(url, json={**body, "limit": 1, "offset": 0}, timeout=30).json()
-    assert len(arts) == 1 and arts[0]["type"] == "markdown"
+    arts = httpx.post(url, json={**body, "limit": 10, "offset": 0}, timeout=30).json()
+    assert len(arts) == 1 and arts[0]["type"] == "markdown", arts
     text = arts[0]["data"]
     assert summary["mlflow_run_id"] in text
     assert "| **gan** |" in text and "balanced_accuracy" in text

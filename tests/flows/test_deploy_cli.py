@@ -77,6 +77,7 @@ def test_prefect_deploy_all_list_a_worker_runs_it_and_stopped_mid_run_leaves_not
     with ExitStack() as stack:
         env = stack.enter_context(prefect_server(tmp_path))
         env = dict(env, AUGMENT_HOME=str(ROOT), MLFLOW_TRACKING_URI=store, COLUMNS="250")
+        env["PREFECT_LOGGING_LEVEL"] = "INFO"  # the flow run's INFO lines name its MLflow run
         client = stack.enter_context(SyncPrefectClient(env["PREFECT_API_URL"]))
         client.create_work_pool(
             WorkPoolCreate(
@@ -128,7 +129,13 @@ def test_prefect_deploy_all_list_a_worker_runs_it_and_stopped_mid_run_leaves_not
 
                 assert _wait_for("the tiny run's end", completed, 400, log) == "COMPLETED"
                 mlflow = MlflowClient(store)
-                (done_id,) = re.findall(r"MLflow parent run (\w+)", log.read_text())
+                # the worker relays the flow run's lines: the last may come after its state
+                (done_id,) = _wait_for(
+                    "the tiny run's MLflow run in the worker's log",
+                    lambda: re.findall(r"MLflow parent run (\w+)", log.read_text()),
+                    60,
+                    log,
+                )
                 assert mlflow.get_run(done_id).info.status == "FINISHED"
                 # a second run (5000 epochs: still fitting when the worker is stopped)
                 flow_run = client.create_flow_run_from_deployment(
