@@ -151,3 +151,26 @@ def test_a_librarys_info_records_stay_off_the_terminal_without_verbose(capsys):
             assert f"worker lost {verbose}" in err and f"resumed {verbose}" in err, err
     finally:
         library.setLevel(logging.NOTSET)
+
+
+def test_prefects_records_under_other_logger_names_stay_off_the_terminal(capsys):
+    """Prefect's queue services log under their class's name (``EventsWorker: Still processing
+    items``, seen as a second line under a failed run's one line by the fuzzer's long profile,
+    seed 20261212): a record from Prefect's code is Prefect's whatever its logger's name."""
+    import logging
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    from augment.cli.main import _terminal_logging
+
+    prefect = Path(find_spec("prefect").origin).parent
+    services = prefect / "_internal" / "concurrency" / "services.py"
+    for verbose in (False, True):
+        with _terminal_logging(verbose):
+            record = logging.makeLogRecord(
+                {"name": "EventsWorker", "levelno": logging.WARNING, "levelname": "WARNING",
+                 "msg": f"Still processing items {verbose}", "pathname": str(services)}
+            )  # fmt: skip
+            logging.getLogger("EventsWorker").handle(record)
+        err = capsys.readouterr().err
+        assert ("Still processing items True" in err) if verbose else (err == ""), err

@@ -177,6 +177,21 @@ def test_run_refuses_a_read_only_store_at_start(store, tmp_path, prefect_api):
     assert _listing(tmp_path) == before
 
 
+def test_a_run_makes_the_folder_of_a_new_sqlite_store(tmp_path, monkeypatch, prefect_harness):
+    """``sqlite:///runs/new/mlflow.db`` where ``runs/`` does not exist yet: the start probe
+    accepts it (the folder can be made) and the run makes it. It failed after the whole run,
+    opening the store's lock file in the missing folder (found by the fuzzer's long profile,
+    seed 20261212)."""
+    from augment.cli import main
+
+    db = tmp_path / "runs" / "new" / "mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{db}")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "s.json"
+    assert main([*RUN, "--no-progress", "--json", str(out)]) == 0
+    assert db.is_file() and out.is_file()
+
+
 def test_an_unreachable_dask_scheduler_is_caught_before_any_run(tmp_path, prefect_api):
     address = f"tcp://127.0.0.1:{_closed_port()}"
     start = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -96,9 +97,20 @@ class TerminalHandler(logging.StreamHandler):
 
 def _not_prefect(record: logging.LogRecord) -> bool:
     """Off the terminal: Prefect's records of a task or flow run (a failure is the boundary's
-    one line, its traceback in the log file); Prefect's own handlers (its API) still get them,
+    one line, its traceback in the log file), and those its code makes under other names (its
+    queue services log as ``EventsWorker``...); Prefect's own handlers (its API) still get them,
     and ``-v`` shows them."""
-    return not record.name.startswith("prefect")
+    return not (record.name.startswith("prefect") or record.pathname.startswith(_prefect_code()))
+
+
+@functools.cache
+def _prefect_code() -> str:
+    """The folder of Prefect's package, with a trailing separator (found, not imported)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("prefect")
+    found = spec is not None and spec.origin is not None
+    return str(Path(spec.origin).parent) + os.sep if found else "\0"  # no path starts so
 
 
 def _warning_or_ours(record: logging.LogRecord) -> bool:

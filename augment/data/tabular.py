@@ -13,6 +13,7 @@ import pandas as pd
 from augment.data.dataset import LabeledDataset, encode_labels
 from augment.data.dtypes import normalise_dtypes
 from augment.data.missing import apply_missing_policy
+from augment.data.notes import one_warning
 from augment.exceptions import InvalidDataError
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def check_labels(
         )
 
 
+@one_warning
 def dataset_from_frame(
     df: pd.DataFrame,
     label: str | None,
@@ -249,6 +251,7 @@ def dataset_from_frame(
     )
 
 
+@one_warning
 def load_table(
     path: Path,
     label: str | None,

@@ -46,6 +46,9 @@ def _sqlite_store_lock(uri: str) -> Iterator[None]:
     import fcntl
 
     db = Path(uri[len("sqlite:///") :])
+    # a new store's folder (the start probe checked that it can be made): made here, where
+    # the store is first written, so a refused run leaves nothing
+    db.parent.mkdir(parents=True, exist_ok=True)
     with open(db.with_name(db.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

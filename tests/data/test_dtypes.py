@@ -214,3 +214,24 @@ def test_preflight_accepts_and_refuses(tmp_path, monkeypatch):
     with pytest.raises(InvalidDataError, match=rf"^{bad}: column 'c0' has dtype interval"):
         preflight(cfg, tracking=False)
     assert not (tmp_path / ".augment").exists()
+
+
+def test_the_loads_warnings_are_one_line(caplog):
+    """Each load-time warning (a column used as seconds, integers past int64, rows dropped for
+    missing values, codes treated as categories) was a line of its own: a table with a few of
+    them put 4 or more lines on stderr (found by the fuzzer's long profile, seed 20261212)."""
+    import logging
+
+    frame = _frame(pd.date_range("2020-01-01", periods=N, freq="D")).assign(
+        d=pd.to_timedelta(INTS, unit="s"),
+        big=INTS.astype("uint64") + np.uint64(2**63),
+        gap=[np.nan] + [1.5] * (N - 1),
+    )
+    with caplog.at_level(logging.WARNING, logger="augment"):
+        data = dataset_from_frame(frame, "y", "t", missing="drop")
+    assert len(data) == N - 1
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("augment.data")]
+    assert len(said) == 1, said
+    for part in ("'f'", "'d'", "'big'", "dropping 1 row(s)"):
+        assert part in said[0], said
+    assert said[0].startswith("t: ") and said[0].count("t: ") == 1, said
