@@ -174,3 +174,49 @@ def test_prefects_records_under_other_logger_names_stay_off_the_terminal(capsys)
             logging.getLogger("EventsWorker").handle(record)
         err = capsys.readouterr().err
         assert ("Still processing items True" in err) if verbose else (err == ""), err
+
+
+def test_a_commands_notes_and_warnings_take_at_most_two_lines_then_one_naming_a_log(
+    capsys, tmp_path, monkeypatch
+):
+    """Notes and warnings each took a line: a tiny run of a table with missing values and a
+    generator close to its rows said 4 (the fuzzer's long profile, seed 20261213). A command
+    now shows two; the rest go to a log file that a third line names; a failure's log file
+    gets them instead (its line is the third). With ``-v``: all of them."""
+    import logging
+
+    from augment.cli.boundary import guarded, note
+    from augment.cli.main import _terminal_logging
+
+    monkeypatch.setenv("AUGMENT_LOG_DIR", str(tmp_path / "logs"))
+
+    def chatty(fail: bool):
+        def command() -> int:
+            note("augment: note: one")
+            logging.getLogger("augment.x").warning("two")
+            note("augment: note: three")
+            logging.getLogger("augment.y").warning("four")
+            if fail:
+                raise RuntimeError("broke")
+            return 0
+
+        return command
+
+    with _terminal_logging(False):
+        assert guarded(chatty(False), "run", False) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:2] == ["augment: note: one", "WARNING augment.x: two"], lines
+    assert len(lines) == 3 and lines[2].startswith("augment: 2 more note(s) and warning(s) in ")
+    kept = Path(lines[2].rsplit(" in ", 1)[1]).read_text()
+    assert "augment: note: three" in kept and "four" in kept
+
+    with _terminal_logging(False):
+        assert guarded(chatty(True), "run", False) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and lines[2].startswith("augment: failed: RuntimeError: broke"), lines
+    failure_log = Path(lines[2].rsplit("traceback in ", 1)[1].rstrip(")")).read_text()
+    assert "augment: note: three" in failure_log and "four" in failure_log
+
+    with _terminal_logging(True):
+        assert guarded(chatty(False), "run", True) == 0
+    assert len(capsys.readouterr().err.splitlines()) == 4

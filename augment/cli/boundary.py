@@ -7,6 +7,10 @@
 
 No command prints a Python traceback unless ``-v`` asks for it: Prefect's and MLflow's own
 error records keep their message on the terminal and send their traceback to the log file.
+
+Notes and warnings (`note`, and the log records the terminal shows) take at most
+`ADVICE_LINES` lines; the rest go to a log file named on one more line, or, when the command
+fails, to its failure log. ``-v`` shows them all.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -25,6 +30,46 @@ from pathlib import Path
 from augment.exceptions import AugmentError
 
 MAX_LINE = 400  # characters of an error message on the terminal; the log file has all of it
+ADVICE_LINES = 2  # notes and warnings a command shows; one more line names where the rest are
+
+
+class Advice:
+    """The notes and warnings of one command on stderr: the first `ADVICE_LINES`, then the
+    rest kept for the log file that the command's last line names."""
+
+    def __init__(self, limit: int | None = ADVICE_LINES) -> None:
+        self.limit = limit  # None: every line (-v)
+        self.shown = 0
+        self.held: list[str] = []
+        self._lock = threading.Lock()
+
+    def say(self, line: str) -> None:
+        with self._lock:
+            if self.limit is not None and self.shown >= self.limit:
+                self.held.append(line)
+                return
+            self.shown += 1
+        _say(line)
+
+
+def advice() -> Advice | None:
+    """The running command's notes and warnings: those of the terminal's log handler on the
+    root logger (`augment.cli.main.TerminalHandler`), None outside a command."""
+    for handler in logging.getLogger().handlers:
+        found = getattr(handler, "advice", None)
+        if isinstance(found, Advice):
+            return found
+    return None
+
+
+def note(line: str) -> None:
+    """Say ``line`` (a note or warning of the command) on stderr, within the command's
+    `ADVICE_LINES` (outside a command: at once)."""
+    held = advice()
+    if held is None:
+        _say(line)
+    else:
+        held.say(line)
 
 
 class Terminated(SystemExit):
@@ -73,12 +118,14 @@ class FailureLog:
     def add(self, text: str) -> None:
         self.records.append(text)
 
-    def write(self, err: BaseException) -> Path | None:
-        """Write the collected records and ``err``'s traceback; the path, or None if nowhere
-        could be written (then the terminal line says so)."""
+    def write(self, err: BaseException | None) -> Path | None:
+        """Write the collected records and ``err``'s traceback (None: the records only); the
+        path, or None if nowhere could be written (then the terminal line says so)."""
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         name = f"{stamp}-{self.command}-{os.getpid()}.log"
-        text = "".join(self.records) + "--- augment\n" + "".join(traceback.format_exception(err))
+        text = "".join(self.records)
+        if err is not None:
+            text += "--- augment\n" + "".join(traceback.format_exception(err))
         argv = " ".join(sys.argv)
         for folder in (log_dir(), Path(tempfile.gettempdir()) / "augment-logs"):
             try:
@@ -153,16 +200,33 @@ def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
     if not verbose:
         logging.setLogRecordFactory(factory)
         warnings.showwarning = shown
+    held = advice()
     try:
-        return command()
+        code = command()
+        if held is not None:
+            _said_elsewhere(held, FailureLog(name))
+        return code
     except BaseException as raised:  # noqa: BLE001 (the boundary: everything ends here)
         if isinstance(raised, SystemExit) and not isinstance(raised, Terminated):
             raise  # argparse's --help / usage errors: already said
+        for line in held.held if held is not None else []:  # a failure's log holds the rest
+            log.add(f"{line}\n")
         return _exit(raised, log, verbose)
     finally:
         if not verbose:
             logging.setLogRecordFactory(factory.make)
             warnings.showwarning = shown.show
+
+
+def _said_elsewhere(held: Advice, log: FailureLog) -> None:
+    """The notes and warnings not shown, in a log file that one line names."""
+    if not held.held:
+        return
+    for line in held.held:
+        log.add(f"{line}\n")
+    path = log.write(None)
+    where = str(path) if path else "no log file (none could be written)"
+    _say(f"augment: {len(held.held)} more note(s) and warning(s) in {where}")
 
 
 def _exit(raised: BaseException, log: FailureLog, verbose: bool) -> int:
@@ -210,4 +274,7 @@ def _run_left(run) -> str:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # written, not print()ed: inside a flow Prefect's `log_prints` turns print() into its own
+    # log records, which stay off the terminal
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from augment.cli.boundary import note
+
 MIN_SEEDS = 3  # as `augment run`: below this a t interval over seeds is too wide to read
 
 
@@ -133,10 +135,7 @@ def _config(args: argparse.Namespace):
     cfg = load_config(args.config, _overrides(args))
     arms, dropped = curve_arms(cfg.arms if "arms" in cfg.model_fields_set else DEFAULT_ARMS)
     if dropped:
-        print(
-            "augment: note: the oracle arm is left out: on the curve it is the baseline at 100%",
-            file=sys.stderr,
-        )
+        note("augment: note: the oracle arm is left out: on the curve it is the baseline at 100%")
     return cfg.model_copy(update={"arms": arms})
 
 
@@ -163,13 +162,12 @@ def _say_notes(prepared: list) -> None:
             if arm not in said:
                 said.add(arm)
                 at = f"{p.cfg.data.imbalance_fraction:.0%}"
-                print(f"augment: skipping the {arm} arm at {at}: {reason}", file=sys.stderr)
+                note(f"augment: skipping the {arm} arm at {at}: {reason}")
     n_seeds = prepared[0].cfg.n_classifier_seeds
     if n_seeds < MIN_SEEDS:
-        print(
+        note(
             f"augment: note: {n_seeds} seed(s): each point's 95% interval rests on {n_seeds}"
-            f" value(s) per arm; use --seeds {MIN_SEEDS} or more to read the worth intervals",
-            file=sys.stderr,
+            f" value(s) per arm; use --seeds {MIN_SEEDS} or more to read the worth intervals"
         )
 
 
@@ -189,7 +187,7 @@ def _generators(prepared, progress) -> tuple[list[Any], bool]:
         try:  # weights-only: a damaged or planted file fails here and is fitted again
             models[i] = load_model(spec.model_path, device="cpu")
         except (InvalidDataError, IntegrityError) as err:
-            print(f"augment: cached GAN unusable ({err}); training it again", file=sys.stderr)
+            note(f"augment: cached GAN unusable ({err}); training it again")
     todo = [(i, s) for i, s in enumerate(prepared.generators) if i not in models]
     cores = _cores()
     frac = f"{prepared.cfg.data.imbalance_fraction:.0%}"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
-from augment.cli.boundary import guarded
+from augment.cli.boundary import ADVICE_LINES, Advice, guarded
 
 # a module per command (augment/cli/<name>.py): add_parser(sub, verbose) registers it and
 # its handler; add a command by adding its module here
@@ -94,6 +94,17 @@ class TerminalHandler(logging.StreamHandler):
     def stream(self, _value) -> None:  # StreamHandler.__init__ assigns it
         pass
 
+    def __init__(self, advice: Advice | None = None) -> None:
+        super().__init__()
+        self.advice = advice or Advice()  # the command's notes and warnings (`boundary.note`)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """The record's line, within the command's notes and warnings (`boundary.Advice`)."""
+        try:
+            self.advice.say(self.format(record))
+        except Exception:  # noqa: BLE001 (logging's own rule: a handler never raises)
+            self.handleError(record)
+
 
 def _not_prefect(record: logging.LogRecord) -> bool:
     """Off the terminal: Prefect's records of a task or flow run (a failure is the boundary's
@@ -124,7 +135,7 @@ def _terminal_logging(verbose: bool) -> Iterator[None]:
     """Records of WARNING and above (and the checkpoint's resume line) on stderr for the
     command's duration. Without ``-v``, a full disk is said once by the boundary, not also as
     Prefect's and MLflow's records, and Prefect's own records stay off the terminal."""
-    handler = TerminalHandler()
+    handler = TerminalHandler(Advice(None if verbose else ADVICE_LINES))
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     if not verbose:
         from augment.nospace import HideNoSpaceTracebacks

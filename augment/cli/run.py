@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 from pathlib import Path
+
+from augment.cli.boundary import note
 
 MIN_SEEDS = 3  # below this a t interval over seeds is too wide to read
 MIN_TEST_PER_CLASS = 10  # test rows of the smallest class below which recall moves in big steps
@@ -182,7 +183,7 @@ def _say_skipped(prepared, explicit: bool) -> None:
     kind = prepared.splits.train.kind
     for arm, reason in prepared.skipped.items():
         if explicit or kind in get(arm).kinds:
-            print(f"augment: skipping the {arm} arm: {reason}", file=sys.stderr)
+            note(f"augment: skipping the {arm} arm: {reason}")
 
 
 def _say_precision(prepared) -> None:
@@ -191,20 +192,18 @@ def _say_precision(prepared) -> None:
 
     n_seeds = prepared.cfg.n_classifier_seeds
     if n_seeds < MIN_SEEDS:
-        print(
+        note(
             f"augment: note: {n_seeds} seed(s): the 95% intervals rest on {n_seeds}"
             f" value(s) per arm and are wide (or a single point); use --seeds {MIN_SEEDS} or"
-            " more to compare arms",
-            file=sys.stderr,
+            " more to compare arms"
         )
     test = prepared.splits.test
     counts = np.bincount(test.y, minlength=test.n_classes)
     if counts.min() < MIN_TEST_PER_CLASS:
         name = test.class_names[int(counts.argmin())]
-        print(
+        note(
             f"augment: note: the test split has {int(counts.min())} row(s) of class {name!r}:"
-            f" each of its test rows moves that class's recall by {1 / counts.min():.0%}",
-            file=sys.stderr,
+            f" each of its test rows moves that class's recall by {1 / counts.min():.0%}"
         )
 
 

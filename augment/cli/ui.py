@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+from augment.cli.boundary import note
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 READY_S = 60  # how long the UI may take to listen
 
@@ -80,8 +82,7 @@ def command(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", cfg.tracking_uri]
     cmd += ["--host", args.host, "--port", str(port), "--workers", "1"]
     if args.host not in LOOPBACK:
-        note = f"augment: note: serving on {args.host}: whoever reaches it reads every run"
-        print(note, file=sys.stderr)
+        note(f"augment: note: serving on {args.host}: whoever reaches it reads every run")
     stop_on_sigterm()
     # its own process group: the UI's server workers stop with it, whatever stops us
     quiet = None if args.verbose else subprocess.DEVNULL
