@@ -4,8 +4,10 @@ read what a user sees (stderr, exit code) or that need the run's process to end.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -60,3 +62,25 @@ def process_env(
     (cwd / "home").mkdir(exist_ok=True)
     env |= {"HOME": str(cwd / "home")}
     return {k: v for k, v in env.items() if k not in ("PREFECT_HOME",) and "DATABASE" not in k}
+
+
+@contextmanager
+def read_only(*paths: Path):
+    """Make folders read-only for the block: ``chattr +i`` as root (root ignores modes),
+    else mode 0555. Undone on the way out."""
+    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
+    done = []
+    try:
+        for p in paths:
+            if immutable:
+                subprocess.run(["chattr", "+i", str(p)], check=True, capture_output=True)
+            else:
+                p.chmod(0o555)
+            done.append(p)
+        yield
+    finally:
+        for p in done:
+            if immutable:
+                subprocess.run(["chattr", "-i", str(p)], check=False, capture_output=True)
+            else:
+                p.chmod(0o755)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from _cli import augment_process, python_process
+from _cli import augment_process, python_process, read_only
 
 
 def test_a_run_leaves_stderr_free_of_third_party_noise(tmp_path):
@@ -48,19 +47,9 @@ def test_a_read_only_home_adds_no_line_to_stderr(tmp_path, prefect_api):
     profile, seed 20261211). Made read-only with ``chattr +i`` as root (root ignores modes)."""
     home = tmp_path / "home"
     home.mkdir()
-    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
-    if immutable:
-        subprocess.run(["chattr", "+i", str(home)], check=True)
-    else:
-        home.chmod(0o555)
-    try:
+    with read_only(home):
         args = ["run", "--data", "builtin:wine", "--seeds", "1", "--arms", "baseline"]
         out = augment_process(*args, "--no-progress", cwd=tmp_path, prefect_api=prefect_api)
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(home)], check=False)
-        else:
-            home.chmod(0o755)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stderr.splitlines()
     assert all(line.startswith("augment: ") for line in lines), out.stderr

@@ -203,30 +203,28 @@ def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
     held = advice()
     try:
         code = command()
-        if held is not None:
-            _said_elsewhere(held, FailureLog(name))
-        return code
     except BaseException as raised:  # noqa: BLE001 (the boundary: everything ends here)
         if isinstance(raised, SystemExit) and not isinstance(raised, Terminated):
             raise  # argparse's --help / usage errors: already said
-        for line in held.held if held is not None else []:  # a failure's log holds the rest
-            log.add(f"{line}\n")
+        _keep_unsaid(held, log)  # a failure's log holds the notes not shown
         return _exit(raised, log, verbose)
     finally:
         if not verbose:
             logging.setLogRecordFactory(factory.make)
             warnings.showwarning = shown.show
+    if held is not None and held.held:  # the notes not shown, in a log file one line names
+        notes = FailureLog(name)
+        _keep_unsaid(held, notes)
+        path = notes.write(None)
+        where = str(path) if path else "no log file (none could be written)"
+        _say(f"augment: {len(held.held)} more note(s) and warning(s) in {where}")
+    return code
 
 
-def _said_elsewhere(held: Advice, log: FailureLog) -> None:
-    """The notes and warnings not shown, in a log file that one line names."""
-    if not held.held:
-        return
-    for line in held.held:
+def _keep_unsaid(held: Advice | None, log: FailureLog) -> None:
+    """The notes and warnings ``held`` did not show, into ``log``."""
+    for line in held.held if held is not None else []:
         log.add(f"{line}\n")
-    path = log.write(None)
-    where = str(path) if path else "no log file (none could be written)"
-    _say(f"augment: {len(held.held)} more note(s) and warning(s) in {where}")
 
 
 def _exit(raised: BaseException, log: FailureLog, verbose: bool) -> int:

@@ -48,11 +48,12 @@ def _env_defaults() -> None:
 
 def _matplotlib_folders() -> list[Path]:
     """Where matplotlib keeps its config and its cache when ``MPLCONFIGDIR`` is not set."""
+    home = Path(os.path.expanduser("~"))
     if sys.platform.startswith(("linux", "freebsd")):
-        config = os.environ.get("XDG_CONFIG_HOME") or Path(os.path.expanduser("~")) / ".config"
-        cache = os.environ.get("XDG_CACHE_HOME") or Path(os.path.expanduser("~")) / ".cache"
+        config = os.environ.get("XDG_CONFIG_HOME") or home / ".config"
+        cache = os.environ.get("XDG_CACHE_HOME") or home / ".cache"
         return [Path(config) / "matplotlib", Path(cache) / "matplotlib"]
-    return [Path(os.path.expanduser("~")) / ".matplotlib"]
+    return [home / ".matplotlib"]
 
 
 def _writable(folder: Path) -> bool:
@@ -80,26 +81,18 @@ def _quiet_third_party(verbose: bool) -> None:
     warnings.filterwarnings("ignore", module=r"(mlflow|prefect|pydantic|albumentations)(\.|$)")
 
 
-class TerminalHandler(logging.StreamHandler):
-    """The CLI's own handler on the root logger: the terminal's stderr as it is when a record
-    comes (a test's captured stream too), with the CLI's filters on it and on nothing else.
+class TerminalHandler(logging.Handler):
+    """The CLI's own handler on the root logger: each record a line on the terminal's stderr
+    as it is when the record comes (a test's captured stream too), within the command's notes
+    and warnings (`boundary.Advice`), with the CLI's filters on it and on nothing else.
     Its name has no leading underscore: Prefect leaves the root logger to a user's handler
     (its own console handler would print every flow's and task's records again)."""
 
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:  # StreamHandler.__init__ assigns it
-        pass
-
-    def __init__(self, advice: Advice | None = None) -> None:
+    def __init__(self, advice: Advice) -> None:
         super().__init__()
-        self.advice = advice or Advice()  # the command's notes and warnings (`boundary.note`)
+        self.advice = advice  # the command's notes and warnings (`boundary.note` finds them)
 
     def emit(self, record: logging.LogRecord) -> None:
-        """The record's line, within the command's notes and warnings (`boundary.Advice`)."""
         try:
             self.advice.say(self.format(record))
         except Exception:  # noqa: BLE001 (logging's own rule: a handler never raises)
@@ -119,9 +112,7 @@ def _prefect_code() -> str:
     """The folder of Prefect's package, with a trailing separator (found, not imported)."""
     from importlib.util import find_spec
 
-    spec = find_spec("prefect")
-    found = spec is not None and spec.origin is not None
-    return str(Path(spec.origin).parent) + os.sep if found else "\0"  # no path starts so
+    return str(Path(find_spec("prefect").origin).parent) + os.sep
 
 
 def _warning_or_ours(record: logging.LogRecord) -> bool:

@@ -12,7 +12,8 @@ import socket
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from harness import USER_ERROR_TIMEOUT, Example, make_root, read_only
+from _cli import read_only
+from harness import USER_ERROR_TIMEOUT, Example, make_root
 from strategies import (
     CommandRecipe,
     ConfigRecipe,

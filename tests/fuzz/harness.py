@@ -37,7 +37,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -284,28 +284,6 @@ def running_runs(db: Path | None) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # read-only folders
-
-
-@contextmanager
-def read_only(*paths: Path):
-    """Make folders read-only for the example: ``chattr +i`` as root (root ignores modes),
-    else mode 0555. Undone on the way out."""
-    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
-    done = []
-    try:
-        for p in paths:
-            if immutable:
-                subprocess.run(["chattr", "+i", str(p)], check=True, capture_output=True)
-            else:
-                p.chmod(0o555)
-            done.append(p)
-        yield
-    finally:
-        for p in done:
-            if immutable:
-                subprocess.run(["chattr", "-i", str(p)], check=False, capture_output=True)
-            else:
-                p.chmod(0o755)
 
 
 def release_read_only(root: Path) -> None:
