@@ -343,6 +343,21 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _store_made(db):
+    """The run has made its store: the file exists and the run's creation lock is free."""
+    import fcntl
+
+    if not db.is_file():
+        return False
+    with open(db.with_name(db.name + ".lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return True
+
+
 def test_sigterm_marks_the_run_failed(tmp_path):
     import os
     import signal
@@ -370,11 +385,10 @@ def test_sigterm_marks_the_run_failed(tmp_path):
     deadline = time.time() + 240
     while run is None and time.time() < deadline and proc.poll() is None:
         time.sleep(2)
-        try:
-            exp = client.get_experiment_by_name("augment")
-            runs = client.search_runs([exp.experiment_id]) if exp else []
-        except Exception:  # the store is being created by the run
-            runs = []
+        if not _store_made(tmp_path / "mlflow.db"):
+            continue  # a client of ours would create it beside the run's creation
+        exp = client.get_experiment_by_name("augment")
+        runs = client.search_runs([exp.experiment_id]) if exp else []
         run = next((r for r in runs if r.info.status == "RUNNING"), None)
     assert run is not None, proc.communicate(timeout=60)
     children = _descendants(proc.pid)  # Prefect's temporary API server among them
@@ -420,11 +434,10 @@ def test_kill_9_leaves_no_server_and_the_next_run_marks_the_orphan_killed(tmp_pa
     deadline = time.time() + 240
     while run is None and time.time() < deadline and proc.poll() is None:
         time.sleep(2)
-        try:
-            exp = client.get_experiment_by_name("augment")
-            runs = client.search_runs([exp.experiment_id]) if exp else []
-        except Exception:  # the store is being created by the run
-            runs = []
+        if not _store_made(tmp_path / "mlflow.db"):
+            continue  # a client of ours would create it beside the run's creation
+        exp = client.get_experiment_by_name("augment")
+        runs = client.search_runs([exp.experiment_id]) if exp else []
         run = next((r for r in runs if r.info.status == "RUNNING"), None)
     assert run is not None
     children = _descendants(proc.pid)

@@ -143,10 +143,15 @@ def _check_schema(path: Path, uri: str, write: bool) -> None:
     head, known = _schema_revisions()
     if head is None or found == head:
         return
-    if found in known:
+    if found is None or found in known:
         found = _settled_revision(path, found, head)  # another MLflow client may be migrating
         if found == head:
             return
+    if found is None:
+        raise ConfigError(
+            f"tracking store {path} has MLflow's tables but no schema revision (its creation"
+            f" was stopped half-way); {FIX}, or move the file"
+        )
     mlflow = _mlflow_version()
     if found in known:
         raise ConfigError(
@@ -159,10 +164,11 @@ def _check_schema(path: Path, uri: str, write: bool) -> None:
     )
 
 
-def _settled_revision(path: Path, found: str, head: str, still_s: float = 3.0) -> str:
+def _settled_revision(path: Path, found: str | None, head: str, still_s: float = 3.0) -> str | None:
     """The store's schema revision once it stops moving: an MLflow client that is not a run
-    (a first ``mlflow ui``, a script's MlflowClient) migrates a new store without our lock, and
-    its intermediate revisions look like an older MLflow's. Waits while the revision changes
+    (a first ``mlflow ui``, a script's MlflowClient) creates and migrates a new store without
+    our lock; its tables come before their revision (None), and its intermediate revisions
+    look like an older MLflow's. Waits while the revision changes
     (up to `MIGRATION_WAIT_S`); a revision unchanged for ``still_s`` is the store's."""
     deadline = time.monotonic() + MIGRATION_WAIT_S
     changed = time.monotonic()

@@ -316,3 +316,43 @@ def test_the_probe_waits_for_another_runs_migration_under_the_store_lock(real_st
     con.close()
     probe.join(10)
     assert outcome == [None]  # passed: it judged the migrated store
+
+
+def test_the_probe_waits_for_a_store_another_mlflow_client_is_creating(real_store, tmp_path):
+    """An MLflow client that is not a run (a first ``mlflow ui``, a script's MlflowClient)
+    creates a new store without our lock: its tables exist before alembic has written the
+    schema revision. The probe waits for the revision instead of naming the store a newer
+    MLflow's; a revision that never comes is named as a store whose creation stopped."""
+    import shutil
+    import sqlite3
+    import threading
+
+    from augment.tracking.probe import _schema_revisions, check_store
+
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(real_store, db)
+    con = sqlite3.connect(db)
+    with con:  # being created: the version table is there, its row not yet
+        con.execute("DELETE FROM alembic_version")
+    outcome = []
+    probe = threading.Thread(
+        target=lambda: outcome.append(check_store(_cfg(f"sqlite:///{db}"), write=True))
+    )
+    probe.start()
+    probe.join(1.0)
+    assert probe.is_alive()  # waiting for the revision
+    with con:
+        con.execute("INSERT INTO alembic_version VALUES (?)", (_schema_revisions()[0],))
+    con.close()
+    probe.join(10)
+    assert outcome == [None]
+
+    stopped = tmp_path / "stopped.db"
+    shutil.copyfile(real_store, stopped)
+    con = sqlite3.connect(stopped)
+    with con:
+        con.execute("DELETE FROM alembic_version")
+    con.close()
+    with pytest.raises(ConfigError, match=rf"{stopped} .*no schema revision") as err:
+        check_store(_cfg(f"sqlite:///{stopped}"), write=True)
+    assert "newer MLflow" not in str(err.value)
