@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,11 +12,12 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from imblearn.utils._validation import _check_X
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from augment.experiment.generation import DrawSeeds, draw
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
 from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
+from augment.tuning import DEFAULT_AMOUNTS, choose_amount, scaled_plan
 
 MIN_REAL_ROWS = 6  # a class with fewer real rows gets its rows with a warning
 
@@ -23,6 +25,13 @@ try:  # imblearn >= 0.13 re-exports sklearn's validate_data through sklearn_comp
     from sklearn.utils.validation import validate_data
 except ImportError:  # pragma: no cover - older scikit-learn
     from sklearn_compat.utils.validation import validate_data
+
+
+def _as_input(X):
+    """What the estimator after the sampler gets for a table of rows: the sampler's output type."""
+    if isinstance(X, pd.DataFrame):
+        return lambda rows: rows
+    return lambda rows: rows.to_numpy(dtype=X.dtype)
 
 
 class ConditionalGANOverSampler(BaseOverSampler):
@@ -94,6 +103,22 @@ class ConditionalGANOverSampler(BaseOverSampler):
         (k-NN purity), spread evenly over them. "all": the first rows generated, unfiltered.
     pool : int, default=5
         Candidates generated per row returned when ``selection`` is not "all".
+    tune_estimator : scikit-learn classifier or None, default=None
+        Choose the amount of generated rows per dataset by inner validation on the rows given
+        to ``fit_resample`` (`augment.tuning`): ``tune_cv`` stratified folds, a GAN fitted on
+        the other folds of each, and a clone of this estimator (the one that comes after the
+        sampler) trained on them plus each amount of ``tune_amounts`` and scored on the
+        held-out fold. Costs ``tune_cv`` more GAN fits (at ``tune_step_budget``) and
+        ``tune_cv * len(tune_amounts)`` estimator fits. None: the plan's rows, untuned.
+    tune_amounts : tuple of float, default=(0.25, 0.5, 1.0)
+        Fractions of ``sampling_strategy``'s rows to try (a tie goes to the one nearest 1).
+    tune_cv : int, default=2
+        Inner folds; a class with fewer rows than this leaves the plan untuned (a warning).
+    tune_scoring : str or callable, default="balanced_accuracy"
+        A scikit-learn scorer for the inner folds.
+    tune_step_budget : float or None, default=20
+        The inner GANs' ``step_budget`` (~4x fewer steps than 300 epochs; the choice compares
+        amounts drawn from the same generator). None: the sampler's own training length.
 
     Attributes
     ----------
@@ -103,6 +128,10 @@ class ConditionalGANOverSampler(BaseOverSampler):
         The (first) fitted conditional GAN (can sample more rows afterwards).
     generators_ : list of TabularCGAN
         All ``n_generators`` fitted GANs.
+    amount_ : float
+        The fraction of ``sampling_strategy``'s rows generated (1.0 unless tuned).
+    tune_scores_ : dict
+        ``{amount: mean inner score}`` of the amounts tried (empty unless tuned).
     """
 
     _parameter_constraints: dict = {
@@ -125,6 +154,11 @@ class ConditionalGANOverSampler(BaseOverSampler):
         "n_generators": [Interval(Integral, 1, None, closed="left")],
         "selection": [StrOptions(set(SELECTIONS))],
         "pool": [Interval(Integral, 1, None, closed="left")],
+        "tune_estimator": [HasMethods(["fit", "predict"]), None],
+        "tune_amounts": ["array-like"],
+        "tune_cv": [Interval(Integral, 2, None, closed="left")],
+        "tune_scoring": [str, callable, None],
+        "tune_step_budget": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -148,6 +182,11 @@ class ConditionalGANOverSampler(BaseOverSampler):
         n_generators: int = 1,
         selection: str = DEFAULT_SELECTION,
         pool: int = DEFAULT_POOL,
+        tune_estimator=None,
+        tune_amounts: tuple[float, ...] = DEFAULT_AMOUNTS,
+        tune_cv: int = 2,
+        tune_scoring="balanced_accuracy",
+        tune_step_budget: float | None = 20.0,
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
@@ -168,6 +207,11 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.n_generators = n_generators
         self.selection = selection
         self.pool = pool
+        self.tune_estimator = tune_estimator
+        self.tune_amounts = tune_amounts
+        self.tune_cv = tune_cv
+        self.tune_scoring = tune_scoring
+        self.tune_step_budget = tune_step_budget
 
     def _check_X_y(self, X, y):
         # imblearn's default forces a numeric array; keep DataFrames (mixed types) as they are
@@ -214,15 +258,17 @@ class ConditionalGANOverSampler(BaseOverSampler):
             aux_weight=self.aux_weight,
             class_packs=self.class_packs,
         )
+        frame = frame.reset_index(drop=True)
+        y = np.asarray(y)
+        self.amount_, self.tune_scores_ = 1.0, {}
+        if self.tune_estimator is not None:
+            self._tune(frame, y, cfg, discrete, seed, like=X)
         # generator g trains with seed + 7919 * g: generator 0 is the single-generator model
         self.generators_ = [
-            TabularCGAN(
-                cfg, discrete=discrete, random_state=seed + 7919 * g, progress=self.progress
-            ).fit(frame.reset_index(drop=True), y)
+            self._fit_gan(cfg, discrete, frame, y, seed + 7919 * g)
             for g in range(self.n_generators)
         ]
         self.generator_ = self.generators_[0]
-        y = np.asarray(y)
         chooser = make_selector(self.selection, frame, y)
         # class i of generator g samples with seed + 1 + i + 7919 * g; one selection stream
         streams = DrawSeeds(seed + 1, shared=seed)
@@ -234,6 +280,39 @@ class ConditionalGANOverSampler(BaseOverSampler):
         if not isinstance(X, pd.DataFrame):
             X_res = X_res.to_numpy(dtype=X.dtype)
         return X_res, y_res
+
+    def _fit_gan(self, cfg: TabularGANConfig, discrete, frame: pd.DataFrame, y, seed: int):
+        """One fitted `TabularCGAN` (the hook a caller may memoise: same inputs, same GAN)."""
+        return TabularCGAN(cfg, discrete=discrete, random_state=seed, progress=self.progress).fit(
+            frame, y
+        )
+
+    def _tune(self, frame: pd.DataFrame, y: np.ndarray, cfg, discrete, seed: int, like) -> None:
+        """Choose ``amount_`` by inner validation and scale ``sampling_strategy_`` to it."""
+        inner = replace(cfg, step_budget=self.tune_step_budget or cfg.step_budget)
+        amounts = [float(a) for a in np.asarray(self.tune_amounts, dtype=float).ravel()]
+        if not amounts or min(amounts) < 0:
+            raise ValueError(f"tune_amounts must be fractions >= 0, got {self.tune_amounts!r}")
+        choice = choose_amount(
+            frame,
+            y,
+            self.sampling_strategy_,
+            lambda rows, labels, s: self._fit_gan(inner, discrete, rows, labels, s),
+            self.tune_estimator,
+            amounts=amounts,
+            cv=self.tune_cv,
+            scoring=self.tune_scoring,
+            selection=self.selection,
+            pool=self.pool,
+            seed=seed,
+            as_input=_as_input(like),
+        )
+        if choice.reason is not None:
+            warnings.warn(
+                f"tune_estimator: the plan's rows, untuned: {choice.reason}", stacklevel=4
+            )
+        self.amount_, self.tune_scores_ = choice.amount, choice.scores
+        self.sampling_strategy_ = scaled_plan(self.sampling_strategy_, choice.amount)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,7 +11,9 @@ former names (none, random_oversampling, ours) are still read, in --from-jobs fi
 Variants (--variant NAME=SPEC, repeatable; each is one more generator arm beside gan):
   NAME=key=value[,key=value...]  `ConditionalGANOverSampler` with those parameters, e.g.
                                  selection=typical,pool=3 | selection=all | pac=1 | epochs=150
-                                 | n_generators=2 | aux_weight=1.0 | class_packs=true.
+                                 | n_generators=2 | aux_weight=1.0 | class_packs=true
+                                 | tune_estimator=classifier (the amount chosen by inner
+                                 validation with the row's classifier).
                                  selection: a name of `augment.selection.SELECTORS` that
                                  the sampler takes (`augment.selection.SELECTIONS`).
   NAME=module:callable           `augment.suite.load_variant`: callable(seed) -> a sampler.
@@ -99,6 +101,7 @@ def variant_arm(spec: str):
     from augment.sampler import ConditionalGANOverSampler
     from augment.selection import SELECTIONS, SELECTORS
     from augment.suite import Arm, gan_oversampler, load_variant
+    from augment.suite.arms import TUNE_WITH_CLASSIFIER
 
     name, eq, rest = spec.partition("=")
     if not eq or not name or not rest:
@@ -128,7 +131,14 @@ def variant_arm(spec: str):
             f"variant {spec!r}: selection {selection!r} is registered, but the sampler takes "
             f"only {', '.join(SELECTIONS)}; pass NAME=module:callable for another sampler"
         )
-    return name, Arm(partial(gan_oversampler, **params), classical=False, gan_seeds=True)
+    tuned = "tune_estimator" in params
+    if tuned and params["tune_estimator"] != TUNE_WITH_CLASSIFIER:
+        raise ConfigError(
+            f"variant {spec!r}: tune_estimator takes only {TUNE_WITH_CLASSIFIER!r} here"
+            " (the row's classifier)"
+        )
+    factory = partial(gan_oversampler, **params)
+    return name, Arm(factory, classical=False, gan_seeds=True, per_classifier=tuned)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -91,6 +91,23 @@ def test_suite_variant_is_the_gan_sampler_with_those_parameters():
         variant_arm("x")
 
 
+def test_a_variant_tuned_with_the_rows_classifier_is_built_per_classifier():
+    from sklearn.linear_model import LogisticRegression
+
+    from augment.exceptions import ConfigError
+    from augment.suite import FoldContext
+    from benchmarks.suite import variant_arm
+
+    name, arm = variant_arm("tuned=tune_estimator=classifier,tune_cv=3")
+    assert name == "tuned" and arm.per_classifier and arm.gan_seeds
+    clf = LogisticRegression()
+    params = arm.factory(7, FoldContext(0, 0, [], 2, 10), classifier=clf).get_params()
+    assert params["tune_estimator"] is clf and params["tune_cv"] == 3
+    assert not variant_arm("plain=pool=3")[1].per_classifier
+    with pytest.raises(ConfigError, match="tune_estimator takes only 'classifier'"):
+        variant_arm("x=tune_estimator=logistic")
+
+
 def test_suite_variant_refuses_a_selector_the_sampler_does_not_take(monkeypatch):
     import augment.selection as selection
     from augment.exceptions import ConfigError

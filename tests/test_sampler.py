@@ -192,6 +192,11 @@ def test_defaults_are_the_documented_ones():
         "n_generators": 1,
         "selection": "herd",
         "pool": 5,
+        "tune_estimator": None,
+        "tune_amounts": (0.25, 0.5, 1.0),
+        "tune_cv": 2,
+        "tune_scoring": "balanced_accuracy",
+        "tune_step_budget": 20.0,
     }
 
 

@@ -78,6 +78,9 @@ class Arm:
         Fit it ``gan_seeds`` times per fold with different seeds (the generator's variance).
     registry : str, optional
         The `augment.arms` arm it is: its classifier wrapper and its requirements apply.
+    per_classifier : bool
+        The sampler depends on the classifier after it (``tune_estimator=classifier``): the
+        factory is called as ``factory(seed, context, classifier=...)`` once per classifier.
     """
 
     factory: Callable[[int, FoldContext], Any]
@@ -85,6 +88,7 @@ class Arm:
     classical: bool = True
     gan_seeds: bool = False
     registry: str | None = None
+    per_classifier: bool = False
 
     def why_not(self, data: LabeledDataset, classifier: str) -> str | None:
         """Why the registry arm cannot run on a fold of ``data`` with ``classifier``, or None."""
@@ -156,11 +160,19 @@ def registry_arm(name: str) -> Arm:
     return Arm(partial(arm_sampler, name), class_weight=spec.class_weight, registry=name)
 
 
-def gan_oversampler(seed: int, ctx: FoldContext, **params: Any):
-    """The default ``gan``: `ConditionalGANOverSampler(random_state=seed, **params)`."""
-    from augment.sampler import ConditionalGANOverSampler
+#: a variant's ``tune_estimator`` value that stands for the row's classifier
+TUNE_WITH_CLASSIFIER = "classifier"
 
-    return ConditionalGANOverSampler(random_state=seed, **params)
+
+def gan_oversampler(seed: int, ctx: FoldContext, classifier: Any = None, **params: Any):
+    """The default ``gan``: `ConditionalGANOverSampler(random_state=seed, **params)`, its GAN
+    fits shared with the fold's other generator arms (`SharedFitsOverSampler`: same rows).
+    ``tune_estimator="classifier"`` tunes with ``classifier``, the row's own."""
+    from augment.suite.shared_fits import SharedFitsOverSampler
+
+    if params.get("tune_estimator") == TUNE_WITH_CLASSIFIER:
+        params = {**params, "tune_estimator": classifier}
+    return SharedFitsOverSampler(random_state=seed, **params)
 
 
 def _call_with_seed(fn: Callable[[int], Any], seed: int, ctx: FoldContext) -> Any:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
@@ -87,6 +88,16 @@ def init_worker() -> None:
     threadpool_limits(limits=1)
 
 
+def _resample(
+    sampler, X: pd.DataFrame, y: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, float, float]:
+    """``(X_fit, y_fit, wall s, CPU s)`` of ``sampler.fit_resample`` (None: the fold as it is)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    X_fit, y_fit = (X, y) if sampler is None else sampler.fit_resample(X, y)
+    # one thread: the CPU seconds are the idle-machine time
+    return X_fit, y_fit, time.perf_counter() - start, time.process_time() - cpu
+
+
 def run_fold(job: FoldJob) -> dict:
     """Evaluate every arm x classifier on one fold.
 
@@ -123,13 +134,14 @@ def run_fold(job: FoldJob) -> dict:
             continue
         for k in range(job.gan_seeds if arm.gan_seeds else 1):
             seed = fold_seed(job.seed, job.repeat, job.fold, k)
-            sampler = arm.factory(seed, ctx)
-            start, cpu = time.perf_counter(), time.process_time()
-            X_fit, y_fit = (X_tr, y_tr) if sampler is None else sampler.fit_resample(X_tr, y_tr)
-            resample_s = time.perf_counter() - start
-            resample_cpu_s = time.process_time() - cpu  # one thread: the idle-machine time
+            shared = None if arm.per_classifier else _resample(arm.factory(seed, ctx), X_tr, y_tr)
             for clf_name in classifiers:
                 clf = make_classifier(clf_name, schema, CLASSIFIER_SEED, arm.class_weight)
+                if shared is None:  # a sampler tuned with this classifier
+                    sampler = arm.factory(seed, ctx, classifier=clf)
+                    X_fit, y_fit, resample_s, resample_cpu_s = _resample(sampler, X_tr, y_tr)
+                else:
+                    X_fit, y_fit, resample_s, resample_cpu_s = shared
                 clf = arm.wrap(clf, seed, y_fit)  # the arm's seed, as its sampler's
                 start = time.perf_counter()
                 clf.fit(X_fit, y_fit)

@@ -147,3 +147,26 @@ def test_real_gan_oversampler_as_ours(one_thread):
     }  # fmt: skip
     assert row["vs_best"]["gan"]["outcome"] in {"win", "tie", "loss"}
     assert row["arms"]["gan"]["resample_s"] > 0 and row["arms"]["gan"]["resample_cpu_s"] > 0
+
+
+def test_a_per_classifier_arm_is_resampled_once_per_classifier_with_it(one_thread):
+    from functools import partial
+
+    from augment.suite import gan_oversampler
+
+    calls = []
+
+    def factory(seed, ctx, classifier=None):
+        calls.append((seed, repr(classifier)))
+        return gan_oversampler(seed, ctx, classifier, epochs=1, device="cpu",
+                               tune_estimator="classifier", tune_step_budget=1)  # fmt: skip
+
+    tuned_arm = Arm(partial(factory), classical=False, gan_seeds=True, per_classifier=True)
+    arms = {"baseline": classical_arms()["baseline"], "tuned": tuned_arm}
+    clfs = ["logistic_regression", "hist_gradient_boosting"]
+    res = run_suite([tiny_table(90)], arms, clfs, folds=2, repeats=1, gan_seeds=1)
+    tuned = [r for r in res.records if r["arm"] == "tuned"]
+    assert len(tuned) == 2 * 2 and len(calls) == 2 * 2  # 2 folds x 2 classifiers
+    assert sum("LogisticRegression" in c for _, c in calls) == 2
+    assert sum("HistGradientBoosting" in c for _, c in calls) == 2
+    assert all(r["resample_cpu_s"] > 0 for r in tuned)
