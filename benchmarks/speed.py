@@ -12,7 +12,8 @@ of epochs (``--epochs``), so the time also shows how the steps per epoch grow wi
     python -m benchmarks.speed --million          # adds 1M rows
     python -m benchmarks.speed --resample --threads 1 --csv ../shared/data/keel/x.csv --mixed
         # whole ConditionalGANOverSampler(random_state=0).fit_resample at its defaults (one-off
-        # costs included) on a CSV (label column "label") and the 10k x 20 x 3 mixed table
+        # costs included) on a CSV (label column "label") and the 10k x 20 x 3 mixed table;
+        # --ctgan: each followed by the ctgan package's fit + conditional sample of the same rows
     python -m benchmarks.speed --scale --million --step-budget 1
         # the grid above through the whole fit_resample (selection included), with the fit's
         # CPU seconds, its own peak RSS and the load average beside the wall seconds
@@ -147,6 +148,49 @@ def resample_work(case: dict) -> dict:
     }
 
 
+def ctgan_work(case: dict) -> dict:
+    """`ctgan` (its defaults: 300 epochs, batch 500, pac 10) fitted on the case's table with the
+    label as a discrete column, then conditional sampling of the rows the over-sampler would
+    add (imbalanced-learn's ``"auto"`` plan, class by class): the peer's fit + sample of the
+    same rows, timed like `resample_work`. Needs ``ctgan`` installed (not a dependency)."""
+    import torch
+    from ctgan import CTGAN
+    from imblearn.utils import check_sampling_strategy
+
+    torch.set_num_threads(case["threads"])
+    X, y = _table(case)
+    table_mb = _peak_mb()
+    frame = X.assign(label=np.asarray(y).astype(str))
+    discrete = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    plan = check_sampling_strategy("auto", np.asarray(y), "over-sampling")
+    given = {"epochs": case["epochs"]} if case.get("epochs") is not None else {}
+    model = CTGAN(**given)
+    load = os.getloadavg()[0]
+    start, cpu = time.perf_counter(), time.process_time()
+    model.fit(frame, discrete_columns=discrete)
+    fit_s, fit_cpu_s = time.perf_counter() - start, time.process_time() - cpu
+    added = 0
+    for cls, n in plan.items():
+        if n > 0:
+            added += len(model.sample(n, condition_column="label", condition_value=str(cls)))
+    resample_s, resample_cpu_s = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "model": "ctgan",
+        "resample_s": resample_s,
+        "resample_cpu_s": resample_cpu_s,
+        "fit_s": fit_s,
+        "fit_cpu_s": fit_cpu_s,
+        "fit_peak_mb": _peak_mb(),
+        "sample_s": resample_s - fit_s,
+        "sample_cpu_s": resample_cpu_s - fit_cpu_s,
+        "table_mb": table_mb,
+        "steps": model._epochs * max(len(frame) // model._batch_size, 1),
+        "rows_added": added,
+        "load_start": load,
+        "load_end": os.getloadavg()[0],
+    }
+
+
 def work(case: dict) -> dict:
     """Fit the GAN on one synthetic table and sample as many rows; runs in the worker process."""
     import torch
@@ -246,7 +290,11 @@ def resample_cases(csvs: list[str], mixed: bool, threads: list[int], a) -> list[
     if mixed or not csvs:
         tables.append(dict(zip(("rows", "columns", "classes"), BASE, strict=True), axis="mixed"))
     knobs = {"epochs": a.epochs, "step_budget": a.step_budget, "resample": True}
-    return [{**t, **knobs, "threads": n} for t in tables for n in threads]
+    ours = [{**t, **knobs, "threads": n} for t in tables for n in threads]
+    if not a.ctgan:
+        return ours
+    peer = {"resample": True, "ctgan": True, "epochs": a.ctgan_epochs}
+    return [c for case in ours for c in (case, {**case, **peer, "step_budget": None})]
 
 
 def scale_markdown(rows: list[dict]) -> str:
@@ -272,18 +320,25 @@ def scale_markdown(rows: list[dict]) -> str:
 
 
 def resample_markdown(rows: list[dict]) -> str:
+    """The ``--resample`` table; with ``--ctgan`` each of ours is followed by the peer's run
+    on the same table and threads, and ours gets the ratio of CPU seconds (peer / ours)."""
     lines = [
-        "| table | threads | steps | fit_resample s | rows added | peak RSS MB |",
-        "|---|---|---|---|---|---|",
+        "| table | model | threads | steps | fit + sample s | CPU s | ctgan / ours (CPU) |"
+        " rows added | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    peers = {(r["axis"], r["threads"]): r for r in rows if r.get("ctgan") and "error" not in r}
     for r in rows:
-        head = f"| {r['axis']} | {r['threads']} |"
+        model = "ctgan" if r.get("ctgan") else "ours"
+        head = f"| {r['axis']} | {model} | {r['threads']} |"
         if "error" in r:
-            lines.append(f"{head} error: {r['error']} | | | |")
+            lines.append(f"{head} error: {r['error']} |" + " |" * 5)
             continue
+        peer = None if r.get("ctgan") else peers.get((r["axis"], r["threads"]))
+        ratio = f"{peer['resample_cpu_s'] / r['resample_cpu_s']:.1f}x" if peer else ""
         lines.append(
-            f"{head} {r['steps']} | {r['resample_s']:.2f} | {r['rows_added']} |"
-            f" {r['peak_rss_mb']:.0f} |"
+            f"{head} {r['steps']} | {r['resample_s']:.2f} | {r['resample_cpu_s']:.2f} | {ratio} |"
+            f" {r['rows_added']} | {r['peak_rss_mb']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -368,6 +423,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--mixed", action="store_true", help="--resample: the 10k x 20 x 3 mixed table")
     p.add_argument(
+        "--ctgan",
+        action="store_true",
+        help="--resample: also time the ctgan package (fit + conditional sample of the same rows)",
+    )
+    p.add_argument(
+        "--ctgan-epochs", type=int, default=None, help="--ctgan: its epochs (default: ctgan's 300)"
+    )
+    p.add_argument(
         "--threads", default="1,all", help="comma-separated torch thread counts; 'all' = every core"
     )
     p.add_argument(
@@ -381,7 +444,10 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     if a.work:
         case = json.loads(a.work)
-        print(json.dumps(resample_work(case) if case.get("resample") else work(case)))
+        if case.get("ctgan"):
+            print(json.dumps(ctgan_work(case)))
+        else:
+            print(json.dumps(resample_work(case) if case.get("resample") else work(case)))
         return
     if a.case:
         print(json.dumps(measure(json.loads(a.case))))

@@ -98,6 +98,11 @@ def _resample(
     return X_fit, y_fit, time.perf_counter() - start, time.process_time() - cpu
 
 
+def _keyed(scores: dict) -> dict[str, float]:
+    """``{amount: score}`` with JSON keys."""
+    return {str(k): float(v) for k, v in scores.items()}
+
+
 def run_fold(job: FoldJob) -> dict:
     """Evaluate every arm x classifier on one fold.
 
@@ -110,7 +115,8 @@ def run_fold(job: FoldJob) -> dict:
         ``{"records": [...], "skipped": {arm: reason}, "wall_s", "cpu_s"}``; a record is
         ``{table, repeat, fold, arm, classifier, k, seed, balanced_accuracy, resample_s,
         fit_s}`` (``k``: generator seed index; resample_s / resample_cpu_s: the sampler's
-        ``fit_resample`` wall / CPU seconds, fit_s the classifier's).
+        ``fit_resample`` wall / CPU seconds, fit_s the classifier's); a per-classifier arm's
+        records add its sampler's ``amount`` and ``inner`` scores (``tune_scores_``).
     """
     t0, c0 = time.perf_counter(), time.process_time()
     table = job.table
@@ -140,8 +146,10 @@ def run_fold(job: FoldJob) -> dict:
                 if shared is None:  # a sampler tuned with this classifier
                     sampler = arm.factory(seed, ctx, classifier=clf)
                     X_fit, y_fit, resample_s, resample_cpu_s = _resample(sampler, X_tr, y_tr)
+                    tuned = {"amount": sampler.amount_, "inner": _keyed(sampler.tune_scores_)}
                 else:
                     X_fit, y_fit, resample_s, resample_cpu_s = shared
+                    tuned = {}
                 clf = arm.wrap(clf, seed, y_fit)  # the arm's seed, as its sampler's
                 start = time.perf_counter()
                 clf.fit(X_fit, y_fit)
@@ -160,6 +168,7 @@ def run_fold(job: FoldJob) -> dict:
                         "resample_s": resample_s,
                         "resample_cpu_s": resample_cpu_s,
                         "fit_s": fit_s,
+                        **tuned,  # a tuned sampler's choice and inner scores
                     }
                 )
     return {

@@ -170,3 +170,5 @@ def test_a_per_classifier_arm_is_resampled_once_per_classifier_with_it(one_threa
     assert sum("LogisticRegression" in c for _, c in calls) == 2
     assert sum("HistGradientBoosting" in c for _, c in calls) == 2
     assert all(r["resample_cpu_s"] > 0 for r in tuned)
+    assert all(set(r["inner"]) == {"0.25", "0.5", "1.0"} and str(r["amount"]) in r["inner"]
+               for r in tuned)  # fmt: skip
