@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         plot_cd,
         run_suite,
     )
+    from augment.suite.report import cd_title
 
     arms = classical_arms() if args.no_gan else default_arms()
     for spec in args.variant:
@@ -273,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             result.summary["ranks"],
             result.summary["cd"],
             out.with_suffix(".png"),
-            title=f"mean rank over {result.summary['n_rows']} table x classifier rows",
+            title=cd_title(result.summary),
         )
     print(f"\nwrote {out}" + (f" and {plot}" if plot else ""))
     if tracking is not None:

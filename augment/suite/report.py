@@ -55,8 +55,7 @@ def format_table(result: SuiteResult) -> str:
     )
     ranks = sorted(s["ranks"].items(), key=lambda kv: kv[1])
     n_ranked = s.get("n_ranked", s["n_rows"])  # results saved before arms could be n/a
-    over = "" if n_ranked == s["n_rows"] else f" over the {n_ranked} rows where every arm ran"
-    out.append(f"mean rank (1 = best){over}: " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
+    out.append(f"mean rank (1 = best){_over(s)}: " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
     if s["friedman"]:
         f = s["friedman"]
         out.append(
@@ -100,3 +99,17 @@ def format_cost(result: SuiteResult) -> str:
         f"(OMP/MKL/OpenBLAS/torch); CPU {t['cpu_s']:.0f} s summed over {t['jobs']} jobs"
     )
     return "\n".join(lines)
+
+
+def _over(summary: dict) -> str:
+    """ " over the N rows where every arm ran" when arms were n/a on some rows, else ""."""
+    n_ranked = summary.get("n_ranked", summary["n_rows"])  # saved before arms could be n/a
+    return "" if n_ranked == summary["n_rows"] else f" over the {n_ranked} rows where every arm ran"
+
+
+def cd_title(summary: dict) -> str:
+    """The CD diagram's title: the rows its ranks are over (those where every arm ran)."""
+    n_ranked = summary.get("n_ranked", summary["n_rows"])
+    if n_ranked == summary["n_rows"]:
+        return f"mean rank over {n_ranked} table x classifier rows"
+    return f"mean rank over the {n_ranked} of {summary['n_rows']} rows where every arm ran"

@@ -122,3 +122,12 @@ def test_gan_seeds_are_averaged_per_fold():
     recs += _records("t", "lr", "none", [0.6, 0.6, 0.6, 0.6])
     s = summarize(recs, ["t"], ["lr"], {"none": True, "ours": False}, 2)
     assert s["rows"][0]["arms"]["ours"]["values"] == pytest.approx([0.6] * 4)  # J = 4, not 8
+
+
+def test_the_cd_diagram_title_names_the_rows_its_ranks_are_over():
+    from augment.suite.report import cd_title
+
+    assert cd_title({"n_rows": 28, "n_ranked": 28}) == "mean rank over 28 table x classifier rows"
+    assert cd_title({"n_rows": 28}) == "mean rank over 28 table x classifier rows"  # older JSON
+    title = cd_title({"n_rows": 28, "n_ranked": 22})
+    assert title == "mean rank over the 22 of 28 rows where every arm ran"
