@@ -291,8 +291,10 @@ class ConditionalGANOverSampler(BaseOverSampler):
         """Choose ``amount_`` by inner validation and scale ``sampling_strategy_`` to it."""
         inner = replace(cfg, step_budget=self.tune_step_budget or cfg.step_budget)
         amounts = [float(a) for a in np.asarray(self.tune_amounts, dtype=float).ravel()]
-        if not amounts or min(amounts) < 0:
-            raise ValueError(f"tune_amounts must be fractions >= 0, got {self.tune_amounts!r}")
+        if not amounts or not all(np.isfinite(a) and a >= 0 for a in amounts):
+            raise ValueError(
+                f"tune_amounts must be finite fractions >= 0, got {self.tune_amounts!r}"
+            )
         choice = choose_amount(
             frame,
             y,

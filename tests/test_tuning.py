@@ -155,7 +155,7 @@ def test_tuning_sees_only_the_rows_given_to_fit_resample(one_thread):
     assert seen and seen <= set(X["rid"][train].tolist())
 
 
-@pytest.mark.parametrize("bad", [(), (-0.5, 1.0)])
+@pytest.mark.parametrize("bad", [(), (-0.5, 1.0), (0.5, float("nan")), (float("inf"),)])
 def test_tune_amounts_must_be_fractions(bad):
     X, y = _table()
     sampler = ConditionalGANOverSampler(epochs=1, tune_estimator=LogisticRegression(),
