@@ -27,6 +27,28 @@ except ImportError:  # pragma: no cover - older scikit-learn
     from sklearn_compat.utils.validation import validate_data
 
 
+def _check_label_types(y) -> None:
+    """Class labels are all text or all not text: ``["a", 7]`` cannot be ordered, and
+    scikit-learn would call it an "unknown label type" of a regression target (or Python a
+    bare ``'<' not supported``)."""
+    values = np.asarray(y, dtype=object).ravel()
+    text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    held_as_objects = getattr(getattr(y, "dtype", None), "kind", None) == "O"
+    if held_as_objects and len(values) and not text.any():  # numbers in an object array
+        types = sorted({type(v).__name__ for v in values})
+        raise ValueError(
+            f"y holds {', '.join(types)} class labels in an object array, which scikit-learn"
+            " reads as an unknown label type: pass it with their own dtype, e.g."
+            " y.astype(int) or y.astype(str)"
+        )
+    if text.any() and not text.all():
+        other = sorted({type(v).__name__ for v in values[~text]})
+        raise ValueError(
+            f"y mixes text class labels with {', '.join(other)} labels (e.g. {values[text][0]!r}"
+            f" and {values[~text][0]!r}): give every class label one type, e.g. y.astype(str)"
+        )
+
+
 def _as_input(X):
     """What the estimator after the sampler gets for a table of rows: the sampler's output type."""
     if isinstance(X, pd.DataFrame):
@@ -212,6 +234,11 @@ class ConditionalGANOverSampler(BaseOverSampler):
         self.tune_cv = tune_cv
         self.tune_scoring = tune_scoring
         self.tune_step_budget = tune_step_budget
+
+    def fit_resample(self, X, y, **params):
+        """Fit the GAN on ``(X, y)`` and return them with the generated rows appended."""
+        _check_label_types(y)  # before imbalanced-learn sorts the labels
+        return super().fit_resample(X, y, **params)
 
     def _check_X_y(self, X, y):
         # imblearn's default forces a numeric array; keep DataFrames (mixed types) as they are
