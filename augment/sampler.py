@@ -33,7 +33,8 @@ def _check_label_types(y) -> None:
     bare ``'<' not supported``)."""
     values = np.asarray(y, dtype=object).ravel()
     text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-    held_as_objects = getattr(getattr(y, "dtype", None), "kind", None) == "O"
+    dtype = getattr(y, "dtype", None)  # a categorical or nullable pandas dtype is not one
+    held_as_objects = isinstance(dtype, np.dtype) and dtype.kind == "O"
     if held_as_objects and len(values) and not text.any():  # numbers in an object array
         types = sorted({type(v).__name__ for v in values})
         raise ValueError(

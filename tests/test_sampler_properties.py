@@ -158,3 +158,15 @@ def test_numeric_labels_in_an_object_array_are_refused_with_the_fix(y):
         X, labels.astype(type(y[0]))
     )
     assert len(y_res) == 28
+
+
+@pytest.mark.parametrize(
+    "y",
+    [pd.Series(pd.Categorical([1] * 14 + [0] * 6)), pd.Series([1] * 14 + [0] * 6, dtype="Int64"),
+     pd.Series(["a"] * 14 + ["b"] * 6, dtype="string"), pd.Series([True] * 14 + [False] * 6)],
+    ids=["category", "Int64", "string", "bool"],
+)  # fmt: skip
+def test_labels_in_pandas_dtypes_are_taken(y):
+    X = pd.DataFrame({"x": np.arange(20.0)})
+    X_res, y_res = ConditionalGANOverSampler(epochs=1, pool=1).fit_resample(X, y)
+    assert len(y_res) == 28 and len(X_res) == 28
