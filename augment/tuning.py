@@ -88,7 +88,7 @@ def choose_amount(
         A scikit-learn scorer (None: the estimator's ``score``).
     selection, pool : the sampler's selection rule and pool (`augment.selection`).
     seed : int
-        Seeds the folds, their GANs and their draws.
+        Seeds the folds, their GANs and their draws (0 to 2**31 - 1, as the sampler's).
     as_input : callable
         Turns a table of rows into what the estimator is given after the sampler (the
         over-sampler's output type: the DataFrame itself, or an array).
@@ -101,7 +101,7 @@ def choose_amount(
         )
     scorer = check_scoring(estimator, scoring=scoring)
     totals = {float(a): [] for a in amounts}
-    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed % (2**32))
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     for i, (train, held) in enumerate(folds.split(np.zeros(len(y)), y)):
         X_in = frame.iloc[train].reset_index(drop=True)
         y_in = y[train]
