@@ -356,3 +356,47 @@ def test_a_usage_mistake_is_one_line(argv, capsys):
     err = capsys.readouterr().err
     assert stop.value.code == 2 and len(err.splitlines()) == 1, err
     assert err.startswith("augment: error: augment") and "--help" in err
+
+
+SIGNAL_IN_A_CALLBACK = """
+import signal, sys, time, weakref
+from augment.cli.boundary import guarded, stop_on_sigterm
+
+stop_on_sigterm()
+
+class Thing:
+    pass
+
+def command():
+    thing = Thing()
+    def callback(ref):  # runs inside the garbage collector's weakref machinery
+        if sys.argv[1] == "prefect":
+            from prefect.exceptions import TerminationSignal
+            raise TerminationSignal(signal=signal.SIGTERM)  # Prefect's handler, raising here
+        signal.raise_signal(signal.SIGTERM if sys.argv[1] == "term" else signal.SIGINT)
+    keep = weakref.ref(thing, callback)
+    del thing  # the callback runs now: the signal's exception cannot propagate from it
+    for _ in range(100):
+        time.sleep(0.05)
+    return 0
+
+sys.exit(guarded(command, "test", verbose=False))
+"""
+
+
+@pytest.mark.parametrize(("how", "code", "said"), [("term", 143, "terminated (SIGTERM)"),
+                                                   ("prefect", 143, "terminated (SIGTERM)"),
+                                                   ("int", 130, "interrupted")])  # fmt: skip
+def test_a_signal_that_lands_in_a_gc_callback_still_ends_the_command(how, code, said, tmp_path):
+    """SIGTERM / Ctrl-C arriving while the garbage collector runs a weakref callback (seen in
+    CI: SQLAlchemy's, under a SIGTERM) raised there, Python printed "Exception ignored" with a
+    traceback, and the command went on to exit 0 as if never asked to stop."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AUGMENT_LOG_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", SIGNAL_IN_A_CALLBACK, how], capture_output=True,
+                         text=True, timeout=60, env=env)  # fmt: skip
+    assert out.returncode == code, out.stderr
+    assert said in out.stderr
+    assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr, out.stderr

@@ -86,6 +86,40 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _terminated)
 
 
+def _signal_of(err: BaseException | None) -> int | None:
+    """The signal ``err`` stands for: our `Terminated`, Ctrl-C's `KeyboardInterrupt`, or a
+    library's signal exception (Prefect's ``TerminationSignal``: a BaseException with an int
+    ``signal``); None for any other exception."""
+    if isinstance(err, Terminated):
+        return int(err.code) - 128
+    if isinstance(err, KeyboardInterrupt):
+        return signal.SIGINT
+    code = getattr(err, "signal", None)
+    if isinstance(err, BaseException) and not isinstance(err, Exception) and isinstance(code, int):
+        return code
+    return None
+
+
+class _SignalsNotLost:
+    """``sys.unraisablehook`` while a command runs. A signal that arrives while the garbage
+    collector runs a weakref callback or a ``__del__`` raises its exception there, where
+    Python cannot propagate it: it prints "Exception ignored" and the command goes on as if
+    never asked to stop. This hook sends the signal again from another thread, so its handler
+    runs in the main thread's own code and unwinds the command (again if it lands in a
+    callback once more); any other unraisable exception goes to the hook before it."""
+
+    def __init__(self) -> None:
+        self.hook = sys.unraisablehook
+
+    def __call__(self, unraisable) -> None:
+        sig = _signal_of(unraisable.exc_value)
+        if sig is None:
+            self.hook(unraisable)
+            return
+        pid = os.getpid()
+        threading.Timer(0.01, os.kill, (pid, sig)).start()
+
+
 def one_line(err: BaseException) -> str:
     """``err`` as one terminal line: its lines joined, cut at a word near `MAX_LINE`."""
     text = " ".join(part.strip() for part in str(err).splitlines() if part.strip())
@@ -201,6 +235,8 @@ def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
         logging.setLogRecordFactory(factory)
         warnings.showwarning = shown
     held = advice()
+    signals = _SignalsNotLost()
+    sys.unraisablehook = signals
     try:
         code = command()
     except BaseException as raised:  # noqa: BLE001 (the boundary: everything ends here)
@@ -209,6 +245,7 @@ def guarded(command: Callable[[], int], name: str, verbose: bool) -> int:
         _keep_unsaid(held, log)  # a failure's log holds the notes not shown
         return _exit(raised, log, verbose)
     finally:
+        sys.unraisablehook = signals.hook
         if not verbose:
             logging.setLogRecordFactory(factory.make)
             warnings.showwarning = shown.show
