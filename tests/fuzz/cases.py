@@ -425,7 +425,7 @@ def generate_example(r: GenerateRecipe, base: Path, models: dict):
     unknown = [c for c in r.classes if c not in ("a", "b")]
     if unknown:
         expect_2 = True
-        culprits += unknown
+        culprits += [c or "''" for c in unknown]  # an empty name is named as '' (its repr)
     argv = ["generate", uri, "--n", str(r.n), "--out", out, "--seed", str(r.seed)]
     for c in r.classes:
         argv.append(f"--class={c}")
