@@ -107,17 +107,17 @@ _COMMON_GAN = {
     "patience",
 }  # fmt: skip
 # value checks of the model knobs (the defaults come from augment.gan_settings)
-# (every int knob needs both bounds and every float one is finite: tests/test_limits.py)
+# (every int and float knob needs both bounds: tests/test_limits.py)
 _LIMITS: dict[str, dict[str, float]] = {
     "hidden": {"ge": 1, "le": MAX_WIDTH},
     "critic_hidden": {"ge": 1, "le": MAX_WIDTH},
     "critic_dropout": {"ge": 0.0, "lt": 1.0},
-    "tau": {"gt": 0.0},
+    "tau": {"gt": 0.0, "le": 100.0},  # Gumbel-softmax temperature (0.2 by default)
     "pac": {"ge": 1, "le": 1_024},
     "gp_every": {"ge": 1, "le": 1_000},
     "num_threads": {"ge": 1, "le": MAX_WORKERS},
     "val_fraction": {"gt": 0.0, "lt": 1.0},
-    "aux_weight": {"ge": 0.0},
+    "aux_weight": {"ge": 0.0, "le": 1_000.0},
     "channels": {"ge": 1, "le": 4_096},
     "translate": {"ge": 0.0, "lt": 1.0},
     "cutout": {"ge": 0.0, "lt": 1.0},
@@ -152,8 +152,8 @@ class GANConfig(_Strict):
     # None: the model's default (32 images, 64 tables)
     batch_size: int | None = Field(None, ge=2, le=MAX_BATCH)
     noise_dim: int = Field(64, ge=1, le=MAX_WIDTH)
-    lr_g: float | None = Field(None, gt=0)  # None: the model's default
-    lr_d: float | None = Field(None, gt=0)  # images use a faster D (two time-scale rule)
+    lr_g: float | None = Field(None, gt=0, le=1.0)  # None: the model's default
+    lr_d: float | None = Field(None, gt=0, le=1.0)  # images use a faster D (two time-scale rule)
     ema_decay: float = Field(0.999, ge=0.0, lt=1.0)  # EMA of generator weights for sampling
     seed: int = Field(0, **SEED)  # the GAN seed of the first generator
     # YAML gan.seeds: generators fitted per run, GAN seeds seed, seed + 1, ...; classifier seed

@@ -307,3 +307,16 @@ def test_image_that_is_not_png_or_jpeg_inside_is_refused_by_name(tmp_path):
         InvalidDataError, match=rf"{odd}: unreadable or corrupt image: not a PNG or JPEG file"
     ):
         load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("key,field", FLOATS, ids=[k for k, _ in FLOATS])
+def test_every_float_key_has_a_range_that_is_enforced(key, field):
+    """Found by the fuzzer (seed 20261217): `gan.tabular.tau: 18446744073709551616` ran. A
+    float knob without an upper bound takes any finite value, however meaningless."""
+    highs = [m for m in field.metadata if isinstance(m, Le | Lt)]
+    lows = [m for m in field.metadata if isinstance(m, Ge | Gt)]
+    assert highs and lows, f"{key} needs a lower and an upper bound"
+    high = highs[0].le if isinstance(highs[0], Le) else highs[0].lt
+    for bad in (2.0**64, high * 2 + 1):
+        with pytest.raises(ConfigError, match=f"{key}: .*less than"):
+            build_config(_nested(key, bad))

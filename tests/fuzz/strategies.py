@@ -796,7 +796,7 @@ OPTIONAL_KEYS = {
     "data.imbalance_classes", "data.label", "augmentations", "data.discrete",
 }  # fmt: skip
 ZERO_OK = {"gan.eval_every", "data.split_seed", "gan.seed", "data.min_class_rows"}
-UNBOUNDED_FLOATS = {"gan.lr_g", "gan.tabular.tau"}
+FLOATS_TAKING_1_5 = {"gan.tabular.tau"}  # in range at 1.5 (a learning rate is at most 1)
 
 
 def bad_for(key: str, value) -> bool:
@@ -810,7 +810,7 @@ def bad_for(key: str, value) -> bool:
     if value == 0 and not isinstance(value, bool):
         return key not in ZERO_OK
     if value == 1.5:
-        return key not in UNBOUNDED_FLOATS
+        return key not in FLOATS_TAKING_1_5
     return True
 
 
