@@ -14,7 +14,7 @@ from imblearn.utils._validation import _check_X
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from augment.experiment.generation import DrawSeeds, draw
+from augment.experiment.generation import DrawSeeds, appended, draw
 from augment.gan.tabular import TabularCGAN, TabularGANConfig
 from augment.selection import DEFAULT_POOL, DEFAULT_SELECTION, SELECTIONS, make_selector
 from augment.tuning import DEFAULT_AMOUNTS, choose_amount, scaled_plan
@@ -31,10 +31,12 @@ def _check_label_types(y) -> None:
     """Class labels are all text or all not text: ``["a", 7]`` cannot be ordered, and
     scikit-learn would call it an "unknown label type" of a regression target (or Python a
     bare ``'<' not supported``)."""
-    values = np.asarray(y, dtype=object).ravel()
-    text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
     dtype = getattr(y, "dtype", None)  # a categorical or nullable pandas dtype is not one
     held_as_objects = isinstance(dtype, np.dtype) and dtype.kind == "O"
+    if isinstance(dtype, np.dtype) and not held_as_objects:
+        return  # numbers or text of one numpy dtype: one type by construction
+    values = np.asarray(y, dtype=object).ravel()
+    text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
     if held_as_objects and len(values) and not text.any():  # numbers in an object array
         types = sorted({type(v).__name__ for v in values})
         raise ValueError(
@@ -303,8 +305,7 @@ class ConditionalGANOverSampler(BaseOverSampler):
         X_new, y_new = draw(
             self.generators_, self.sampling_strategy_, chooser, streams, pool=self.pool, like=frame
         )
-        X_res = pd.concat([frame, *([X_new] if len(y_new) else [])], ignore_index=True)
-        y_res = np.concatenate([y, y_new.astype(y.dtype, copy=False)])
+        X_res, y_res = appended(frame, y, X_new, y_new)
         if not isinstance(X, pd.DataFrame):
             X_res = X_res.to_numpy(dtype=X.dtype)
         return X_res, y_res

@@ -21,7 +21,7 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedKFold
 
-from augment.experiment.generation import DrawSeeds, draw
+from augment.experiment.generation import DrawSeeds, appended, draw
 from augment.selection import make_selector
 
 #: the amounts tried by default: a quarter, half and all of the plan's rows
@@ -113,8 +113,7 @@ def choose_amount(
             wanted = scaled_plan(plan, amount * share)
             streams = DrawSeeds(seed + FOLD_STRIDE * (i + 1) + 1, shared=seed + i)
             X_new, y_new = draw(gan, wanted, chooser, streams, pool=pool, like=X_in)
-            X_fit = pd.concat([X_in, *([X_new] if len(y_new) else [])], ignore_index=True)
-            y_fit = np.concatenate([y_in, y_new.astype(y_in.dtype, copy=False)])
+            X_fit, y_fit = appended(X_in, y_in, X_new, y_new)
             model = clone(estimator).fit(as_input(X_fit), y_fit)
             totals[amount].append(float(scorer(model, as_input(X_out), y[held])))
     scores = {a: float(np.mean(s)) for a, s in totals.items()}

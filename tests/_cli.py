@@ -69,18 +69,20 @@ def read_only(*paths: Path):
     """Make folders read-only for the block: ``chattr +i`` as root (root ignores modes),
     else mode 0555. Undone on the way out."""
     immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
+
+    def freeze(p: Path, on: bool) -> None:
+        if immutable:
+            flag = "+i" if on else "-i"
+            subprocess.run(["chattr", flag, str(p)], check=on, capture_output=True)
+        else:
+            p.chmod(0o555 if on else 0o755)
+
     done = []
     try:
         for p in paths:
-            if immutable:
-                subprocess.run(["chattr", "+i", str(p)], check=True, capture_output=True)
-            else:
-                p.chmod(0o555)
+            freeze(p, True)
             done.append(p)
         yield
     finally:
         for p in done:
-            if immutable:
-                subprocess.run(["chattr", "-i", str(p)], check=False, capture_output=True)
-            else:
-                p.chmod(0o755)
+            freeze(p, False)

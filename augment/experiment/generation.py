@@ -121,6 +121,15 @@ def draw(
     return _concat(parts), np.concatenate(labels)
 
 
+def appended(
+    X: pd.DataFrame, y: np.ndarray, X_new: pd.DataFrame, y_new: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A table's rows ``(X, y)`` followed by drawn rows ``(X_new, y_new)`` (`draw`'s output,
+    possibly empty), with a fresh index and the labels in ``y``'s dtype."""
+    X_all = pd.concat([X, *([X_new] if len(y_new) else [])], ignore_index=True)
+    return X_all, np.concatenate([y, y_new.astype(y.dtype, copy=False)])
+
+
 def _concat(parts: list[pd.DataFrame | np.ndarray]) -> pd.DataFrame | np.ndarray:
     """Frames end to end with a fresh index, or arrays along the first axis."""
     if isinstance(parts[0], pd.DataFrame):

@@ -54,7 +54,7 @@ def format_table(result: SuiteResult) -> str:
         + f" (of {s['n_rows']})"
     )
     ranks = sorted(s["ranks"].items(), key=lambda kv: kv[1])
-    n_ranked = s.get("n_ranked", s["n_rows"])  # results saved before arms could be n/a
+    n_ranked = _n_ranked(s)
     out.append(f"mean rank (1 = best){_over(s)}: " + ", ".join(f"{a} {r:.2f}" for a, r in ranks))
     if s["friedman"]:
         f = s["friedman"]
@@ -101,15 +101,21 @@ def format_cost(result: SuiteResult) -> str:
     return "\n".join(lines)
 
 
+def _n_ranked(summary: dict) -> int:
+    """The rows the ranks are over: those where every arm ran (all rows in results saved
+    before arms could be n/a)."""
+    return summary.get("n_ranked", summary["n_rows"])
+
+
 def _over(summary: dict) -> str:
     """ " over the N rows where every arm ran" when arms were n/a on some rows, else ""."""
-    n_ranked = summary.get("n_ranked", summary["n_rows"])  # saved before arms could be n/a
+    n_ranked = _n_ranked(summary)
     return "" if n_ranked == summary["n_rows"] else f" over the {n_ranked} rows where every arm ran"
 
 
 def cd_title(summary: dict) -> str:
     """The CD diagram's title: the rows its ranks are over (those where every arm ran)."""
-    n_ranked = summary.get("n_ranked", summary["n_rows"])
+    n_ranked = _n_ranked(summary)
     if n_ranked == summary["n_rows"]:
         return f"mean rank over {n_ranked} table x classifier rows"
     return f"mean rank over the {n_ranked} of {summary['n_rows']} rows where every arm ran"
